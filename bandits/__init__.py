@@ -1,0 +1,1 @@
+"""Bandit policies, the exact probability of their next action, and vectorised experiments."""

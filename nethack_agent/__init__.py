@@ -1,0 +1,1 @@
+"""A linear softmax policy trained by policy gradient on the NetHack Learning Environment."""
