@@ -1,0 +1,39 @@
+"""The softmax calculus: explicit Jacobian chains for teaching, shortcut forms for speed.
+
+Shapes: one example ``x`` is (D,), a batch (B, D); weights ``W`` are (D, K); logits are
+``z = Wᵀx`` (``x @ W`` for a batch).
+"""
+
+from gradients.cross_entropy import (
+    cross_entropy,
+    cross_entropy_from_logits,
+    cross_entropy_grad,
+    cross_entropy_weight_grad,
+)
+from gradients.layer import linear_jacobian, softmax_layer_jacobian
+from gradients.numerical import numerical_gradient
+from gradients.policy import log_policy_grad, policy_gradient
+from gradients.softmax import (
+    log_softmax,
+    log_softmax_grad,
+    one_hot,
+    softmax,
+    softmax_jacobian,
+)
+
+__all__ = [
+    "cross_entropy",
+    "cross_entropy_from_logits",
+    "cross_entropy_grad",
+    "cross_entropy_weight_grad",
+    "linear_jacobian",
+    "log_policy_grad",
+    "log_softmax",
+    "log_softmax_grad",
+    "numerical_gradient",
+    "one_hot",
+    "policy_gradient",
+    "softmax",
+    "softmax_jacobian",
+    "softmax_layer_jacobian",
+]
