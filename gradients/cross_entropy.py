@@ -89,7 +89,8 @@ def cross_entropy_weight_grad(
     if method == "chain":
         dxe_ds = cross_entropy_grad(y, softmax(x @ W))
         ds_dw = softmax_layer_jacobian(W, x, "chain")
-        return np.einsum("...t,...tji->ji", dxe_ds, ds_dw) / n_examples
+        per_example = ds_dw.reshape(-1, *ds_dw.shape[-3:])
+        return np.einsum("bt,btji->ji", np.atleast_2d(dxe_ds), per_example) / n_examples
     return np.atleast_2d(x).T @ np.atleast_2d(softmax(x @ W) - y) / n_examples
 
 
