@@ -1,0 +1,712 @@
+"""Bandit policies, vectorised over independent runs: one protocol for every policy.
+
+Every state array has shape (n_runs, n_arms); a single history is ``n_runs = 1``. Each policy
+
+- ``select(rng) -> (n_runs,)`` draws the next action of every run at once,
+- ``update(actions, rewards)`` takes one (action, reward) per run, and
+- ``action_probabilities() -> (n_runs, n_arms)`` is the exact distribution ``select`` samples.
+
+Ties between maximisers are broken uniformly at random, and ``action_probabilities`` reports
+the split (two tied arms → 1/2 each). Sources: Sutton & Barto, *Reinforcement Learning: An
+Introduction*, 2nd ed., chapter 2; Russo et al., *A Tutorial on Thompson Sampling* (2018).
+
+The module is layered: small pure functions on arrays first, then the policy classes.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable, Iterable, Sequence
+from numbers import Real
+from typing import Any, ClassVar, Protocol, Self
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import integrate, stats
+
+import gradients
+
+__all__ = [
+    "UCB",
+    "ActionValuePolicy",
+    "BetaThompson",
+    "EpsilonGreedy",
+    "GaussianThompson",
+    "GradientBandit",
+    "Greedy",
+    "Policy",
+    "argmax_uniform",
+    "epsilon_greedy_probabilities",
+    "greedy_probabilities",
+    "max_probabilities",
+    "sample_categorical",
+    "ucb_scores",
+]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+# quad_vec tolerances for the Thompson integrals: well below the 1e-9 agreement promised.
+_QUAD_EPSABS = 1e-13
+_QUAD_EPSREL = 1e-12
+
+
+class Policy(Protocol):
+    """The protocol every bandit policy follows (vectorised over ``n_runs``)."""
+
+    n_arms: int
+    n_runs: int
+
+    def select(self, rng: np.random.Generator) -> IntArray:
+        """One action per run, (n_runs,) int64."""
+        ...
+
+    def update(self, actions: ArrayLike, rewards: ArrayLike) -> None:
+        """Learn from one (action, reward) pair per run, each (n_runs,)."""
+        ...
+
+    def action_probabilities(self) -> FloatArray:
+        """The exact distribution of the next ``select``, (n_runs, n_arms)."""
+        ...
+
+
+# ----------------------------------------------------------------------------------------------
+# Pure functions: arrays in, arrays out.
+# ----------------------------------------------------------------------------------------------
+
+
+def greedy_probabilities(scores: ArrayLike) -> FloatArray:
+    """Uniform distribution over the maximisers of each row.
+
+    ``π(a) = 1[s_a = max_b s_b] / |argmax_b s_b|`` — greedy with ties broken uniformly.
+
+    Args:
+        scores: (..., K) finite or +inf scores.
+
+    Returns:
+        (..., K) probabilities.
+
+    >>> greedy_probabilities([[1.0, 3.0, 3.0]]).tolist()
+    [[0.0, 0.5, 0.5]]
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    is_max = scores == scores.max(axis=-1, keepdims=True)
+    return is_max / is_max.sum(axis=-1, keepdims=True)
+
+
+def epsilon_greedy_probabilities(scores: ArrayLike, epsilon: float) -> FloatArray:
+    """ε-greedy distribution: ``π = (1 − ε)·greedy(scores) + ε/K``.
+
+    Sutton & Barto 2nd ed., §2.2: explore with probability ε, uniformly over all K arms.
+
+    Args:
+        scores: (..., K) action values.
+        epsilon: exploration probability in [0, 1].
+
+    Returns:
+        (..., K) probabilities.
+    """
+    greedy = greedy_probabilities(scores)
+    return (1.0 - epsilon) * greedy + epsilon / greedy.shape[-1]
+
+
+def argmax_uniform(scores: ArrayLike, rng: np.random.Generator) -> IntArray:
+    """Argmax of each row, ties broken uniformly at random.
+
+    Random keys are drawn only for the rows that hold a tie, so the common untied case costs
+    one ``argmax``.
+
+    Args:
+        scores: (R, K) scores (+inf allowed).
+        rng: the random generator.
+
+    Returns:
+        (R,) int64 indices.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    is_max = scores == scores.max(axis=-1, keepdims=True)
+    choice = np.argmax(is_max, axis=-1)
+    tied = np.flatnonzero(is_max.sum(axis=-1) > 1)
+    if tied.size:
+        keys = rng.random((tied.size, scores.shape[-1]))
+        choice[tied] = np.argmax(np.where(is_max[tied], keys, -1.0), axis=-1)
+    return choice.astype(np.int64, copy=False)
+
+
+def sample_categorical(pi: ArrayLike, rng: np.random.Generator) -> IntArray:
+    """One draw from each row's categorical distribution, by inverting its CDF.
+
+    ``A = #{k < K−1 : Σ_{j≤k} π_j ≤ U}`` with ``U ~ Uniform[0, 1)``, so ``P(A = k) = π_k``.
+
+    Args:
+        pi: (R, K) probabilities, rows summing to 1.
+        rng: the random generator.
+
+    Returns:
+        (R,) int64 indices.
+    """
+    pi = np.asarray(pi, dtype=np.float64)
+    u = rng.random((*pi.shape[:-1], 1))
+    return np.sum(np.cumsum(pi[..., :-1], axis=-1) <= u, axis=-1, dtype=np.int64)
+
+
+def ucb_scores(q_est: ArrayLike, n_pulls: ArrayLike, c: float) -> FloatArray:
+    """Upper-confidence-bound scores, untried arms first.
+
+    ``U_t(a) = Q_t(a) + c·sqrt(ln t / N_t(a))`` where t = Σ_a N_t(a) + 1 is the current time
+    step (Sutton & Barto 2nd ed., §2.7, eq. 2.10); an arm with N_t(a) = 0 scores +inf, so the
+    untried arms are played first, uniformly among themselves.
+
+    Args:
+        q_est: (R, K) action-value estimates.
+        n_pulls: (R, K) pull counts.
+        c: exploration weight, c ≥ 0.
+
+    Returns:
+        (R, K) scores.
+    """
+    q_est = np.asarray(q_est, dtype=np.float64)
+    n_pulls = np.asarray(n_pulls)
+    t = n_pulls.sum(axis=-1, keepdims=True) + 1
+    bonus = c * np.sqrt(np.log(t) / np.maximum(n_pulls, 1))
+    return np.where(n_pulls > 0, q_est + bonus, np.inf)
+
+
+def _exclusive_product(values: FloatArray) -> FloatArray:
+    """``Π_{j≠i} v_j`` along the last axis, without dividing (values may be 0)."""
+    ones = np.ones_like(values[..., :1])
+    left = np.cumprod(np.concatenate([ones, values[..., :-1]], axis=-1), axis=-1)
+    right = np.cumprod(np.concatenate([ones, values[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+    return left * right
+
+
+def max_probabilities(
+    pdf: Callable[[float], FloatArray],
+    cdf: Callable[[float], FloatArray],
+    lower: float,
+    upper: float,
+) -> FloatArray:
+    """Probability that each independent variable is the largest, by adaptive quadrature.
+
+    ``P(A = i) = P(X_i = max_j X_j) = ∫ f_i(x) Π_{j≠i} F_j(x) dx`` — the probability that
+    Thompson sampling picks arm i. All rows and arms are integrated at once with
+    ``scipy.integrate.quad_vec``.
+
+    Args:
+        pdf: x ↦ (R, K) densities f_i(x).
+        cdf: x ↦ (R, K) distribution functions F_i(x).
+        lower: lower end of the support (may be -inf).
+        upper: upper end of the support (may be +inf).
+
+    Returns:
+        (R, K) probabilities.
+    """
+
+    def integrand(x: float) -> FloatArray:
+        return pdf(x) * _exclusive_product(cdf(x))
+
+    value, _ = integrate.quad_vec(
+        integrand, lower, upper, epsabs=_QUAD_EPSABS, epsrel=_QUAD_EPSREL, limit=10_000
+    )
+    return value
+
+
+# ----------------------------------------------------------------------------------------------
+# Validation at the public boundary.
+# ----------------------------------------------------------------------------------------------
+
+
+def _positive_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
+
+
+def _real(name: str, value: Any, low: float = -math.inf, high: float = math.inf) -> float:
+    """``value`` as a float in [low, high], or a TypeError/ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must lie in [{low:g}, {high:g}], got {value:g}")
+    return value
+
+
+def _positive_real(name: str, value: Any) -> float:
+    value = _real(name, value)
+    if value <= 0:
+        raise ValueError(f"{name} must be > 0, got {value:g}")
+    return value
+
+
+def _check_step(
+    n_runs: int, n_arms: int, actions: ArrayLike, rewards: ArrayLike
+) -> tuple[IntArray, FloatArray]:
+    """Check one step's actions and rewards, each (n_runs,) (a scalar is fine for one run)."""
+    actions = np.asarray(actions)
+    rewards = np.asarray(rewards)
+    if actions.ndim == 0 and n_runs == 1:
+        actions = actions.reshape(1)
+    if rewards.ndim == 0 and n_runs == 1:
+        rewards = rewards.reshape(1)
+    if actions.shape != (n_runs,):
+        raise ValueError(f"actions must have shape ({n_runs},), got {actions.shape}")
+    if rewards.shape != (n_runs,):
+        raise ValueError(f"rewards must have shape ({n_runs},), got {rewards.shape}")
+    if actions.dtype == np.bool_ or not np.issubdtype(actions.dtype, np.integer):
+        raise TypeError(f"actions must be integer arm indices, got dtype {actions.dtype}")
+    if np.any(actions < 0) or np.any(actions >= n_arms):
+        bad = actions[(actions < 0) | (actions >= n_arms)][0]
+        raise ValueError(f"actions must lie in [0, {n_arms}), got {bad}")
+    if rewards.dtype == np.bool_ or not np.issubdtype(rewards.dtype, np.number):
+        raise TypeError(f"rewards must be real numbers, got dtype {rewards.dtype}")
+    if np.iscomplexobj(rewards):
+        raise TypeError("rewards must be real numbers, got complex")
+    rewards = rewards.astype(np.float64)
+    if not np.all(np.isfinite(rewards)):
+        raise ValueError("rewards must be finite, got nan or inf")
+    return actions.astype(np.int64), rewards
+
+
+def _check_history(n_arms: int, history: Iterable[tuple[int, float]]) -> list[tuple[int, float]]:
+    """Check a history of (action_index, reward) pairs; returns it as a list."""
+    if isinstance(history, str | bytes):
+        raise TypeError("history must be a sequence of (action, reward) pairs, got a string")
+    checked = []
+    for step, entry in enumerate(history):
+        if not isinstance(entry, Sequence) or isinstance(entry, str) or len(entry) != 2:
+            raise ValueError(
+                f"history entry {step} must be an (action, reward) pair, got {entry!r}"
+            )
+        action, reward = entry
+        if isinstance(action, bool) or not isinstance(action, int | np.integer):
+            raise TypeError(f"history entry {step}: action must be an integer, got {action!r}")
+        if not 0 <= action < n_arms:
+            raise ValueError(
+                f"history entry {step}: action must lie in [0, {n_arms}), got {action}"
+            )
+        _real(f"history entry {step}: reward", reward)
+        checked.append((int(action), reward))
+    return checked
+
+
+# ----------------------------------------------------------------------------------------------
+# Policies.
+# ----------------------------------------------------------------------------------------------
+
+
+class _PolicyBase:
+    """Construction from a history and broadcasting: shared by every policy."""
+
+    _STATE: ClassVar[tuple[str, ...]] = ()
+    n_arms: int
+    n_runs: int
+
+    def _check_rewards(self, rewards: FloatArray) -> None:
+        """Policy-specific reward checks (Beta–Bernoulli needs 0 or 1); none by default."""
+
+    @classmethod
+    def from_history(cls, n_arms: int, history: Iterable[tuple[int, float]], **params: Any) -> Self:
+        """A single-run policy that has learned from ``history``.
+
+        Args:
+            n_arms: the number of arms K.
+            history: (action_index, reward) pairs in the order they happened.
+            **params: the policy's own parameters (epsilon, c, prior, ...).
+
+        Returns:
+            The policy with ``n_runs = 1``.
+        """
+        policy = cls(n_arms, n_runs=1, **params)
+        for action, reward in _check_history(policy.n_arms, history):
+            policy.update([action], [reward])
+        return policy
+
+    def broadcast(self, n_runs: int) -> Self:
+        """This single-run policy seen as ``n_runs`` identical runs, for sampling only.
+
+        The state arrays are read-only broadcast views (no copy), so one ``select`` call draws
+        ``n_runs`` independent next actions of the same history.
+
+        Args:
+            n_runs: the number of identical runs.
+
+        Returns:
+            A policy whose ``select`` returns (n_runs,) actions; it cannot be updated.
+        """
+        n_runs = _positive_int("n_runs", n_runs)
+        if self.n_runs != 1:
+            raise ValueError(f"broadcast needs a single-run policy, got n_runs={self.n_runs}")
+        view = copy.copy(self)
+        view.n_runs = n_runs
+        for name in self._STATE:
+            state = getattr(self, name)
+            setattr(view, name, np.broadcast_to(state, (n_runs, *state.shape[1:])))
+        return view
+
+    def _checked_step(self, actions: ArrayLike, rewards: ArrayLike) -> tuple[IntArray, FloatArray]:
+        actions, rewards = _check_step(self.n_runs, self.n_arms, actions, rewards)
+        self._check_rewards(rewards)
+        return actions, rewards
+
+
+class ActionValuePolicy(_PolicyBase):
+    """Action-value estimates shared by greedy, ε-greedy and UCB (and reusable by KL-UCB).
+
+    Sample average ``Q_n = (R_1 + … + R_n) / n`` (kept as a reward sum, so equal means give equal
+    floats and ties are seen), or a constant step size
+    ``Q ← Q + α (R − Q)`` (Sutton & Barto 2nd ed., §2.4–2.5). Untried arms hold
+    ``initial_value`` (optimistic Q1, §2.6). Note that with sample averages the first reward
+    replaces the initial value, as in the book.
+
+    Args:
+        n_arms: the number of arms K ≥ 1.
+        n_runs: the number of independent runs R ≥ 1.
+        step_size: None for sample averages, or a constant α in (0, 1].
+        initial_value: Q1 of every arm.
+
+    Attributes:
+        q_est: (R, K) action-value estimates.
+        n_pulls: (R, K) int64 pull counts.
+        reward_sums: (R, K) sums of the rewards of each arm.
+    """
+
+    _STATE = ("q_est", "n_pulls", "reward_sums")
+
+    def __init__(
+        self,
+        n_arms: int,
+        *,
+        n_runs: int = 1,
+        step_size: float | None = None,
+        initial_value: float = 0.0,
+    ):
+        self.n_arms = _positive_int("n_arms", n_arms)
+        self.n_runs = _positive_int("n_runs", n_runs)
+        self.step_size = None if step_size is None else _real("step_size", step_size, 0.0, 1.0)
+        if self.step_size == 0.0:
+            raise ValueError("step_size must lie in (0, 1], got 0")
+        self.initial_value = _real("initial_value", initial_value)
+        shape = (self.n_runs, self.n_arms)
+        self.q_est = np.full(shape, self.initial_value)
+        self.n_pulls = np.zeros(shape, dtype=np.int64)
+        self.reward_sums = np.zeros(shape)
+
+    def update(self, actions: ArrayLike, rewards: ArrayLike) -> None:
+        """Update the pulled arm's estimate in every run.
+
+        Args:
+            actions: (n_runs,) arm indices in [0, K).
+            rewards: (n_runs,) finite rewards.
+        """
+        actions, rewards = self._checked_step(actions, rewards)
+        runs = np.arange(self.n_runs)
+        self.n_pulls[runs, actions] += 1
+        self.reward_sums[runs, actions] += rewards
+        if self.step_size is None:
+            self.q_est[runs, actions] = (
+                self.reward_sums[runs, actions] / self.n_pulls[runs, actions]
+            )
+        else:
+            self.q_est[runs, actions] += self.step_size * (rewards - self.q_est[runs, actions])
+
+
+class Greedy(ActionValuePolicy):
+    """Greedy: ``A = argmax_a Q(a)``, ties uniformly (Sutton & Barto 2nd ed., §2.2).
+
+    Args:
+        n_arms: the number of arms K.
+        n_runs: the number of independent runs R.
+        step_size: None for sample averages, or a constant α in (0, 1].
+        initial_value: Q1 of every arm (optimistic greedy with a large value).
+
+    >>> Greedy.from_history(2, [(0, 0.0), (1, 1.0)]).action_probabilities().tolist()
+    [[0.0, 1.0]]
+    """
+
+    def select(self, rng: np.random.Generator) -> IntArray:
+        """One greedy action per run, (n_runs,)."""
+        return argmax_uniform(self.q_est, rng)
+
+    def action_probabilities(self) -> FloatArray:
+        """(n_runs, n_arms): uniform over the arms of largest estimate."""
+        return greedy_probabilities(self.q_est)
+
+
+class EpsilonGreedy(ActionValuePolicy):
+    """ε-greedy: a uniformly random arm with probability ε, else greedy (S&B 2nd ed., §2.2).
+
+    ``π(a) = (1 − ε)·greedy(a) + ε/K``.
+
+    Args:
+        n_arms: the number of arms K.
+        n_runs: the number of independent runs R.
+        epsilon: exploration probability in [0, 1].
+        step_size: None for sample averages, or a constant α in (0, 1].
+        initial_value: Q1 of every arm.
+    """
+
+    def __init__(
+        self,
+        n_arms: int,
+        *,
+        n_runs: int = 1,
+        epsilon: float = 0.1,
+        step_size: float | None = None,
+        initial_value: float = 0.0,
+    ):
+        super().__init__(n_arms, n_runs=n_runs, step_size=step_size, initial_value=initial_value)
+        self.epsilon = _real("epsilon", epsilon, 0.0, 1.0)
+
+    def select(self, rng: np.random.Generator) -> IntArray:
+        """One ε-greedy action per run, (n_runs,)."""
+        explore = rng.random(self.n_runs) < self.epsilon
+        random_arm = rng.integers(self.n_arms, size=self.n_runs)
+        return np.where(explore, random_arm, argmax_uniform(self.q_est, rng))
+
+    def action_probabilities(self) -> FloatArray:
+        """(n_runs, n_arms): ``(1 − ε)·greedy + ε/K``."""
+        return epsilon_greedy_probabilities(self.q_est, self.epsilon)
+
+
+class UCB(ActionValuePolicy):
+    """Upper-confidence-bound action selection (Sutton & Barto 2nd ed., §2.7; Auer et al. 2002).
+
+    ``A_t = argmax_a Q_t(a) + c·sqrt(ln t / N_t(a))`` with t = (pulls so far) + 1; untried arms
+    first, uniformly among themselves; ties uniformly.
+
+    Args:
+        n_arms: the number of arms K.
+        n_runs: the number of independent runs R.
+        c: exploration weight, c ≥ 0 (UCB1 is c = sqrt(2) with rewards in [0, 1]).
+        step_size: None for sample averages, or a constant α in (0, 1].
+        initial_value: Q1 of every arm.
+    """
+
+    def __init__(
+        self,
+        n_arms: int,
+        *,
+        n_runs: int = 1,
+        c: float = 2.0,
+        step_size: float | None = None,
+        initial_value: float = 0.0,
+    ):
+        super().__init__(n_arms, n_runs=n_runs, step_size=step_size, initial_value=initial_value)
+        self.c = _real("c", c, 0.0)
+
+    def scores(self) -> FloatArray:
+        """(n_runs, n_arms) upper confidence bounds (+inf for untried arms)."""
+        return ucb_scores(self.q_est, self.n_pulls, self.c)
+
+    def select(self, rng: np.random.Generator) -> IntArray:
+        """One UCB action per run, (n_runs,)."""
+        return argmax_uniform(self.scores(), rng)
+
+    def action_probabilities(self) -> FloatArray:
+        """(n_runs, n_arms): uniform over the arms of largest upper bound."""
+        return greedy_probabilities(self.scores())
+
+
+class BetaThompson(_PolicyBase):
+    """Thompson sampling for Bernoulli rewards with Beta(α₀, β₀) priors.
+
+    Posterior of arm a: Beta(α₀ + successes, β₀ + failures) — reward 1 → α ← α + 1, reward 0 →
+    β ← β + 1. ``select`` draws θ_a from each posterior and plays the argmax; its distribution is
+    ``P(A = i) = ∫₀¹ f_i(x) Π_{j≠i} F_j(x) dx`` (Russo et al. 2018, §3; Thompson 1933).
+
+    Args:
+        n_arms: the number of arms K.
+        n_runs: the number of independent runs R.
+        prior: (α₀, β₀), both > 0; Beta(1, 1) is uniform.
+
+    Attributes:
+        alpha: (R, K) posterior α parameters.
+        beta: (R, K) posterior β parameters.
+
+    >>> policy = BetaThompson.from_history(2, [(0, 0), (1, 1)])
+    >>> policy.alpha.tolist(), policy.beta.tolist()
+    ([[1.0, 2.0]], [[2.0, 1.0]])
+    """
+
+    _STATE = ("alpha", "beta")
+
+    def __init__(self, n_arms: int, *, n_runs: int = 1, prior: tuple[float, float] = (1.0, 1.0)):
+        self.n_arms = _positive_int("n_arms", n_arms)
+        self.n_runs = _positive_int("n_runs", n_runs)
+        if not isinstance(prior, Sequence) or len(prior) != 2:
+            raise ValueError(f"prior must be a pair (alpha0, beta0), got {prior!r}")
+        self.prior = (
+            _positive_real("prior alpha0", prior[0]),
+            _positive_real("prior beta0", prior[1]),
+        )
+        shape = (self.n_runs, self.n_arms)
+        self.alpha = np.full(shape, self.prior[0])
+        self.beta = np.full(shape, self.prior[1])
+
+    def _check_rewards(self, rewards: FloatArray) -> None:
+        if np.any((rewards != 0.0) & (rewards != 1.0)):
+            bad = rewards[(rewards != 0.0) & (rewards != 1.0)][0]
+            raise ValueError(f"Beta–Bernoulli Thompson sampling needs rewards 0 or 1, got {bad:g}")
+
+    def update(self, actions: ArrayLike, rewards: ArrayLike) -> None:
+        """Count a success (reward 1) or a failure (reward 0) for each run's arm.
+
+        Args:
+            actions: (n_runs,) arm indices in [0, K).
+            rewards: (n_runs,) rewards, each 0 or 1.
+        """
+        actions, rewards = self._checked_step(actions, rewards)
+        runs = np.arange(self.n_runs)
+        self.alpha[runs, actions] += rewards
+        self.beta[runs, actions] += 1.0 - rewards
+
+    def select(self, rng: np.random.Generator) -> IntArray:
+        """Sample θ ~ posterior for every run and arm, play the argmax, (n_runs,)."""
+        return np.argmax(rng.beta(self.alpha, self.beta), axis=-1)
+
+    def action_probabilities(self) -> FloatArray:
+        """(n_runs, n_arms): ``∫₀¹ f_i Π_{j≠i} F_j`` by adaptive quadrature."""
+        return max_probabilities(
+            lambda x: stats.beta.pdf(x, self.alpha, self.beta),
+            lambda x: stats.beta.cdf(x, self.alpha, self.beta),
+            0.0,
+            1.0,
+        )
+
+
+class GaussianThompson(_PolicyBase):
+    """Thompson sampling for Gaussian rewards of known noise, with a normal prior.
+
+    Conjugate update (known variance σ²): posterior precision ``τ_n = 1/s₀² + n/σ²`` and mean
+    ``μ_n = (m₀/s₀² + ΣR/σ²) / τ_n`` (Murphy, *Conjugate Bayesian analysis of the Gaussian
+    distribution*, 2007, §2; Russo et al. 2018, §4).
+
+    Args:
+        n_arms: the number of arms K.
+        n_runs: the number of independent runs R.
+        prior_mean: m₀ of every arm.
+        prior_std: s₀ > 0.
+        noise_std: σ > 0, the known reward noise.
+    """
+
+    _STATE = ("n_pulls", "reward_sums")
+
+    def __init__(
+        self,
+        n_arms: int,
+        *,
+        n_runs: int = 1,
+        prior_mean: float = 0.0,
+        prior_std: float = 1.0,
+        noise_std: float = 1.0,
+    ):
+        self.n_arms = _positive_int("n_arms", n_arms)
+        self.n_runs = _positive_int("n_runs", n_runs)
+        self.prior_mean = _real("prior_mean", prior_mean)
+        self.prior_std = _positive_real("prior_std", prior_std)
+        self.noise_std = _positive_real("noise_std", noise_std)
+        shape = (self.n_runs, self.n_arms)
+        self.n_pulls = np.zeros(shape, dtype=np.int64)
+        self.reward_sums = np.zeros(shape)
+
+    @property
+    def posterior_std(self) -> FloatArray:
+        """(n_runs, n_arms) posterior standard deviations ``1/sqrt(τ_n)``."""
+        return 1.0 / np.sqrt(self.prior_std**-2 + self.n_pulls / self.noise_std**2)
+
+    @property
+    def posterior_mean(self) -> FloatArray:
+        """(n_runs, n_arms) posterior means ``μ_n``."""
+        precision_mean = self.prior_mean / self.prior_std**2 + self.reward_sums / self.noise_std**2
+        return precision_mean * self.posterior_std**2
+
+    def update(self, actions: ArrayLike, rewards: ArrayLike) -> None:
+        """Add one reward to each run's pulled arm.
+
+        Args:
+            actions: (n_runs,) arm indices in [0, K).
+            rewards: (n_runs,) finite rewards.
+        """
+        actions, rewards = self._checked_step(actions, rewards)
+        runs = np.arange(self.n_runs)
+        self.n_pulls[runs, actions] += 1
+        self.reward_sums[runs, actions] += rewards
+
+    def select(self, rng: np.random.Generator) -> IntArray:
+        """Sample θ ~ posterior for every run and arm, play the argmax, (n_runs,)."""
+        return np.argmax(rng.normal(self.posterior_mean, self.posterior_std), axis=-1)
+
+    def action_probabilities(self) -> FloatArray:
+        """(n_runs, n_arms): ``∫ f_i Π_{j≠i} F_j`` over the real line by adaptive quadrature."""
+        mean, std = self.posterior_mean, self.posterior_std
+        return max_probabilities(
+            lambda x: stats.norm.pdf(x, mean, std),
+            lambda x: stats.norm.cdf(x, mean, std),
+            -np.inf,
+            np.inf,
+        )
+
+
+class GradientBandit(_PolicyBase):
+    """The softmax gradient bandit (Sutton & Barto 2nd ed., §2.8).
+
+    ``π = softmax(H)``; after action A and reward R,
+    ``H ← H + α (R − R̄) (e_A − π)``, the score ``e_A − π`` from ``gradients.log_softmax_grad``.
+    The baseline R̄ is the average of the rewards before this one (R̄ = R₁ at the first step,
+    as in the book), or 0 without a baseline.
+
+    Args:
+        n_arms: the number of arms K.
+        n_runs: the number of independent runs R.
+        alpha: step size α > 0.
+        baseline: whether to subtract the average reward.
+
+    Attributes:
+        preferences: (R, K) action preferences H.
+        mean_reward: (R,) the average reward so far.
+        n_steps: (R,) int64 steps so far.
+    """
+
+    _STATE = ("preferences", "mean_reward", "n_steps")
+
+    def __init__(self, n_arms: int, *, n_runs: int = 1, alpha: float = 0.1, baseline: bool = True):
+        self.n_arms = _positive_int("n_arms", n_arms)
+        self.n_runs = _positive_int("n_runs", n_runs)
+        self.alpha = _positive_real("alpha", alpha)
+        if not isinstance(baseline, bool | np.bool_):
+            raise TypeError(f"baseline must be True or False, got {baseline!r}")
+        self.baseline = bool(baseline)
+        self.preferences = np.zeros((self.n_runs, self.n_arms))
+        self.mean_reward = np.zeros(self.n_runs)
+        self.n_steps = np.zeros(self.n_runs, dtype=np.int64)
+
+    def update(self, actions: ArrayLike, rewards: ArrayLike) -> None:
+        """One stochastic-gradient-ascent step on the expected reward, every run at once.
+
+        Args:
+            actions: (n_runs,) arm indices in [0, K).
+            rewards: (n_runs,) finite rewards.
+        """
+        actions, rewards = self._checked_step(actions, rewards)
+        if self.baseline:
+            baseline = np.where(self.n_steps > 0, self.mean_reward, rewards)
+        else:
+            baseline = 0.0
+        score = gradients.log_softmax_grad(self.preferences, actions)
+        self.preferences += self.alpha * (rewards - baseline)[:, None] * score
+        self.n_steps += 1
+        self.mean_reward += (rewards - self.mean_reward) / self.n_steps
+
+    def select(self, rng: np.random.Generator) -> IntArray:
+        """One action per run drawn from ``softmax(H)``, (n_runs,)."""
+        return sample_categorical(self.action_probabilities(), rng)
+
+    def action_probabilities(self) -> FloatArray:
+        """(n_runs, n_arms): ``softmax(H)``."""
+        return gradients.softmax(self.preferences)

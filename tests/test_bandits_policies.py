@@ -1,0 +1,192 @@
+"""The policy protocol: hand-derived distributions, ties, batching, sampling, bad input."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from bandits.policies import (
+    UCB,
+    BetaThompson,
+    EpsilonGreedy,
+    GaussianThompson,
+    GradientBandit,
+    Greedy,
+    argmax_uniform,
+    sample_categorical,
+)
+
+LECTURE = [(0, 0.0), (1, 1.0)]  # a: reward 0, then b: reward 1 (REFERENCE.md §1)
+
+# (class, parameters) for every policy of the protocol.
+POLICIES = [
+    (Greedy, {}),
+    (Greedy, {"step_size": 0.5, "initial_value": 5.0}),
+    (EpsilonGreedy, {"epsilon": 0.1}),
+    (UCB, {"c": 2.0}),
+    (BetaThompson, {"prior": (1.0, 1.0)}),
+    (GaussianThompson, {"prior_mean": 0.0, "prior_std": 1.0, "noise_std": 1.0}),
+    (GradientBandit, {"alpha": 0.1}),
+    (GradientBandit, {"alpha": 0.4, "baseline": False}),
+]
+IDS = [f"{cls.__name__}-{i}" for i, (cls, _) in enumerate(POLICIES)]
+
+
+def _phi(x):
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def test_lecture_distributions_hand_derived():
+    # greedy and UCB: Q(a) = 0 < Q(b) = 1, equal counts so equal UCB bonus -> b.
+    assert Greedy.from_history(2, LECTURE).action_probabilities().tolist() == [[0.0, 1.0]]
+    assert UCB.from_history(2, LECTURE, c=3.0).action_probabilities().tolist() == [[0.0, 1.0]]
+    eps = EpsilonGreedy.from_history(2, LECTURE, epsilon=0.1).action_probabilities()
+    np.testing.assert_allclose(eps, [[0.05, 0.95]], rtol=0, atol=1e-15)
+    # Thompson: a ~ Beta(1, 2), b ~ Beta(2, 1): P(A = a) = ∫ (2 − 2x) x² dx = 1/6.
+    thompson = BetaThompson.from_history(2, LECTURE)
+    assert thompson.alpha.tolist() == [[1.0, 2.0]] and thompson.beta.tolist() == [[2.0, 1.0]]
+    np.testing.assert_allclose(thompson.action_probabilities(), [[1 / 6, 5 / 6]], atol=1e-12)
+    # Gaussian: posteriors N(0, 1/2) and N(1/2, 1/2): P(a) = Φ(−0.5 / 1).
+    gauss = GaussianThompson.from_history(2, LECTURE).action_probabilities()
+    np.testing.assert_allclose(gauss[0, 0], _phi(-0.5), atol=1e-10)
+    # Gradient bandit: step 1 has R − R̄ = 0; step 2 moves H by 0.1 (e_b − [1/2, 1/2]).
+    gradient = GradientBandit.from_history(2, LECTURE, alpha=0.1).action_probabilities()
+    np.testing.assert_allclose(gradient[0, 0], 1.0 / (1.0 + math.exp(0.1)), atol=1e-15)
+
+
+def test_ties_split_evenly_and_epsilon_zero_is_greedy():
+    history = [(0, 1.0), (1, 0.0), (1, 1.0), (2, 1.0), (2, 0.0), (0, 0.0)]
+    # every arm has mean 1/2 -> a three-way tie, each computed from a different reward order
+    greedy = Greedy.from_history(3, history)
+    np.testing.assert_array_equal(greedy.action_probabilities(), [[1 / 3, 1 / 3, 1 / 3]])
+    eps0 = EpsilonGreedy.from_history(3, history, epsilon=0.0)
+    np.testing.assert_array_equal(eps0.action_probabilities(), greedy.action_probabilities())
+    two = Greedy.from_history(3, [(0, 2.0), (1, 2.0), (2, 1.0)]).action_probabilities()
+    np.testing.assert_array_equal(two, [[0.5, 0.5, 0.0]])
+
+
+def test_ucb_plays_untried_arms_first():
+    ucb = UCB.from_history(4, [(1, 10.0), (3, 10.0)], c=0.0)
+    np.testing.assert_array_equal(ucb.action_probabilities(), [[0.5, 0.0, 0.5, 0.0]])
+    # after every arm once: bonus sqrt(ln 5 / 1) equal for all, so the best mean wins
+    ucb = UCB.from_history(3, [(0, 0.0), (1, 0.5), (2, 0.2)], c=1.0)
+    np.testing.assert_array_equal(ucb.action_probabilities(), [[0.0, 1.0, 0.0]])
+    # a less-pulled arm wins on its bonus: 0 + 4 sqrt(ln 4) ≈ 4.71 > 1 + 4 sqrt(ln 4 / 2) ≈ 4.33
+    ucb = UCB.from_history(2, [(0, 0.0), (1, 1.0), (1, 1.0)], c=4.0)
+    np.testing.assert_array_equal(ucb.action_probabilities(), [[1.0, 0.0]])
+    # ... but not with c = 2: 0 + 2 sqrt(ln 4) ≈ 2.35 < 1 + 2 sqrt(ln 4 / 2) ≈ 2.67
+    ucb = UCB.from_history(2, [(0, 0.0), (1, 1.0), (1, 1.0)], c=2.0)
+    np.testing.assert_array_equal(ucb.action_probabilities(), [[0.0, 1.0]])
+
+
+def test_constant_step_size_and_optimistic_start():
+    policy = Greedy.from_history(2, [(0, 1.0), (0, 0.0)], step_size=0.5, initial_value=5.0)
+    # Q(a): 5 -> 5 + (1 - 5)/2 = 3 -> 3 + (0 - 3)/2 = 1.5; Q(b) stays 5.
+    np.testing.assert_array_equal(policy.q_est, [[1.5, 5.0]])
+
+
+@pytest.mark.parametrize(("cls", "params"), POLICIES, ids=IDS)
+def test_batched_runs_equal_a_loop_of_single_runs(cls, params):
+    rng = np.random.default_rng(7)
+    n_runs, n_arms, n_steps = 5, 4, 12
+    actions = rng.integers(n_arms, size=(n_steps, n_runs))
+    rewards = rng.integers(0, 2, size=(n_steps, n_runs)).astype(float)
+    batched = cls(n_arms, n_runs=n_runs, **params)
+    singles = [cls(n_arms, **params) for _ in range(n_runs)]
+    for step in range(n_steps):
+        batched.update(actions[step], rewards[step])
+        for run, single in enumerate(singles):
+            single.update(actions[step, run : run + 1], rewards[step, run : run + 1])
+    expected = np.concatenate([single.action_probabilities() for single in singles])
+    np.testing.assert_allclose(batched.action_probabilities(), expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(("cls", "params"), POLICIES, ids=IDS)
+def test_select_samples_action_probabilities(cls, params):
+    """Chi-square goodness of fit of 200,000 draws, fixed seed, 4 arms with a tie."""
+    history = [(0, 1.0), (1, 1.0), (2, 0.0), (0, 0.0), (1, 0.0), (3, 1.0), (3, 1.0)]
+    policy = cls.from_history(4, history, **params)
+    pi = policy.action_probabilities()[0]
+    n_draws = 200_000
+    counts = np.bincount(policy.broadcast(n_draws).select(np.random.default_rng(3)), minlength=4)
+    assert counts.sum() == n_draws
+    assert np.all(counts[pi == 0] == 0)
+    possible = pi > 0
+    # rescale to the draws' total: pi from quadrature sums to 1 only within 1e-12
+    expected = n_draws * pi[possible] / pi[possible].sum()
+    if possible.sum() > 1:
+        assert stats.chisquare(counts[possible], expected).pvalue > 1e-4
+
+
+@pytest.mark.parametrize(("cls", "params"), POLICIES, ids=IDS)
+def test_same_seed_same_choices(cls, params):
+    policy = cls.from_history(3, [(0, 1.0), (1, 0.0)], **params).broadcast(1000)
+    first = policy.select(np.random.default_rng(11))
+    second = policy.select(np.random.default_rng(11))
+    assert first.dtype == np.int64 and first.shape == (1000,)
+    np.testing.assert_array_equal(first, second)
+
+
+def test_argmax_uniform_and_sample_categorical():
+    rng = np.random.default_rng(0)
+    scores = np.broadcast_to([1.0, np.inf, 0.0, np.inf], (40_000, 4))
+    counts = np.bincount(argmax_uniform(scores, rng), minlength=4)
+    assert counts[0] == counts[2] == 0
+    assert stats.binomtest(int(counts[1]), 40_000, 0.5).pvalue > 1e-4
+    pi = np.broadcast_to([0.0, 0.25, 0.75], (40_000, 3))
+    counts = np.bincount(sample_categorical(pi, rng), minlength=3)
+    assert counts[0] == 0
+    assert stats.binomtest(int(counts[1]), 40_000, 0.25).pvalue > 1e-4
+
+
+def test_broadcast_view_cannot_be_updated():
+    view = Greedy.from_history(2, LECTURE).broadcast(3)
+    with pytest.raises(ValueError):
+        view.update([0, 0, 0], [1.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize(
+    ("build", "match"),
+    [
+        (lambda: EpsilonGreedy(2, epsilon=1.5), r"epsilon must lie in \[0, 1\]"),
+        (lambda: EpsilonGreedy(2, epsilon=-0.1), r"epsilon must lie in \[0, 1\]"),
+        (lambda: EpsilonGreedy(2, epsilon=float("nan")), "epsilon must be finite"),
+        (lambda: UCB(2, c=-1.0), r"c must lie in \[0, inf\]"),
+        (lambda: BetaThompson(2, prior=(0.0, 1.0)), "alpha0 must be > 0"),
+        (lambda: BetaThompson(2, prior=(1.0, -2.0)), "beta0 must be > 0"),
+        (lambda: BetaThompson(2, prior=(1.0,)), "prior must be a pair"),
+        (lambda: GaussianThompson(2, noise_std=0.0), "noise_std must be > 0"),
+        (lambda: GradientBandit(2, alpha=0.0), "alpha must be > 0"),
+        (lambda: Greedy(0), "n_arms must be >= 1"),
+        (lambda: Greedy(2, n_runs=0), "n_runs must be >= 1"),
+        (lambda: Greedy(2, step_size=0.0), "step_size must lie in"),
+        (lambda: Greedy(2, step_size=1.5), "step_size must lie in"),
+        (lambda: BetaThompson.from_history(2, [(0, 0.5)]), "rewards 0 or 1"),
+        (lambda: Greedy.from_history(2, [(0, float("nan"))]), "reward must be finite"),
+        (lambda: Greedy.from_history(2, [(2, 1.0)]), r"action must lie in \[0, 2\)"),
+        (lambda: Greedy.from_history(2, [(0,)]), "must be an .action, reward. pair"),
+        (lambda: Greedy(2, n_runs=2).update([0], [1.0, 1.0]), r"actions must have shape \(2,\)"),
+        (lambda: Greedy(2, n_runs=2).update([0, 1], [1.0]), r"rewards must have shape \(2,\)"),
+        (lambda: Greedy(2, n_runs=2).update([0, 1], [1.0, np.inf]), "rewards must be finite"),
+        (lambda: Greedy(2, n_runs=2).update([0, -1], [1.0, 1.0]), r"actions must lie in"),
+    ],
+)
+def test_bad_input_raises_a_clear_value_error(build, match):
+    with pytest.raises(ValueError, match=match):
+        build()
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Greedy(2.0),
+        lambda: EpsilonGreedy(2, epsilon="0.1"),
+        lambda: Greedy(2).update([0.0], [1.0]),
+        lambda: Greedy.from_history(2, [(True, 1.0)]),
+        lambda: GradientBandit(2, baseline="yes"),
+    ],
+)
+def test_wrong_types_raise_type_error(build):
+    with pytest.raises(TypeError):
+        build()
