@@ -1,0 +1,176 @@
+"""Stationary bandit problems for many independent runs at once.
+
+An environment holds the expected reward of every arm in every run, ``means`` of shape
+(n_runs, n_arms), and draws the rewards of one step for all runs with one call on a
+``numpy.random.Generator``. Like bsuite's environments it also knows its own regret: the
+pseudo-regret of pulling arm ``a`` is ``max_b means[b] - means[a]``.
+
+Source: Sutton & Barto, *Reinforcement Learning: An Introduction* (2nd ed.), §2.3 (the
+10-armed testbed); Lattimore & Szepesvári, *Bandit Algorithms* (2020), §4.5 (Bernoulli
+bandits, pseudo-regret).
+
+Example:
+    >>> import numpy as np
+    >>> env = BernoulliBandit([0.2, 0.8], n_runs=3)
+    >>> env.gaps(np.array([0, 1, 1])).tolist()
+    [0.6000000000000001, 0.0, 0.0]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["BernoulliBandit", "GaussianBandit", "gaussian_testbed"]
+
+
+def _positive_int(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}")
+    return int(value)
+
+
+def _finite(name: str, value: float) -> float:
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value}")
+    return value
+
+
+class _Bandit:
+    """Shared bookkeeping: the (n_runs, n_arms) means and the regret of an action."""
+
+    def __init__(self, means: NDArray[np.float64]) -> None:
+        self.means = means
+        self.n_runs, self.n_arms = means.shape
+        self.best_means = means.max(axis=-1)
+        self._rows = np.arange(self.n_runs)
+
+    def _checked(self, actions: ArrayLike) -> NDArray[np.intp]:
+        actions = np.asarray(actions)
+        if not np.issubdtype(actions.dtype, np.integer):
+            raise TypeError(f"actions must be integers, got dtype {actions.dtype}")
+        if actions.shape != (self.n_runs,):
+            raise ValueError(f"actions must have shape ({self.n_runs},), got {actions.shape}")
+        if actions.min() < 0 or actions.max() >= self.n_arms:
+            raise ValueError(
+                f"actions must lie in [0, {self.n_arms}), got {actions.min()}..{actions.max()}"
+            )
+        return actions
+
+    def gaps(self, actions: ArrayLike) -> NDArray[np.float64]:
+        """Pseudo-regret of one step, ``Δ(a) = max_b μ(b) − μ(a)`` per run.
+
+        Args:
+            actions: (n_runs,) int, the arm pulled in each run.
+
+        Returns:
+            (n_runs,) float, zero where the arm is optimal.
+        """
+        actions = self._checked(actions)
+        return self.best_means - self.means[self._rows, actions]
+
+
+class GaussianBandit(_Bandit):
+    """Arms with Gaussian rewards ``R ~ N(means[run, a], reward_std²)``.
+
+    Args:
+        means: (n_runs, n_arms) expected rewards, finite.
+        reward_std: standard deviation of every reward, > 0.
+    """
+
+    def __init__(self, means: ArrayLike, *, reward_std: float = 1.0) -> None:
+        means = np.asarray(means, dtype=np.float64)
+        if means.ndim != 2 or means.size == 0:
+            raise ValueError(f"means must be a non-empty (n_runs, n_arms) array, got {means.shape}")
+        if not np.all(np.isfinite(means)):
+            raise ValueError("means must be finite, got nan or inf")
+        reward_std = _finite("reward_std", reward_std)
+        if reward_std <= 0:
+            raise ValueError(f"reward_std must be > 0, got {reward_std}")
+        super().__init__(means)
+        self.reward_std = reward_std
+
+    def pull(self, actions: ArrayLike, rng: np.random.Generator) -> NDArray[np.float64]:
+        """One reward per run: ``means[run, a] + reward_std · ε``, ε ~ N(0, 1).
+
+        Args:
+            actions: (n_runs,) int in [0, n_arms).
+            rng: draws ``standard_normal(n_runs)``, one call for all runs.
+
+        Returns:
+            (n_runs,) float rewards.
+        """
+        actions = self._checked(actions)
+        noise = rng.standard_normal(self.n_runs)
+        return self.means[self._rows, actions] + self.reward_std * noise
+
+
+class BernoulliBandit(_Bandit):
+    """Arms with rewards in {0, 1}, ``P(R = 1 | a) = means[a]``, the same arms in every run.
+
+    Args:
+        means: (n_arms,) success probabilities in [0, 1], at least two arms.
+        n_runs: number of independent runs.
+    """
+
+    def __init__(self, means: ArrayLike, *, n_runs: int = 1) -> None:
+        means = np.asarray(means, dtype=np.float64)
+        if means.ndim != 1 or means.size < 2:
+            raise ValueError(f"means must list at least 2 arm means, got shape {means.shape}")
+        if not np.all((means >= 0) & (means <= 1)):
+            raise ValueError(f"means must lie in [0, 1], got {means.tolist()}")
+        n_runs = _positive_int("n_runs", n_runs)
+        super().__init__(np.broadcast_to(means, (n_runs, means.size)))
+
+    def pull(self, actions: ArrayLike, rng: np.random.Generator) -> NDArray[np.float64]:
+        """One reward per run: ``1.0`` with probability ``means[a]``, else ``0.0``.
+
+        Args:
+            actions: (n_runs,) int in [0, n_arms).
+            rng: draws ``random(n_runs)``, one call for all runs.
+
+        Returns:
+            (n_runs,) float rewards in {0, 1}.
+        """
+        actions = self._checked(actions)
+        uniforms = rng.random(self.n_runs)
+        return (uniforms < self.means[self._rows, actions]).astype(np.float64)
+
+
+def gaussian_testbed(
+    n_runs: int,
+    n_arms: int,
+    rng: np.random.Generator,
+    *,
+    q_mean: float = 0.0,
+    q_std: float = 1.0,
+    reward_std: float = 1.0,
+) -> GaussianBandit:
+    """The k-armed testbed: ``q*(a) ~ N(q_mean, q_std²)`` per run, rewards ``N(q*(a), 1)``.
+
+    Sutton & Barto (2nd ed.) §2.3 uses ``q_mean = 0``; §2.8 (Figure 2.5) uses ``q_mean = +4``.
+
+    Args:
+        n_runs: number of independent bandit problems R, >= 1.
+        n_arms: arms per problem K, >= 2.
+        rng: draws all ``q*`` with one ``normal(size=(n_runs, n_arms))`` call.
+        q_mean: mean of the true action values.
+        q_std: spread of the true action values, > 0.
+        reward_std: reward noise around ``q*(a)``, > 0.
+
+    Returns:
+        A ``GaussianBandit`` with ``means`` of shape (n_runs, n_arms).
+    """
+    n_runs = _positive_int("n_runs", n_runs)
+    n_arms = _positive_int("n_arms", n_arms)
+    if n_arms < 2:
+        raise ValueError(f"n_arms must be >= 2, got {n_arms}")
+    q_mean = _finite("q_mean", q_mean)
+    q_std = _finite("q_std", q_std)
+    if q_std <= 0:
+        raise ValueError(f"q_std must be > 0, got {q_std}")
+    q_star = rng.normal(q_mean, q_std, size=(n_runs, n_arms))
+    return GaussianBandit(q_star, reward_std=reward_std)
