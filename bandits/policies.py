@@ -290,8 +290,7 @@ def _check_history(n_arms: int, history: Iterable[tuple[int, float]]) -> list[tu
             raise ValueError(
                 f"history entry {step}: action must lie in [0, {n_arms}), got {action}"
             )
-        _real(f"history entry {step}: reward", reward)
-        checked.append((int(action), reward))
+        checked.append((int(action), _real(f"history entry {step}: reward", reward)))
     return checked
 
 
