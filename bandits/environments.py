@@ -12,8 +12,9 @@ bandits, pseudo-regret).
 Example:
     >>> import numpy as np
     >>> env = BernoulliBandit([0.2, 0.8], n_runs=3)
-    >>> env.gaps(np.array([0, 1, 1])).tolist()
-    [0.6000000000000001, 0.0, 0.0]
+    >>> rewards, gaps = env.step(np.array([0, 1, 1]), np.random.default_rng(0))
+    >>> rewards.shape, gaps.tolist()
+    ((3,), [0.6000000000000001, 0.0, 0.0])
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["BernoulliBandit", "GaussianBandit", "gaussian_testbed"]
+
+FloatArray = NDArray[np.float64]
 
 
 def _positive_int(name: str, value: int) -> int:
@@ -40,7 +43,11 @@ def _finite(name: str, value: float) -> float:
 
 
 class _Bandit:
-    """Shared bookkeeping: the (n_runs, n_arms) means and the regret of an action."""
+    """Shared bookkeeping: the (n_runs, n_arms) means and the regret of an action.
+
+    Subclasses define ``_draw(arm_means, rng)``, the rewards of one step given the means of
+    the pulled arms.
+    """
 
     def __init__(self, means: NDArray[np.float64]) -> None:
         self.means = means
@@ -72,6 +79,22 @@ class _Bandit:
         actions = self._checked(actions)
         return self.best_means - self.means[self._rows, actions]
 
+    def step(
+        self, actions: ArrayLike, rng: np.random.Generator
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Pull one arm in every run: the rewards and the pseudo-regret of the step.
+
+        Args:
+            actions: (n_runs,) int in [0, n_arms).
+            rng: draws the rewards of all runs with one call.
+
+        Returns:
+            ``(rewards, gaps)``, each (n_runs,) float; ``gaps`` as in ``gaps``.
+        """
+        actions = self._checked(actions)
+        arm_means = self.means[self._rows, actions]
+        return self._draw(arm_means, rng), self.best_means - arm_means
+
 
 class GaussianBandit(_Bandit):
     """Arms with Gaussian rewards ``R ~ N(means[run, a], reward_std²)``.
@@ -93,19 +116,11 @@ class GaussianBandit(_Bandit):
         super().__init__(means)
         self.reward_std = reward_std
 
-    def pull(self, actions: ArrayLike, rng: np.random.Generator) -> NDArray[np.float64]:
-        """One reward per run: ``means[run, a] + reward_std · ε``, ε ~ N(0, 1).
-
-        Args:
-            actions: (n_runs,) int in [0, n_arms).
-            rng: draws ``standard_normal(n_runs)``, one call for all runs.
-
-        Returns:
-            (n_runs,) float rewards.
-        """
-        actions = self._checked(actions)
-        noise = rng.standard_normal(self.n_runs)
-        return self.means[self._rows, actions] + self.reward_std * noise
+    def _draw(
+        self, arm_means: NDArray[np.float64], rng: np.random.Generator
+    ) -> NDArray[np.float64]:
+        """``arm_means + reward_std · ε`` with one ``standard_normal(n_runs)`` call."""
+        return arm_means + self.reward_std * rng.standard_normal(self.n_runs)
 
 
 class BernoulliBandit(_Bandit):
@@ -125,19 +140,11 @@ class BernoulliBandit(_Bandit):
         n_runs = _positive_int("n_runs", n_runs)
         super().__init__(np.broadcast_to(means, (n_runs, means.size)))
 
-    def pull(self, actions: ArrayLike, rng: np.random.Generator) -> NDArray[np.float64]:
-        """One reward per run: ``1.0`` with probability ``means[a]``, else ``0.0``.
-
-        Args:
-            actions: (n_runs,) int in [0, n_arms).
-            rng: draws ``random(n_runs)``, one call for all runs.
-
-        Returns:
-            (n_runs,) float rewards in {0, 1}.
-        """
-        actions = self._checked(actions)
-        uniforms = rng.random(self.n_runs)
-        return (uniforms < self.means[self._rows, actions]).astype(np.float64)
+    def _draw(
+        self, arm_means: NDArray[np.float64], rng: np.random.Generator
+    ) -> NDArray[np.float64]:
+        """``1.0`` with probability ``arm_means``, else ``0.0``; one ``random(n_runs)`` call."""
+        return (rng.random(self.n_runs) < arm_means).astype(np.float64)
 
 
 def gaussian_testbed(

@@ -31,7 +31,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import rel_entr, xlogy
 
-__all__ = ["bernoulli_kl", "kl_ucb_index", "lai_robbins_constant"]
+from bandits.policies import ActionValuePolicy, argmax_uniform, greedy_probabilities
+
+__all__ = ["KLUCB", "bernoulli_kl", "kl_ucb_index", "lai_robbins_constant"]
 
 _TOLERANCE = 1e-12
 _MAX_ITERATIONS = 100
@@ -98,14 +100,17 @@ def _kl_ucb_index(
     solve = (counts > 0) & (means < 1) & (threshold > 0)
     p = np.where(solve, means, 0.5)  # placeholders keep the masked-out entries finite
     level = np.where(solve, threshold / np.where(solve, counts, 1.0), 1.0)
-    neg_entropy = xlogy(p, p) + xlogy(1.0 - p, 1.0 - p)
+    one_minus_p = 1.0 - p
+    neg_entropy = xlogy(p, p) + xlogy(one_minus_p, one_minus_p)
     with np.errstate(divide="ignore"):
         s_pinsker = -np.log1p(-np.minimum(1.0, p + np.sqrt(level / 2.0)))
-    s = np.minimum(s_pinsker, (level - neg_entropy) / (1.0 - p))
+    s = np.minimum(s_pinsker, (level - neg_entropy) / one_minus_p)
     q = -np.expm1(-s)
+    offset = neg_entropy - level
     for _ in range(_MAX_ITERATIONS):
-        # kl(p, q) with ln(1 − q) = −s exactly, so q near 1 loses no precision
-        excess = rel_entr(p, q) + xlogy(1.0 - p, 1.0 - p) + (1.0 - p) * s - level
+        # kl(p, q) − d = −H(p) − p ln q + (1 − p) s, using ln(1 − q) = −s exactly (q near 1
+        # loses no precision); q > 0 here since d > 0, so p ln q is finite even for p = 0
+        excess = offset - p * np.log(q) + one_minus_p * s
         s = s - excess * q / (q - p)
         q_next = -np.expm1(-s)
         converged = not np.any(np.abs(q_next - q) > _TOLERANCE)
@@ -132,3 +137,43 @@ def lai_robbins_constant(means: ArrayLike) -> float:
     best = means.max()
     suboptimal = means[means < best]
     return float(np.sum((best - suboptimal) / bernoulli_kl(suboptimal, best)))
+
+
+class KLUCB(ActionValuePolicy):
+    """KL-UCB for rewards in [0, 1]: play ``argmax_a U_t(a)``, untried arms first.
+
+    ``U_t(a) = max{q : N_t(a) · kl(μ̂_t(a), q) ≤ ln t}`` with ``μ̂`` the sample mean and
+    ``t = Σ_a N_t(a) + 1`` the current step (Garivier & Cappé 2011, with ``c = 0``). Ties are
+    broken uniformly at random, and ``action_probabilities`` reports the split.
+
+    Args:
+        n_arms: the number of arms K.
+        n_runs: the number of independent runs R.
+
+    >>> KLUCB.from_history(2, [(0, 0.0), (1, 1.0)]).action_probabilities().tolist()
+    [[0.0, 1.0]]
+    """
+
+    def __init__(self, n_arms: int, *, n_runs: int = 1):
+        super().__init__(n_arms, n_runs=n_runs)
+
+    def _check_rewards(self, rewards: NDArray[np.float64]) -> None:
+        if np.any((rewards < 0.0) | (rewards > 1.0)):
+            bad = rewards[(rewards < 0.0) | (rewards > 1.0)][0]
+            raise ValueError(f"KL-UCB needs rewards in [0, 1], got {bad:g}")
+
+    def scores(self) -> NDArray[np.float64]:
+        """(n_runs, n_arms) KL-UCB indices, +inf for untried arms."""
+        t = self.n_pulls.sum(axis=-1, keepdims=True) + 1
+        counts = self.n_pulls.astype(np.float64)
+        threshold = np.broadcast_to(np.log(t), counts.shape)
+        index = _kl_ucb_index(self.q_est, counts, threshold)
+        return np.where(self.n_pulls > 0, index, np.inf)
+
+    def select(self, rng: np.random.Generator) -> NDArray[np.int64]:
+        """One KL-UCB action per run, (n_runs,)."""
+        return argmax_uniform(self.scores(), rng)
+
+    def action_probabilities(self) -> NDArray[np.float64]:
+        """(n_runs, n_arms): uniform over the arms of largest index."""
+        return greedy_probabilities(self.scores())
