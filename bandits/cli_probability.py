@@ -1,7 +1,352 @@
-"""Placeholder: replaced by the module's owner (register sub-commands here)."""
+"""Sub-commands ``lecture`` and ``probability``: P(next action) by three independent methods.
+
+``python -m bandits lecture`` answers the end-of-lecture question of the DeepMind x UCL RL
+lecture 2 (2021): after a:0, b:1, what is P(A3 = a)? ``python -m bandits probability``
+answers the same question for any policy, arms and history.
+"""
+
+from __future__ import annotations
 
 import argparse
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, NoReturn
+
+import numpy as np
+
+from bandits.probability import (
+    POLICIES,
+    SimulationEstimate,
+    action_probabilities,
+    beta_posterior,
+    beta_thompson_exact,
+)
+
+# The lecture's history (REFERENCE.md §1): t=1 a, reward 0; t=2 b, reward 1.
+LECTURE_ARMS = ("a", "b")
+LECTURE_HISTORY = ((0, Fraction(0)), (1, Fraction(1)))
+VIDEO_ANSWER = Fraction(1, 4)
+
+# The options of each policy (the Python parameter each one feeds).
+POLICY_OPTIONS: dict[str, tuple[str, ...]] = {
+    "greedy": ("step_size", "initial_value"),
+    "epsilon-greedy": ("epsilon", "step_size", "initial_value"),
+    "ucb": ("c", "step_size", "initial_value"),
+    "thompson": ("prior",),
+    "gaussian-thompson": ("prior", "noise_std"),
+    "gradient": ("alpha", "baseline"),
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One policy's answer for one arm, by the three methods."""
+
+    exact: Fraction | float | None
+    integration: float | None
+    simulation: SimulationEstimate
+    arm: int
+
+
+def _one_line_errors(parser: argparse.ArgumentParser) -> None:
+    """Make argparse report a usage error as one ``error:`` line (it prints the usage too)."""
+
+    def error(message: str) -> NoReturn:
+        print(f"error: {parser.prog}: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+    parser.error = error
+
+
+def _seed_sequence(seed: int) -> np.random.SeedSequence:
+    if seed < 0:
+        raise ValueError(f"--seed must be >= 0, got {seed}")
+    return np.random.SeedSequence(seed)
+
+
+def _add_sampling_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--samples", type=int, default=1_000_000, help="simulation draws (default 10^6)"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="simulation seed (default 0)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    """Add this module's sub-commands (each sets ``run=function(args) -> int``)."""
+    """Add ``lecture`` and ``probability`` (each sets ``run=function(args) -> int``)."""
+    lecture = subparsers.add_parser(
+        "lecture",
+        help="answer the lecture's P(A3 = a) for greedy, ε-greedy, UCB, Thompson, softmax",
+        description="History a:0 then b:1 — P(A3 = a) under each policy, three ways.",
+    )
+    lecture.add_argument("--epsilon", default="0.1", help="ε of ε-greedy (default 0.1, exact)")
+    lecture.add_argument("--c", default="2", help="UCB's exploration weight c ≥ 0 (default 2)")
+    lecture.add_argument("--alpha", default="0.1", help="gradient bandit step size (default 0.1)")
+    lecture.add_argument("--plot", metavar="FILE.png", help="draw the Thompson posteriors")
+    _add_sampling_options(lecture)
+    lecture.set_defaults(run=run_lecture)
+    _one_line_errors(lecture)
+
+    probability = subparsers.add_parser(
+        "probability",
+        help="P(next action = each arm) for any policy and history",
+        description="P(next action = each arm) after a history, exact / integration / simulation.",
+    )
+    probability.add_argument("--policy", required=True, choices=tuple(POLICIES))
+    probability.add_argument(
+        "--history", nargs="*", default=[], metavar="ARM:REWARD", help="e.g. a:0 b:1 a:1"
+    )
+    probability.add_argument("--arms", nargs="+", default=[], help="arms (also never tried ones)")
+    probability.add_argument(
+        "--prior",
+        nargs=2,
+        metavar=("P1", "P2"),
+        help="thompson: Beta(α₀, β₀) (default 1 1); gaussian-thompson: mean std (default 0 1)",
+    )
+    probability.add_argument("--epsilon", help="ε of epsilon-greedy, in [0, 1] (default 0.1)")
+    probability.add_argument("--c", help="UCB's exploration weight c ≥ 0 (default 2)")
+    probability.add_argument("--step-size", help="constant step size α in (0, 1] for Q")
+    probability.add_argument("--initial-value", help="initial action value Q1 (default 0)")
+    probability.add_argument("--noise-std", help="gaussian-thompson: reward noise σ (default 1)")
+    probability.add_argument("--alpha", help="gradient: step size α > 0 (default 0.1)")
+    probability.add_argument(
+        "--no-baseline",
+        dest="baseline",
+        action="store_const",
+        const=False,
+        help="gradient: no average-reward baseline",
+    )
+    _add_sampling_options(probability)
+    probability.set_defaults(run=run_probability)
+    _one_line_errors(probability)
+
+
+# ----------------------------------------------------------------------------------------------
+# Computing the rows.
+# ----------------------------------------------------------------------------------------------
+
+
+def _has_integer_prior(policy: str, params: dict[str, Any]) -> bool:
+    if policy != "thompson":
+        return True
+    try:
+        return all(Fraction(p).denominator == 1 for p in params.get("prior", (1, 1)))
+    except (ValueError, TypeError, ZeroDivisionError):
+        return True  # not a number: the exact route reports it clearly
+
+
+def _three_ways(
+    policy: str,
+    history: Sequence[tuple[int, Any]],
+    n_arms: int,
+    samples: int,
+    rng: np.random.Generator,
+    params: dict[str, Any],
+) -> list[Row]:
+    """Exact, integration and simulation for every arm (exact None where not available)."""
+    if samples < 1:
+        raise ValueError(f"--samples must be >= 1, got {samples}")
+    common = {"n_arms": n_arms, **params}
+    exact = (
+        action_probabilities(policy, history, **common)
+        if _has_integer_prior(policy, params)
+        else (None,) * n_arms
+    )
+    integration = action_probabilities(policy, history, method="integration", **common)
+    simulation = action_probabilities(
+        policy, history, method="simulation", samples=samples, rng=rng, **common
+    )
+    return [
+        Row(
+            exact=exact[arm],
+            integration=None if integration is None else float(integration[arm]),
+            simulation=simulation,
+            arm=arm,
+        )
+        for arm in range(n_arms)
+    ]
+
+
+def _exact_text(value: Fraction | float | None) -> str | None:
+    if value is None:
+        return None
+    return str(value) if isinstance(value, Fraction) else f"{value:.12g}"
+
+
+def _row_json(row: Row) -> dict[str, Any]:
+    sim = row.simulation
+    return {
+        "exact": _exact_text(row.exact),
+        "integration": row.integration,
+        "simulation": float(sim.frequency[row.arm]),
+        "ci_low": float(sim.ci_low[row.arm]),
+        "ci_high": float(sim.ci_high[row.arm]),
+    }
+
+
+def _agrees(row: Row) -> bool:
+    """Exact inside the simulation's interval and integration within 1e-9 of exact."""
+    sim = row.simulation
+    if row.exact is None:
+        return True
+    inside = sim.ci_low[row.arm] <= row.exact <= sim.ci_high[row.arm]
+    close = row.integration is None or abs(row.integration - float(row.exact)) <= 1e-9
+    return bool(inside and close)
+
+
+def _table(first: str, rows: list[tuple[str, Row]], samples: int, confidence: float) -> str:
+    header = (first, "exact", "integration", f"simulation (N={samples:,})", f"{confidence:.0%} CI")
+    lines = [header]
+    for label, row in rows:
+        sim = row.simulation
+        lines.append(
+            (
+                label,
+                _exact_text(row.exact) or "—",
+                "—" if row.integration is None else f"{row.integration:.10f}",
+                f"{sim.frequency[row.arm]:.6f}",
+                f"[{sim.ci_low[row.arm]:.6f}, {sim.ci_high[row.arm]:.6f}]",
+            )
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# lecture
+# ----------------------------------------------------------------------------------------------
+
+
+def run_lecture(args: argparse.Namespace) -> int:
+    """``python -m bandits lecture``: the lecture question, every policy, three ways."""
+    settings = {
+        "greedy": ("greedy", {}),
+        "epsilon-greedy": (f"ε-greedy (ε={args.epsilon})", {"epsilon": args.epsilon}),
+        "ucb": (f"UCB (c={args.c})", {"c": args.c}),
+        "thompson": ("Thompson, Beta(1,1)", {"prior": (1, 1)}),
+        "gradient": (f"softmax gradient (α={args.alpha})", {"alpha": args.alpha}),
+    }
+    streams = _seed_sequence(args.seed).spawn(len(settings))
+    answers = {
+        policy: _three_ways(
+            policy, LECTURE_HISTORY, 2, args.samples, np.random.default_rng(stream), params
+        )[0]
+        for (policy, (_, params)), stream in zip(settings.items(), streams, strict=True)
+    }
+    alpha, beta = beta_posterior(2, LECTURE_HISTORY, (1, 1))
+    swapped = beta_thompson_exact(*beta_posterior(2, LECTURE_HISTORY, (1, 1), swapped=True))[0]
+    thompson = answers["thompson"].exact
+    if args.plot:
+        from bandits.posterior_plot import plot_two_beta_posteriors  # matplotlib only if asked
+
+        plot_two_beta_posteriors(
+            tuple(map(float, alpha)), tuple(map(float, beta)), LECTURE_ARMS, thompson, args.plot
+        )
+    if args.json:
+        print(json.dumps([{"policy": p, **_row_json(row)} for p, row in answers.items()], indent=2))
+        return 0
+    print("History: t=1 a, reward 0; t=2 b, reward 1.  Question: P(A3 = a)?\n")
+    rows = [(settings[policy][0], row) for policy, row in answers.items()]
+    print(_table("policy", rows, args.samples, answers["thompson"].simulation.confidence))
+    mean_a, mean_b = alpha[0] / (alpha[0] + beta[0]), alpha[1] / (alpha[1] + beta[1])
+    print(
+        f"\nThompson: a ~ Beta({alpha[0]}, {beta[0]}), b ~ Beta({alpha[1]}, {beta[1]}) "
+        f"(means {mean_a}, {mean_b}); P(A3 = a) = ∫₀¹ f_a(x) F_b(x) dx = {thompson}."
+    )
+    print(
+        f"The video's answer {VIDEO_ANSWER} is wrong: it is {thompson}. "
+        f"With the update swapped (reward 1 → β+1, reward 0 → α+1) the same integral gives "
+        f"{swapped}."
+    )
+    if not all(_agrees(row) for row in answers.values()):
+        print("warning: a method disagrees with the exact answer (see the table)")
+    if args.plot:
+        print(f"Figure: {args.plot}")
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------
+# probability
+# ----------------------------------------------------------------------------------------------
+
+
+def parse_history(entries: Sequence[str], arms: Sequence[str]) -> tuple[list[str], list]:
+    """Arm names and (arm_index, reward) pairs from ``ARM:REWARD`` strings.
+
+    Args:
+        entries: e.g. ["a:0", "b:1"]; rewards are read exactly (0.1 is 1/10).
+        arms: arm names to include even if never tried; listed first, in this order.
+
+    Returns:
+        (names, history) with rewards as Fractions.
+    """
+    names = list(dict.fromkeys(arms))
+    history = []
+    for number, entry in enumerate(entries, start=1):
+        name, sep, reward_text = entry.rpartition(":")
+        if not sep or not name.strip() or not reward_text.strip():
+            raise ValueError(
+                f"--history entry {number} {entry!r} is malformed: expected ARM:REWARD, e.g. a:0"
+            )
+        try:
+            value = float(reward_text)
+        except ValueError:
+            raise ValueError(
+                f"--history entry {number} {entry!r}: reward {reward_text!r} is not a number"
+            ) from None
+        if not np.isfinite(value):
+            raise ValueError(f"--history entry {number} {entry!r}: reward must be finite")
+        if name not in names:
+            names.append(name)
+        history.append((names.index(name), Fraction(reward_text.strip())))
+    if not names:
+        raise ValueError("give the arms: --history ARM:REWARD ... and/or --arms NAME ...")
+    return names, history
+
+
+def _policy_params(args: argparse.Namespace) -> dict[str, Any]:
+    """The options given, as the policy's keyword parameters; options of other policies fail."""
+    given = {
+        name: getattr(args, name)
+        for name in ("epsilon", "c", "step_size", "initial_value", "noise_std", "alpha", "baseline")
+        if getattr(args, name) is not None
+    }
+    if args.prior is not None:
+        given["prior"] = tuple(args.prior)
+    allowed = POLICY_OPTIONS[args.policy]
+    for name in given:
+        if name not in allowed:
+            option = "--no-baseline" if name == "baseline" else "--" + name.replace("_", "-")
+            raise ValueError(f"{option} does not apply to --policy {args.policy}")
+    if args.policy == "gaussian-thompson" and "prior" in given:
+        given["prior_mean"], given["prior_std"] = given.pop("prior")
+    return given
+
+
+def run_probability(args: argparse.Namespace) -> int:
+    """``python -m bandits probability``: P(next action) for any policy and history."""
+    names, history = parse_history(args.history, args.arms)
+    params = _policy_params(args)
+    rng = np.random.default_rng(_seed_sequence(args.seed))
+    rows = _three_ways(args.policy, history, len(names), args.samples, rng, params)
+    if args.json:
+        arms = {name: _row_json(row) for name, row in zip(names, rows, strict=True)}
+        print(json.dumps({"policy": args.policy, "arms": arms}, indent=2))
+        return 0
+    steps = " ".join(args.history) or "(none)"
+    print(f"Policy {args.policy}; history {steps}.  P(next action = arm):\n")
+    confidence = rows[0].simulation.confidence
+    print(_table("arm", list(zip(names, rows, strict=True)), args.samples, confidence))
+    if rows[0].exact is None:
+        print("\nexact: no rational closed form for a non-integer Beta prior (see integration)")
+    elif isinstance(rows[0].exact, Fraction):
+        print(f"\nexact probabilities sum to {sum(row.exact for row in rows)}")
+    if not all(_agrees(row) for row in rows):
+        print("warning: a method disagrees with the exact answer (see the table)")
+    return 0

@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Protocol, Self
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import integrate, stats
+from scipy import integrate, special, stats
 
 import gradients
 
@@ -182,7 +182,7 @@ def _exclusive_product(values: FloatArray) -> FloatArray:
 
 
 def max_probabilities(
-    pdf: Callable[[float], FloatArray],
+    density: Callable[[float], FloatArray],
     cdf: Callable[[float], FloatArray],
     lower: float,
     upper: float,
@@ -191,20 +191,21 @@ def max_probabilities(
 
     ``P(A = i) = P(X_i = max_j X_j) = ∫ f_i(x) Π_{j≠i} F_j(x) dx`` — the probability that
     Thompson sampling picks arm i. All rows and arms are integrated at once with
-    ``scipy.integrate.quad_vec``.
+    ``scipy.integrate.quad_vec``. The integral may be taken in a substituted variable s with
+    x = x(s): then ``density(s)`` is ``f_i(x(s))·x'(s)`` and ``cdf(s)`` is ``F_i(x(s))``.
 
     Args:
-        pdf: x ↦ (R, K) densities f_i(x).
-        cdf: x ↦ (R, K) distribution functions F_i(x).
-        lower: lower end of the support (may be -inf).
-        upper: upper end of the support (may be +inf).
+        density: s ↦ (R, K) densities (times the substitution's Jacobian).
+        cdf: s ↦ (R, K) distribution functions.
+        lower: lower end of the range of s (may be -inf).
+        upper: upper end of the range of s (may be +inf).
 
     Returns:
         (R, K) probabilities.
     """
 
-    def integrand(x: float) -> FloatArray:
-        return pdf(x) * _exclusive_product(cdf(x))
+    def integrand(s: float) -> FloatArray:
+        return density(s) * _exclusive_product(cdf(s))
 
     value, _ = integrate.quad_vec(
         integrand, lower, upper, epsabs=_QUAD_EPSABS, epsrel=_QUAD_EPSREL, limit=10_000
@@ -570,12 +571,21 @@ class BetaThompson(_PolicyBase):
         return np.argmax(rng.beta(self.alpha, self.beta), axis=-1)
 
     def action_probabilities(self) -> FloatArray:
-        """(n_runs, n_arms): ``∫₀¹ f_i Π_{j≠i} F_j`` by adaptive quadrature."""
+        """(n_runs, n_arms): ``∫₀¹ f_i Π_{j≠i} F_j dx`` by adaptive quadrature.
+
+        Integrated in the log-odds s = ln(x / (1 − x)): there ``f(x) dx`` becomes
+        ``x^α (1 − x)^β / B(α, β) ds``, smooth and bounded even for α or β < 1, where the
+        density in x is infinite at an end of [0, 1].
+        """
+        alpha, beta = self.alpha, self.beta
+        log_norm = special.betaln(alpha, beta)
         return max_probabilities(
-            lambda x: stats.beta.pdf(x, self.alpha, self.beta),
-            lambda x: stats.beta.cdf(x, self.alpha, self.beta),
-            0.0,
-            1.0,
+            lambda s: np.exp(
+                alpha * special.log_expit(s) + beta * special.log_expit(-s) - log_norm
+            ),
+            lambda s: special.betainc(alpha, beta, special.expit(s)),
+            -np.inf,
+            np.inf,
         )
 
 
