@@ -38,8 +38,10 @@ __all__ = ["Curves", "mean_and_stderr", "run"]
 
 FloatArray = NDArray[np.float64]
 
-# Per-step values are buffered for this many (step, run) entries, then reduced over runs.
+# Per-step values are buffered for up to this many (step, run) entries and steps, then reduced
+# over runs (and the progress callback told).
 _BUFFER_ENTRIES = 1 << 18
+_BUFFER_STEPS = 100
 
 
 @dataclass(frozen=True)
@@ -142,7 +144,7 @@ def run(
     n_steps = _check_sizes(policy, env, n_steps)
     window = min(max(int(window), 1), n_steps)
     n_runs = env.n_runs
-    chunk = max(1, min(n_steps, _BUFFER_ENTRIES // n_runs))
+    chunk = max(1, min(n_steps, _BUFFER_STEPS, _BUFFER_ENTRIES // n_runs))
     rewards = np.empty((chunk, n_runs))
     optimal = np.empty((chunk, n_runs))
     regret = np.empty((chunk, n_runs))

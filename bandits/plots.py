@@ -1,0 +1,133 @@
+"""Figures of the experiments, drawn with matplotlib's Agg backend (files only, no display).
+
+Curves are the means over runs; the shaded bands are ± 1.96 standard errors (95%).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
+import numpy as np  # noqa: E402
+
+from bandits.experiments import Figure, Result, summary  # noqa: E402
+
+__all__ = ["plot_figure", "plot_regret"]
+
+_Z95 = 1.96
+_STUDY_NAMES = {
+    "epsilon-greedy": "ε-greedy",
+    "gradient": "gradient bandit",
+    "ucb": "UCB",
+    "greedy": "greedy, optimistic Q₀, α = 0.1",
+}
+
+
+def _band(axis: plt.Axes, steps: np.ndarray, mean: np.ndarray, stderr: np.ndarray, label: str):
+    (line,) = axis.plot(steps, mean, linewidth=1.0, label=label)
+    axis.fill_between(
+        steps, mean - _Z95 * stderr, mean + _Z95 * stderr, color=line.get_color(), alpha=0.2
+    )
+
+
+def _save(fig: plt.Figure, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
+
+
+def _plot_curves(figure: Figure, results: Sequence[Result]) -> plt.Figure:
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 7), sharex=True)
+    for result in results:
+        curves = result.curves
+        steps = np.arange(1, curves.n_steps + 1)
+        label = result.method.label
+        _band(top, steps, curves.mean_reward, curves.reward_stderr, label)
+        _band(bottom, steps, 100 * curves.optimal, 100 * curves.optimal_stderr, label)
+    top.set_ylabel("Average reward")
+    bottom.set_ylabel("% Optimal action")
+    bottom.set_xlabel("Steps")
+    top.legend(fontsize="small")
+    runs = results[0].curves.n_runs
+    top.set_title(f"Figure {figure.name}: {figure.title} ({runs} runs, ± 95% band)")
+    fig.tight_layout()
+    return fig
+
+
+def _plot_study(figure: Figure, results: Sequence[Result]) -> plt.Figure:
+    fig, axis = plt.subplots(figsize=(7, 4.5))
+    groups: dict[str, list[Result]] = {}
+    for result in results:
+        groups.setdefault(result.method.policy, []).append(result)
+    for policy, members in groups.items():
+        sweep = members[0].method.sweep
+        name = _STUDY_NAMES.get(policy, policy)
+        x = [member.method.params[sweep] for member in members]
+        scores = [summary(member) for member in members]
+        y = [score["mean_reward"] for score in scores]
+        error = [_Z95 * score["mean_reward_stderr"] for score in scores]
+        axis.errorbar(
+            x, y, yerr=error, marker="o", markersize=3, capsize=2, label=f"{name} ({sweep})"
+        )
+    axis.set_xscale("log", base=2)
+    axis.set_xlabel("ε   α   c   Q₀")
+    steps = results[0].curves.n_steps
+    axis.set_ylabel(f"Average reward over first {steps} steps")
+    axis.set_title(f"Figure {figure.name}: {figure.title}")
+    axis.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+def plot_figure(figure: Figure, results: Sequence[Result], path: str | Path) -> Path:
+    """Draw one figure of Sutton & Barto chapter 2 into a PNG file.
+
+    Curves figures get two panels (average reward, % optimal action, as in Figure 2.2); the
+    parameter study (Figure 2.6) plots the average reward over all steps against the swept
+    parameter on a log₂ axis, with 95% error bars.
+
+    Args:
+        figure: the figure's settings.
+        results: the results of its methods, in order.
+        path: the PNG file to write (its directory is created).
+
+    Returns:
+        The path written.
+    """
+    draw = _plot_study if figure.is_study else _plot_curves
+    return _save(draw(figure, results), path)
+
+
+def plot_regret(results: Sequence[Result], lai_robbins: float, path: str | Path) -> Path:
+    """Cumulative pseudo-regret on a log-time axis, with the Lai–Robbins line ``C(μ) ln t``.
+
+    Args:
+        results: the regret study's results.
+        lai_robbins: the constant ``C(μ)``.
+        path: the PNG file to write (its directory is created).
+
+    Returns:
+        The path written.
+    """
+    fig, axis = plt.subplots(figsize=(7, 4.5))
+    for result in results:
+        curves = result.curves
+        steps = np.arange(1, curves.n_steps + 1)
+        _band(axis, steps, curves.regret, curves.regret_stderr, result.method.label)
+    t = np.arange(1, results[0].curves.n_steps + 1)
+    axis.plot(t, lai_robbins * np.log(t), "k--", linewidth=1.0, label=f"{lai_robbins:.2f} ln t")
+    axis.set_xscale("log")
+    axis.set_xlabel("Step t")
+    axis.set_ylabel("Cumulative pseudo-regret")
+    runs = results[0].curves.n_runs
+    axis.set_title(f"Bernoulli bandit: regret ({runs} runs, ± 95% band) vs Lai–Robbins")
+    axis.legend(fontsize="small")
+    fig.tight_layout()
+    return _save(fig, path)
