@@ -59,7 +59,14 @@ def plot_two_beta_posteriors(
     right.fill_between([0, 1], [0, 1], 0, facecolor="none", edgecolor="white", hatch="//", lw=0)
     right.plot([0, 1], [0, 1], color="white", lw=1.5)
     label = f"{probability}" if isinstance(probability, Fraction) else f"{probability:.4g}"
-    right.text(0.62, 0.18, f"X_{names[0]} > X_{names[1]}\nP = {label}", color="white", ha="center")
+    right.text(
+        0.65,
+        0.2,
+        f"X_{names[0]} > X_{names[1]}\nP = {label}",
+        color="white",
+        ha="center",
+        bbox={"facecolor": "black", "alpha": 0.7, "edgecolor": "none"},
+    )
     right.set(xlabel=f"X_{names[0]}", ylabel=f"X_{names[1]}")
     right.set_title(f"Thompson picks {names[0]} below the diagonal")
     path = Path(path)

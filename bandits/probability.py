@@ -426,6 +426,16 @@ def _n_arms(n_arms: int | None, history: list) -> int:
     return max(actions) + 1
 
 
+def _exact_history(history: Iterable[tuple[int, Any]]) -> list:
+    """Rewards as the rationals they read as; malformed entries are left to the policy's check."""
+    exact = []
+    for step, entry in enumerate(history):
+        if isinstance(entry, Sequence) and not isinstance(entry, str) and len(entry) == 2:
+            entry = (entry[0], _fraction(f"history entry {step}: reward", entry[1]))
+        exact.append(entry)
+    return exact
+
+
 def build_policy(
     policy: str | type, history: Iterable[tuple[int, Any]], n_arms: int | None = None, **params
 ) -> Policy:
@@ -441,17 +451,16 @@ def build_policy(
         The policy, ``n_runs = 1``.
     """
     cls = _policy_class(policy)
-    history = list(history)
+    history = _exact_history(history)
     return cls.from_history(_n_arms(n_arms, history), history, **_exact_params(params))
 
 
 def _exact(cls: type, policy: Policy, history: list, params: dict[str, Any]) -> Probabilities:
     """The closed form for each policy class (see the module docstring)."""
     k = policy.n_arms
-    rewarded = [(action, _fraction("reward", reward)) for action, reward in history]
     if cls in (Greedy, EpsilonGreedy, UCB):
         values, counts = _action_values(
-            k, rewarded, params.get("step_size"), params.get("initial_value", Fraction(0))
+            k, history, params.get("step_size"), params.get("initial_value", Fraction(0))
         )
         if cls is UCB:
             return _ucb_exact(values, counts, params.get("c", _fraction("c", policy.c)))
@@ -501,7 +510,7 @@ def action_probabilities(
     if method not in METHODS:
         raise ValueError(f"method must be one of {', '.join(METHODS)}; got {method!r}")
     cls = _policy_class(policy)
-    history = list(history)
+    history = _exact_history(history)
     exact_params = _exact_params(params)
     built = build_policy(cls, history, n_arms, **exact_params)
     if method == "exact":
