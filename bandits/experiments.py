@@ -343,6 +343,8 @@ def run_regret(
     n_runs = _check_count("runs", n_runs, 2)
     seed = _check_count("seed", seed, 0)
     BernoulliBandit(means)  # check the means before the long work starts
+    if not 0.0 <= epsilon <= 1.0:
+        raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
     methods = regret_methods(epsilon)
 
     def make_env(rng: np.random.Generator) -> BernoulliBandit:

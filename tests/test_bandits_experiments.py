@@ -1,0 +1,188 @@
+"""The chapter-2 figures and the regret study on reduced sizes, their files, and the CLI."""
+
+import csv
+import json
+import math
+
+import numpy as np
+import pytest
+
+from bandits import experiments
+from bandits.__main__ import main
+from bandits.environments import gaussian_testbed
+from bandits.experiments import FIGURES, Method, run_figures, run_methods, run_regret, summary
+
+Z = 4.0  # a two-sided false alarm about once in 16,000 comparisons
+
+
+def by_label(results):
+    return {result.method.label: result for result in results}
+
+
+def separated(better, worse, mean_key, stderr_key):
+    """``better`` exceeds ``worse`` by more than Z combined standard errors."""
+    difference = better[mean_key] - worse[mean_key]
+    return difference > Z * math.hypot(better[stderr_key], worse[stderr_key])
+
+
+def test_figure_2_2_exploration_beats_greedy_and_stays_below_91_percent():
+    results = by_label(run_figures(["2.2"], n_runs=400, n_steps=500, seed=1, progress=False))
+    greedy = summary(results["greedy (ε = 0)"])
+    explore = summary(results["ε = 0.1"])
+    assert separated(explore, greedy, "final_optimal", "final_optimal_stderr")
+    assert separated(explore, greedy, "final_reward", "final_reward_stderr")
+    # ε-greedy picks the best arm at most 1 − ε + ε/K = 91% of the time, at every step
+    curves = results["ε = 0.1"].curves
+    assert np.all(curves.optimal <= 0.91 + 5.0 * curves.optimal_stderr + 1e-12)
+
+
+def test_figure_2_3_optimism_wins_late():
+    results = by_label(run_figures(["2.3"], n_runs=1500, n_steps=1000, seed=2, progress=False))
+    optimistic = summary(results["optimistic greedy Q1 = 5"])
+    realistic = summary(results["realistic ε = 0.1, Q1 = 0"])
+    assert separated(optimistic, realistic, "final_optimal", "final_optimal_stderr")
+
+
+def test_figure_2_5_baseline_advantage():
+    results = by_label(run_figures(["2.5"], n_runs=300, n_steps=300, seed=3, progress=False))
+    for alpha in (0.1, 0.4):
+        with_baseline = summary(results[f"α = {alpha}, with baseline"])
+        without = summary(results[f"α = {alpha}, without baseline"])
+        assert separated(with_baseline, without, "final_optimal", "final_optimal_stderr")
+    # q*(a) ~ N(+4, 1): the first step plays uniformly, so its mean reward is 4
+    curves = results["α = 0.1, with baseline"].curves
+    assert abs(curves.mean_reward[0] - 4.0) < Z * curves.reward_stderr[0]
+
+
+def test_regret_thompson_and_kl_ucb_well_below_ucb1():
+    means = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
+    results = run_regret(means, horizon=2000, n_runs=60, seed=4, progress=False)
+    report = experiments.regret_summary(means, results)
+    final = {m["policy"]: (m["final_regret"], m["stderr"]) for m in report["methods"]}
+    ucb_regret, ucb_stderr = final["ucb1"]
+    for name in ("thompson", "kl-ucb"):
+        regret, stderr = final[name]
+        assert ucb_regret - regret > Z * math.hypot(ucb_stderr, stderr)
+    assert report["lai_robbins_constant"] == pytest.approx(7.5165, abs=1e-4)
+    assert report["lai_robbins_regret"] == pytest.approx(7.5165155 * math.log(2000), rel=1e-6)
+    # regret is a sum of non-negative gaps: it never decreases
+    assert all(np.all(np.diff(result.curves.regret) >= 0) for result in results)
+
+
+def test_same_seed_same_figure_alone_or_with_others():
+    alone = run_figures(["2.3"], n_runs=20, n_steps=60, seed=7, progress=False)
+    again = run_figures(["2.3"], n_runs=20, n_steps=60, seed=7, progress=False)
+    inside = run_figures(["2.2", "2.3"], n_runs=20, n_steps=60, seed=7, progress=False)[3:]
+    other = run_figures(["2.3"], n_runs=20, n_steps=60, seed=8, progress=False)
+    for first, second, third in zip(alone, again, inside, strict=True):
+        assert np.array_equal(first.curves.mean_reward, second.curves.mean_reward)
+        assert np.array_equal(first.curves.regret, third.curves.regret)
+    assert not np.array_equal(alone[0].curves.mean_reward, other[0].curves.mean_reward)
+
+
+def test_methods_get_independent_streams():
+    method = Method("epsilon-greedy", {"epsilon": 0.1}, "twin")
+    seeds = np.random.SeedSequence(0).spawn(2)
+
+    def make_env(rng):
+        return gaussian_testbed(10, 4, rng)
+
+    first, second = run_methods([method, method], make_env, 30, seeds)
+    assert not np.array_equal(first.mean_reward, second.mean_reward)
+
+
+def test_figure_settings_follow_the_book():
+    study = FIGURES["2.6"]
+    sweeps = {}
+    for method in study.methods:
+        sweeps.setdefault(method.policy, []).append(method.params[method.sweep])
+    assert sweeps["epsilon-greedy"] == [2.0**k for k in range(-7, -1)]
+    assert sweeps["gradient"] == [2.0**k for k in range(-5, 2)]
+    assert sweeps["ucb"] == [2.0**k for k in range(-4, 3)]
+    assert sweeps["greedy"] == [2.0**k for k in range(-2, 3)]
+    assert FIGURES["2.5"].q_mean == 4.0
+    assert all(FIGURES[name].q_mean == 0.0 for name in ("2.2", "2.3", "2.4", "2.6"))
+    for figure in FIGURES.values():  # every setting builds a valid policy
+        for method in figure.methods:
+            policy = experiments.make_policy(method, 10, 2)
+            assert policy.select(np.random.default_rng(0)).shape == (2,)
+
+
+def test_make_policy_rejects_unknown_names():
+    with pytest.raises(ValueError, match="unknown policy"):
+        experiments.make_policy(Method("softmax", {}, "x"), 3, 1)
+    with pytest.raises(ValueError, match="takes parameters"):
+        experiments.make_policy(Method("ucb", {"epsilon": 0.1}, "x"), 3, 1)
+
+
+# ------------------------------------------------------------------------------------------
+# Command line.
+# ------------------------------------------------------------------------------------------
+
+
+def test_testbed_cli_json_csv_and_png(tmp_path, capsys):
+    argv = ["testbed", "--figure", "2.2", "--runs", "12", "--steps", "30", "--seed", "3"]
+    status = main([*argv, "--out", str(tmp_path), "--json", "--quiet"])
+    assert status == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [item["policy"] for item in report] == ["greedy", "epsilon-greedy", "epsilon-greedy"]
+    assert report[2]["params"] == {"alpha": None, "initial_value": 0.0, "epsilon": 0.1}
+    for item in report:
+        assert {"final_reward", "final_optimal", "mean_reward"} <= item.keys()
+        assert 0.0 <= item["final_optimal"] <= 1.0
+    with (tmp_path / "figure_2_2.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 3 * 30
+    assert rows[0]["step"] == "1" and rows[-1]["step"] == "30"
+    last_30 = [float(row["mean_reward"]) for row in rows[-30:]]
+    assert np.mean(last_30) == pytest.approx(report[2]["final_reward"], abs=1e-5)
+    assert (tmp_path / "figure_2_2.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_testbed_cli_study_prints_a_table(tmp_path, capsys):
+    argv = ["testbed", "--figure", "2.6", "--runs", "3", "--steps", "5", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Figure 2.6" in out and "UCB c=2^2" in out
+    assert (tmp_path / "figure_2_6.png").exists()
+
+
+def test_regret_cli_json(tmp_path, capsys):
+    argv = ["regret", "--means", "0.2", "0.8", "--horizon", "50", "--runs", "5", "--quiet"]
+    assert main([*argv, "--out", str(tmp_path), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [m["policy"] for m in report["methods"]] == [
+        "epsilon-greedy",
+        "ucb1",
+        "thompson",
+        "kl-ucb",
+    ]
+    kl = 0.2 * math.log(0.2 / 0.8) + 0.8 * math.log(0.8 / 0.2)
+    assert report["lai_robbins_constant"] == pytest.approx(0.6 / kl, rel=1e-12)
+    assert all(m["final_regret"] >= 0 and m["stderr"] >= 0 for m in report["methods"])
+    assert (tmp_path / "regret.png").exists() and (tmp_path / "regret.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["testbed", "--runs", "-5"], "runs must be >= 2"),
+        (["testbed", "--figure", "2.7"], "--figure must be one of 2.2, 2.3, 2.4, 2.5, 2.6, all"),
+        (["testbed", "--figure", "2.2", "--steps", "0"], "steps must be >= 1"),
+        (["testbed", "--figure", "2.2", "--seed", "-1"], "seed must be >= 0"),
+        (["regret", "--means", "0.1", "1.5"], r"means must lie in [0, 1]"),
+        (["regret", "--means", "0.5"], "at least 2 arm means"),
+        (["regret", "--means", "0.1", "nan"], r"means must lie in [0, 1]"),
+        (["regret", "--horizon", "0"], "horizon must be >= 1"),
+        (["regret", "--runs", "1"], "runs must be >= 2"),
+        (["regret", "--epsilon", "2"], r"epsilon must lie in [0, 1]"),
+    ],
+)
+def test_bad_input_is_one_clear_line(argv, message, tmp_path, capsys):
+    status = main([*argv, "--out", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert status == 2
+    assert captured.err.strip().splitlines() == [captured.err.strip()]
+    assert captured.err.startswith("error: ") and message in captured.err
+    assert captured.out == ""
+    assert not any(tmp_path.iterdir())
