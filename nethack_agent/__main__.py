@@ -1,0 +1,192 @@
+"""Command line: ``python -m nethack_agent {train,evaluate,watch}``.
+
+A ``ValueError`` or ``TypeError`` from bad input, a missing or corrupt run directory, or
+diverging weights become one line on stderr and a non-zero exit status, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from nethack_agent.checkpoint import CheckpointError
+from nethack_agent.config import TrainConfig
+from nethack_agent.evaluate import evaluate
+from nethack_agent.train import TrainingDiverged, train
+from nethack_agent.watch import watch
+
+
+def _train(args: argparse.Namespace) -> int:
+    config = TrainConfig(
+        env_id=args.env,
+        seed=args.seed,
+        n_workers=args.workers,
+        envs_per_worker=args.envs_per_worker,
+        rollout_length=args.rollout_length,
+        learning_rate=args.lr,
+        entropy_coef=args.entropy_coef,
+        checkpoint_minutes=args.checkpoint_minutes,
+    )
+    state = train(
+        config,
+        args.run_dir,
+        total_steps=args.total_steps,
+        minutes=args.minutes,
+        resume=args.resume,
+        progress=not args.no_progress,
+    )
+    print(
+        f"{state.step} steps, {state.episodes} games, {state.elapsed / 60:.1f} min of training; "
+        f"checkpoint, metrics.csv and learning_curve.png in {args.run_dir}"
+    )
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    result = evaluate(
+        args.run_dir,
+        episodes=args.episodes,
+        seed=args.seed,
+        policy=args.policy,
+        ttyrec_dir=args.ttyrec,
+        n_workers=args.workers,
+    )
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"{result['episodes']} games seeded {args.seed}..{args.seed + args.episodes - 1}")
+    print(
+        f"{'policy':<16}{'mean return':>12}{'mean score':>12}{'median':>9}   95% CI of mean score"
+    )
+    for name in ("agent", "random"):
+        r = result[name]
+        label = f"{name} ({args.policy})" if name == "agent" else "random"
+        print(
+            f"{label:<16}{r['mean_return']:>12.1f}{r['mean_score']:>12.1f}{r['median_score']:>9.0f}"
+            f"   [{r['ci_low']:.1f}, {r['ci_high']:.1f}]"
+        )
+    ratio = result["agent"]["mean_score"] / max(result["random"]["mean_score"], 1e-9)
+    apart = result["agent"]["ci_low"] > result["random"]["ci_high"]
+    print(f"mean score ratio agent/random: {ratio:.1f}x; 95% CIs {'apart' if apart else 'overlap'}")
+    return 0
+
+
+def _watch(args: argparse.Namespace) -> int:
+    watch(
+        args.run_dir, seed=args.seed, policy=args.policy, delay=args.delay, max_steps=args.max_steps
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every sub-command."""
+    defaults = TrainConfig()
+    parser = argparse.ArgumentParser(
+        prog="python -m nethack_agent", description=__doc__.splitlines()[0]
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    p = commands.add_parser("train", help="train a policy (progress bar, metrics.csv, checkpoints)")
+    p.add_argument(
+        "--run-dir", required=True, help="where metrics.csv, checkpoint.npz and the plot go"
+    )
+    p.add_argument("--env", default=defaults.env_id, help="NLE task (default %(default)s)")
+    p.add_argument("--seed", type=int, default=defaults.seed, help="run seed (default %(default)s)")
+    budget = p.add_argument_group("budget (at least one)")
+    budget.add_argument("--minutes", type=float, help="train this many minutes (this session)")
+    budget.add_argument("--total-steps", type=int, help="train until this many agent steps in all")
+    p.add_argument(
+        "--resume", action="store_true", help="continue from RUN_DIR/checkpoint.npz (its config)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=defaults.n_workers,
+        help="worker processes (default %(default)s)",
+    )
+    p.add_argument(
+        "--envs-per-worker",
+        type=int,
+        default=defaults.envs_per_worker,
+        help="games per worker (default %(default)s)",
+    )
+    p.add_argument(
+        "--rollout-length",
+        type=int,
+        default=defaults.rollout_length,
+        help="steps per update (default %(default)s)",
+    )
+    p.add_argument(
+        "--lr",
+        type=float,
+        default=defaults.learning_rate,
+        help="Adam step size (default %(default)s)",
+    )
+    p.add_argument(
+        "--entropy-coef",
+        type=float,
+        default=defaults.entropy_coef,
+        help="entropy bonus (default %(default)s)",
+    )
+    p.add_argument(
+        "--checkpoint-minutes",
+        type=float,
+        default=defaults.checkpoint_minutes,
+        help="minutes between checkpoints (default %(default)s)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(run=_train)
+
+    p = commands.add_parser(
+        "evaluate", help="trained policy vs uniformly random on the same seeded games"
+    )
+    p.add_argument("run_dir", help="a training run directory")
+    p.add_argument(
+        "--episodes", type=int, default=200, help="games per policy (default %(default)s)"
+    )
+    p.add_argument(
+        "--seed", type=int, default=10000, help="seed of the first game (default %(default)s)"
+    )
+    p.add_argument(
+        "--policy", choices=("sampled", "greedy"), default="sampled", help="how the agent acts"
+    )
+    p.add_argument("--ttyrec", metavar="DIR", help="record every game with nle's ttyrec into DIR")
+    p.add_argument("--workers", type=int, default=2, help="worker processes (default %(default)s)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.set_defaults(run=_evaluate)
+
+    p = commands.add_parser("watch", help="watch the policy play one game in the terminal")
+    p.add_argument("run_dir", help="a training run directory")
+    p.add_argument("--seed", type=int, default=7, help="the game's seed (default %(default)s)")
+    p.add_argument(
+        "--policy", choices=("sampled", "greedy"), default="sampled", help="how the agent acts"
+    )
+    p.add_argument(
+        "--delay", type=float, default=0.1, help="seconds between frames (default %(default)s)"
+    )
+    p.add_argument("--max-steps", type=int, help="stop after this many steps")
+    p.set_defaults(run=_watch)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one sub-command; returns the process exit status."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.run(args)
+    except CheckpointError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except TrainingDiverged as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except (ValueError, TypeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

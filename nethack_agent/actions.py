@@ -1,0 +1,73 @@
+"""The agent's actions: short key sequences ("macros") over NetHack's keyboard.
+
+The policy chooses among ``N_ACTIONS`` actions. Most are one key (a move, ``>``, ``s``); a few
+are the two keys NetHack needs for one decision (``#pray`` then ``y``; ``^d`` kick then a
+direction; ``e`` eat then the letter of a food item). ``run_macro`` in ``nethack_agent.envs``
+presses them, answering the game's prompts from its message line.
+"""
+
+from __future__ import annotations
+
+from nle import nethack
+from nle.env.tasks import TASK_ACTIONS
+
+__all__ = [
+    "ACTION_NAMES",
+    "DESCEND",
+    "DIRECTIONS",
+    "DIRECTION_KEYS",
+    "EAT",
+    "ENV_KEYS",
+    "ESCAPE",
+    "KEY_INDEX",
+    "KICK",
+    "MOVE",
+    "N_ACTIONS",
+    "N_DIRECTIONS",
+    "PRAY",
+    "RANDOM_BASELINE_KEYS",
+    "SEARCH",
+]
+
+N_DIRECTIONS = 8
+DIRECTIONS = ((-1, 0), (0, 1), (1, 0), (0, -1), (-1, 1), (1, 1), (1, -1), (-1, -1))
+"""(dy, dx) of N, E, S, W, NE, SE, SW, NW: the order of ``nethack.CompassDirection``."""
+DIRECTION_KEYS = tuple(int(key) for key in nethack.CompassDirection)
+_DIRECTION_NAMES = ("n", "e", "s", "w", "ne", "se", "sw", "nw")
+
+MOVE = 0  # actions 0..7: move (or attack, or open a door) in direction d
+KICK = 8  # actions 8..15: kick in direction d
+DESCEND, SEARCH, PRAY, EAT, ESCAPE = range(16, 21)
+N_ACTIONS = 21
+ACTION_NAMES = (
+    *(f"move_{name}" for name in _DIRECTION_NAMES),
+    *(f"kick_{name}" for name in _DIRECTION_NAMES),
+    "descend",
+    "search",
+    "pray",
+    "eat",
+    "escape",
+)
+
+RANDOM_BASELINE_KEYS = tuple(int(key) for key in TASK_ACTIONS)
+"""The 23 keys of NetHackScore-v0's own action set: what the uniformly random baseline presses."""
+
+ENV_KEYS = tuple(
+    sorted(
+        {
+            *RANDOM_BASELINE_KEYS,
+            *DIRECTION_KEYS,
+            int(nethack.Command.KICK),
+            int(nethack.Command.PRAY),
+            int(nethack.Command.EAT),
+            int(nethack.Command.SEARCH),
+            int(nethack.Command.ESC),
+            int(nethack.MiscDirection.DOWN),
+            *range(ord("a"), ord("z") + 1),
+            *range(ord("A"), ord("Z") + 1),
+        }
+    )
+)
+"""Every key the environment is built with (its ``actions``); the agent and the random
+baseline index into it through ``KEY_INDEX``."""
+KEY_INDEX = {key: index for index, key in enumerate(ENV_KEYS)}

@@ -1,0 +1,74 @@
+"""The settings of a training run, saved as JSON inside every checkpoint."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+
+__all__ = ["TrainConfig"]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that determines a training run (with the seed, it fixes metrics.csv)."""
+
+    env_id: str = "NetHackScore-v0"
+    """the gymnasium NLE task"""
+    seed: int = 0
+    """seeds NetHack's games and the action samplers"""
+    n_workers: int = 2
+    """worker processes stepping games (0: all in this process)"""
+    envs_per_worker: int = 16
+    """NetHack games per worker"""
+    rollout_length: int = 32
+    """steps per environment between two updates"""
+    gamma: float = 0.99
+    """the discount factor γ"""
+    gae_lambda: float = 0.95
+    """GAE's λ"""
+    learning_rate: float = 0.01
+    """Adam's step size"""
+    entropy_coef: float = 0.01
+    """weight β of the entropy bonus"""
+    value_coef: float = 0.5
+    """weight of the baseline's squared error"""
+    max_grad_norm: float = 1.0
+    """global gradient norm clip"""
+    reward_scale: float = 0.02
+    """rewards are multiplied by this before GAE (a new level's +50 becomes 1)"""
+    max_episode_steps: int = 5000
+    """NLE's time limit, in key presses"""
+    checkpoint_minutes: float = 3.0
+    """minutes between checkpoints"""
+
+    def __post_init__(self) -> None:
+        positive = ("envs_per_worker", "rollout_length", "learning_rate", "max_grad_norm")
+        for name in positive:
+            if not getattr(self, name) > 0:
+                raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
+        for name in ("gamma", "gae_lambda"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+        for name in ("n_workers", "entropy_coef", "value_coef", "reward_scale"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.max_episode_steps < 1 or self.checkpoint_minutes <= 0:
+            raise ValueError(
+                "max_episode_steps must be >= 1 and checkpoint_minutes > 0, got "
+                f"{self.max_episode_steps} and {self.checkpoint_minutes}"
+            )
+
+    @property
+    def n_envs(self) -> int:
+        """Total number of environments."""
+        return max(self.n_workers, 1) * self.envs_per_worker
+
+    def to_json(self) -> str:
+        """The config as a JSON object."""
+        return json.dumps(dataclasses.asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> TrainConfig:
+        """Rebuild a config from ``to_json``'s output."""
+        return cls(**json.loads(text))

@@ -1,0 +1,614 @@
+"""Many NetHack games stepped together: seeded, featurised, restarted when NetHack fails.
+
+``GameRunner`` holds N NLE environments in this process: it seeds NetHack's own generators
+before every reset (``env.unwrapped.seed(core, disp, reseed=False)`` — ``reset(seed=…)`` alone
+does not), presses the keys of the agent's actions (``nethack_agent.actions``), keeps the
+episode statistics, computes features, and samples the policy. ``ParallelRunner`` runs one
+``GameRunner`` per worker process (both cores) and talks to them through pipes, one message per
+rollout. A NetHack that raises is replaced by a fresh seeded game; a worker process that dies is
+restarted from its last reported state. Either is logged, never fatal.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import re
+import signal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import gymnasium as gym
+import nle  # noqa: F401  (registers the NetHack environments with gymnasium)
+import numpy as np
+from nle import nethack
+
+from nethack_agent.actions import (
+    DESCEND,
+    DIRECTION_KEYS,
+    EAT,
+    ENV_KEYS,
+    ESCAPE,
+    KEY_INDEX,
+    KICK,
+    N_DIRECTIONS,
+    PRAY,
+    RANDOM_BASELINE_KEYS,
+    SEARCH,
+)
+from nethack_agent.features import MapMemory, extract_features
+from nethack_agent.policy import action_probabilities, sample_actions
+
+__all__ = ["Episode", "GameRunner", "ParallelRunner", "game_seeds"]
+
+log = logging.getLogger(__name__)
+
+OBSERVATION_KEYS = ("glyphs", "blstats", "message")
+"""The only observation keys the features need (fewer keys make NLE faster)."""
+_PROMPTS = (b"[yn", b"direction?", b"What do you want to")
+_FOOD_LETTERS = re.compile(rb"What do you want to eat\? \[([a-zA-Z])")
+_KEY = {
+    "kick": int(nethack.Command.KICK),
+    "pray": int(nethack.Command.PRAY),
+    "eat": int(nethack.Command.EAT),
+    "search": int(nethack.Command.SEARCH),
+    "esc": int(nethack.Command.ESC),
+    "down": int(nethack.MiscDirection.DOWN),
+    "yes": ord("y"),
+    "no": ord("n"),
+}
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One finished game."""
+
+    t: int
+    """index of the step (within the rollout or play) at which it ended"""
+    env: int
+    """index of the environment that played it"""
+    seed: int
+    """NetHack core seed of the game"""
+    ret: float
+    """sum of the environment's rewards"""
+    length: int
+    """number of agent actions"""
+    score: int
+    """in-game score (blstats) at the end"""
+    depth: int
+    """deepest dungeon level reached"""
+    ttyrec: str = ""
+    """the game's nle ttyrec recording, if recorded"""
+
+
+def game_seeds(seed: int, group: int, env: int, episode: int) -> tuple[int, int]:
+    """NetHack (core, disp) seeds of a training game, independent of everything else.
+
+    Args:
+        seed: the run's seed.
+        group: the worker's index.
+        env: the environment's index in the worker.
+        episode: how many games this environment has started before.
+
+    Returns:
+        Two 32-bit seeds from ``SeedSequence([seed, group, env, episode])``.
+    """
+    core, disp = np.random.SeedSequence([seed, group, env, episode]).generate_state(2)
+    return int(core), int(disp)
+
+
+class GameRunner:
+    """N NetHack games in this process, stepped in lockstep.
+
+    Two ways to choose games: training (``episode_seeds`` None) plays endless games seeded by
+    ``game_seeds(seed, group, env, count)`` and samples actions from one persistent generator
+    per environment; evaluation plays each seed in ``episode_seeds`` exactly once (core = disp =
+    the seed), reseeding the action sampler with the same seed, so every game's result depends
+    only on its seed and the policy.
+
+    Args:
+        env_id: a gymnasium NLE id, e.g. "NetHackScore-v0".
+        n_envs: number of environments N.
+        seed: the run's seed.
+        group: index of this runner among parallel ones (part of every seed).
+        episode_seeds: evaluation seeds, or None for training.
+        ttyrec_dir: record every game with nle's ttyrec into this directory (one sub-directory
+            per environment), or None.
+        extra_keys: more observation keys to keep (e.g. "tty_chars" for watching).
+        max_episode_steps: NLE's time limit in key presses.
+        state: a ``state()`` dict to continue from (counters and generator states).
+        make_env: builds one environment (tests inject failing ones); default ``gym.make``.
+    """
+
+    def __init__(
+        self,
+        env_id: str,
+        n_envs: int,
+        *,
+        seed: int = 0,
+        group: int = 0,
+        episode_seeds: Sequence[int] | None = None,
+        ttyrec_dir: str | None = None,
+        extra_keys: Sequence[str] = (),
+        max_episode_steps: int = 5000,
+        state: dict[str, Any] | None = None,
+        make_env: Callable[..., gym.Env] | None = None,
+    ):
+        if n_envs < 1:
+            raise ValueError(f"n_envs must be >= 1, got {n_envs}")
+        self.env_id = env_id
+        self.n_envs = n_envs
+        self.seed = seed
+        self.group = group
+        self.ttyrec_dir = ttyrec_dir
+        self.observation_keys = OBSERVATION_KEYS + tuple(extra_keys)
+        self.max_episode_steps = max_episode_steps
+        self._make_env = make_env or gym.make
+        self._queue = None if episode_seeds is None else [int(s) for s in episode_seeds][::-1]
+        self.restarts = 0
+        self.presses = 0
+        children = np.random.SeedSequence([seed, group]).spawn(n_envs)
+        self.rngs = [np.random.Generator(np.random.PCG64(child)) for child in children]
+        self.episode_counts = [0] * n_envs
+        if state is not None:
+            self.episode_counts = list(state["episode_counts"])
+            for rng, rng_state in zip(self.rngs, state["rng_states"], strict=True):
+                rng.bit_generator.state = rng_state
+
+        self.glyphs = np.zeros((n_envs, 21, 79), dtype=np.int16)
+        self.blstats = np.zeros((n_envs, nethack.BLSTATS_SHAPE[0]), dtype=np.int64)
+        self.message = np.zeros((n_envs, 256), dtype=np.uint8)
+        self.extra: dict[str, np.ndarray] = {}
+        self.memory = MapMemory(n_envs)
+        self.active = np.ones(n_envs, dtype=bool)
+        self.game_seed = np.zeros(n_envs, dtype=np.int64)
+        self.ep_return = np.zeros(n_envs)
+        self.ep_length = np.zeros(n_envs, dtype=np.int64)
+        self.ep_keys = np.zeros(n_envs, dtype=np.int64)
+        self.ep_score = np.zeros(n_envs, dtype=np.int64)
+        self.ep_depth = np.zeros(n_envs, dtype=np.int64)
+        self.searches_here = np.zeros(n_envs)
+        self.last_prayer_turn = np.full(n_envs, -1.0)
+        self._features: tuple[np.ndarray, np.ndarray] | None = None
+        self.games_in_env = [0] * n_envs  # resets of each NLE instance: names its ttyrec files
+        self.envs = [self._new_env(i) for i in range(n_envs)]
+        for i in range(n_envs):
+            self._start_game(i)
+
+    # -- environments and games -------------------------------------------------------------
+
+    def _savedir(self, i: int) -> str:
+        return f"{self.ttyrec_dir}/env{self.group:02d}_{i:02d}"
+
+    def _ttyrec_path(self, i: int) -> str:
+        """Where nle writes the recording of environment i's current game (its naming scheme)."""
+        if self.ttyrec_dir is None:
+            return ""
+        game = self.games_in_env[i] - 1
+        return f"{self._savedir(i)}/nle.{os.getpid()}.{game}.ttyrec{nethack.TTYREC_VERSION}.bz2"
+
+    def _new_env(self, i: int) -> gym.Env:
+        self.games_in_env[i] = 0
+        ttyrec = {}
+        if self.ttyrec_dir is not None:
+            ttyrec = {"save_ttyrec_every": 1, "savedir": self._savedir(i)}
+        return self._make_env(
+            self.env_id,
+            observation_keys=self.observation_keys,
+            actions=ENV_KEYS,
+            max_episode_steps=self.max_episode_steps,
+            **ttyrec,
+        )
+
+    def _start_game(self, i: int) -> None:
+        """Seed NetHack and reset environment i (or retire it when no seed is left)."""
+        if self._queue is None:
+            core, disp = game_seeds(self.seed, self.group, i, self.episode_counts[i])
+            self.episode_counts[i] += 1
+        elif self._queue:
+            core = disp = self._queue.pop()
+            self.rngs[i] = np.random.Generator(np.random.PCG64(core))
+        else:
+            self.active[i] = False
+            return
+        self.envs[i].unwrapped.seed(core, disp, reseed=False)
+        observation, _ = self.envs[i].reset()
+        self.games_in_env[i] += 1
+        self._store(i, observation)
+        self.game_seed[i] = core
+        self.memory.forget(i)
+        self.ep_return[i] = 0.0
+        self.ep_length[i] = self.ep_keys[i] = 0
+        self.ep_score[i] = self.blstats[i, nethack.NLE_BL_SCORE]
+        self.ep_depth[i] = self.blstats[i, nethack.NLE_BL_DEPTH]
+        self.searches_here[i] = 0.0
+        self.last_prayer_turn[i] = -1.0
+
+    def _store(self, i: int, observation: dict[str, np.ndarray]) -> None:
+        # NLE reuses its buffers between steps: copy what we keep.
+        self.glyphs[i] = observation["glyphs"]
+        self.blstats[i] = observation["blstats"]
+        self.message[i] = observation["message"]
+        for key in self.observation_keys[len(OBSERVATION_KEYS) :]:
+            self.extra.setdefault(
+                key, np.zeros((self.n_envs, *observation[key].shape), observation[key].dtype)
+            )
+            self.extra[key][i] = observation[key]
+
+    def _restart(self, i: int, error: BaseException) -> None:
+        self.restarts += 1
+        log.warning("NetHack in environment %d failed (%r); starting a fresh game", i, error)
+        try:
+            self.envs[i].close()
+        except Exception:  # noqa: BLE001  (the broken instance may fail to close; it is dropped)
+            log.warning("closing the failed NetHack instance %d failed too", i)
+        self.envs[i] = self._new_env(i)
+        self._start_game(i)
+
+    def close(self) -> None:
+        """Close every environment."""
+        for env in self.envs:
+            env.close()
+
+    # -- stepping ---------------------------------------------------------------------------
+
+    def _press(self, i: int, key: int) -> tuple[float, bool, bool]:
+        observation, reward, done, _, info = self.envs[i].step(KEY_INDEX[key])
+        self._store(i, observation)
+        self.ep_keys[i] += 1
+        self.presses += 1
+        truncated = bool(done and info["end_status"] == -1)
+        return float(reward), bool(done and not truncated), truncated
+
+    def _first_key(self, action: int) -> int:
+        if action < N_DIRECTIONS:
+            return DIRECTION_KEYS[action]
+        if action < KICK + N_DIRECTIONS:
+            return _KEY["kick"]
+        first = {DESCEND: "down", SEARCH: "search", PRAY: "pray", EAT: "eat", ESCAPE: "esc"}
+        return _KEY[first[action]]
+
+    def _answer(self, i: int, action: int) -> int | None:
+        """The key that answers the prompt environment i shows after ``action``, if any."""
+        text = self.message[i].tobytes()
+        if KICK <= action < KICK + N_DIRECTIONS and b"direction?" in text:
+            return DIRECTION_KEYS[action - KICK]
+        if action == PRAY and b"Are you sure you want to pray?" in text:
+            self.last_prayer_turn[i] = self.blstats[i, nethack.NLE_BL_TIME]
+            return _KEY["yes"]
+        if action == EAT and (b"eat it?" in text or b"eat one?" in text):
+            return _KEY["no"]  # corpses on the floor may be poisonous or rotten
+        if action == EAT and (food := _FOOD_LETTERS.search(text)):
+            return food.group(1)[0]
+        if any(prompt in text for prompt in _PROMPTS):
+            return _KEY["esc"]
+        return None
+
+    def _act(self, i: int, action: int) -> tuple[float, bool, bool]:
+        """Press the keys of one agent action in environment i, answering NetHack's prompts."""
+        reward, terminated, truncated = self._press(i, self._first_key(action))
+        for _ in range(2):  # at most two follow-up prompts (eat: floor food, then which item)
+            key = None if terminated or truncated else self._answer(i, action)
+            if key is None:
+                break
+            r, terminated, truncated = self._press(i, key)
+            reward += r
+        return reward, terminated, truncated
+
+    def step(
+        self, actions: np.ndarray, *, raw_keys: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Episode], int]:
+        """Take one action in every active environment; a finished game starts the next.
+
+        Args:
+            actions: (N,) agent actions, or indices into ``RANDOM_BASELINE_KEYS`` when
+                ``raw_keys`` (the random baseline presses single keys, no prompt answering).
+            raw_keys: see ``actions``.
+
+        Returns:
+            rewards (N,), terminated (N,), truncated (N,) — a NetHack failure counts as
+            truncated —, the games that ended, and the number of key presses made.
+        """
+        n = self.n_envs
+        rewards, terminated, truncated = np.zeros(n), np.zeros(n, bool), np.zeros(n, bool)
+        finished: list[Episode] = []
+        presses = self.presses
+        self._features = None
+        for i in np.flatnonzero(self.active):
+            action = int(actions[i])
+            y, x = self.blstats[i, 1], self.blstats[i, 0]
+            try:
+                if raw_keys:
+                    r, term, trunc = self._press(i, RANDOM_BASELINE_KEYS[action])
+                else:
+                    r, term, trunc = self._act(i, action)
+            except Exception as error:  # noqa: BLE001  (any NetHack failure: restart, go on)
+                self._restart(i, error)
+                truncated[i] = True
+                continue
+            rewards[i], terminated[i], truncated[i] = r, term, trunc
+            self.ep_return[i] += r
+            self.ep_length[i] += 1
+            moved = (self.blstats[i, 1], self.blstats[i, 0]) != (y, x)
+            self.searches_here[i] = 0.0 if moved else self.searches_here[i] + (action == SEARCH)
+            if not (term or trunc):
+                self.ep_score[i] = self.blstats[i, nethack.NLE_BL_SCORE]
+                self.ep_depth[i] = max(self.ep_depth[i], self.blstats[i, nethack.NLE_BL_DEPTH])
+            else:
+                # After the game ends NLE's blstats may be zeroed: keep the last seen values.
+                self.ep_score[i] = max(self.ep_score[i], self.blstats[i, nethack.NLE_BL_SCORE])
+                finished.append(
+                    Episode(
+                        t=-1,
+                        env=int(i),
+                        seed=int(self.game_seed[i]),
+                        ret=float(self.ep_return[i]),
+                        length=int(self.ep_length[i]),
+                        score=int(self.ep_score[i]),
+                        depth=int(self.ep_depth[i]),
+                        ttyrec=self._ttyrec_path(i),
+                    )
+                )
+                self._start_game(i)
+        return rewards, terminated, truncated, finished, self.presses - presses
+
+    def features(self) -> tuple[np.ndarray, np.ndarray]:
+        """ψ (N, Ds) and φ (N, 8, Dd) of the current observations (computed once per step)."""
+        if self._features is None:
+            self._features = extract_features(
+                self.glyphs,
+                self.blstats,
+                self.message,
+                self.memory,
+                self.searches_here,
+                self.last_prayer_turn,
+                self.ep_keys,
+                self.max_episode_steps,
+            )
+        return self._features
+
+    def uniforms(self) -> np.ndarray:
+        """One U[0, 1) draw per environment, each from its own generator, (N,)."""
+        return np.array([rng.random() for rng in self.rngs])
+
+    def choose(
+        self, params: dict[str, np.ndarray] | None, policy: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Actions for the current observations.
+
+        Args:
+            params: policy parameters (ignored by "random").
+            policy: "sampled" (draw from π), "greedy" (argmax π) or "random" (uniform over
+                NetHackScore's 23 keys; actions then index ``RANDOM_BASELINE_KEYS``).
+
+        Returns:
+            actions (N,) and the probability each was chosen with (N,).
+        """
+        if policy == "random":
+            n_keys = len(RANDOM_BASELINE_KEYS)
+            actions = np.array([rng.integers(n_keys) for rng in self.rngs])
+            return actions, np.full(self.n_envs, 1.0 / n_keys)
+        psi, phi = self.features()
+        probabilities = action_probabilities(params, psi, phi)
+        if policy == "greedy":
+            actions = probabilities.argmax(axis=-1)
+        elif policy == "sampled":
+            actions = sample_actions(probabilities, self.uniforms())
+        else:
+            raise ValueError(f"policy must be 'sampled', 'greedy' or 'random', got {policy!r}")
+        return actions, np.take_along_axis(probabilities, actions[:, None], axis=-1)[:, 0]
+
+    def rollout(
+        self, params: dict[str, np.ndarray], n_steps: int
+    ) -> tuple[dict[str, np.ndarray], list[Episode], int]:
+        """Play ``n_steps`` sampled actions in every environment.
+
+        Args:
+            params: policy parameters.
+            n_steps: rollout length T.
+
+        Returns:
+            The batch (``psi`` (T, N, Ds) and ``phi`` (T, N, 8, Dd) float32, ``actions``,
+            ``rewards``, ``terminated``, ``truncated`` (T, N), ``last_psi`` (N, Ds)), the games
+            that ended (``Episode.t`` = step index), and the number of key presses.
+        """
+        psi_list, phi_list, actions_list, reward_list, term_list, trunc_list = (
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+        )
+        episodes: list[Episode] = []
+        presses = 0
+        for t in range(n_steps):
+            psi, phi = self.features()
+            actions, _ = self.choose(params, "sampled")
+            rewards, terminated, truncated, finished, n_keys = self.step(actions)
+            psi_list.append(psi)
+            phi_list.append(phi)
+            actions_list.append(actions)
+            reward_list.append(rewards)
+            term_list.append(terminated)
+            trunc_list.append(truncated)
+            episodes.extend(Episode(**{**vars(e), "t": t}) for e in finished)
+            presses += n_keys
+        batch = {
+            "psi": np.asarray(psi_list, dtype=np.float32),
+            "phi": np.asarray(phi_list, dtype=np.float32),
+            "actions": np.asarray(actions_list),
+            "rewards": np.asarray(reward_list),
+            "terminated": np.asarray(term_list),
+            "truncated": np.asarray(trunc_list),
+            "last_psi": self.features()[0].astype(np.float32),
+        }
+        return batch, episodes, presses
+
+    def play(self, params: dict[str, np.ndarray] | None, policy: str) -> list[Episode]:
+        """Play every evaluation seed to its end; the finished games, in order of seed."""
+        if self._queue is None:
+            raise ValueError("play() needs episode_seeds (an evaluation runner)")
+        episodes: list[Episode] = []
+        t = 0
+        while self.active.any():
+            actions, _ = self.choose(params, policy)
+            *_, finished, _ = self.step(actions, raw_keys=policy == "random")
+            episodes.extend(Episode(**{**vars(e), "t": t}) for e in finished)
+            t += 1
+        return sorted(episodes, key=lambda e: e.seed)
+
+    def state(self) -> dict[str, Any]:
+        """What a checkpoint needs to continue these streams: counters and generator states."""
+        return {
+            "episode_counts": list(self.episode_counts),
+            "rng_states": [rng.bit_generator.state for rng in self.rngs],
+        }
+
+
+def _worker(connection: Any, kwargs: dict[str, Any]) -> None:
+    """A worker process: one GameRunner answering the parent's commands."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    runner = GameRunner(**kwargs)
+    try:
+        while True:
+            command, *args = connection.recv()
+            if command == "rollout":
+                batch, episodes, presses = runner.rollout(*args)
+                connection.send((batch, episodes, presses, runner.state(), runner.restarts))
+            elif command == "play":
+                connection.send(runner.play(*args))
+            elif command == "close":
+                break
+    finally:
+        runner.close()
+        connection.close()
+
+
+class ParallelRunner:
+    """``GameRunner``s in worker processes, one per core, used like one runner.
+
+    Worker w runs ``GameRunner(group=w, ...)``; batches are concatenated along the environment
+    axis in worker order, so the result does not depend on which worker answers first.
+
+    Args:
+        n_workers: number of processes (≥ 1).
+        envs_per_worker: environments per process.
+        states: per-worker ``GameRunner.state()`` to continue from, or None.
+        episode_seeds: evaluation seeds, dealt round-robin to the workers, or None.
+        **kwargs: passed on to every ``GameRunner`` (env_id, seed, ttyrec_dir, ...).
+    """
+
+    def __init__(
+        self,
+        n_workers: int,
+        envs_per_worker: int,
+        *,
+        states: Sequence[dict[str, Any]] | None = None,
+        episode_seeds: Sequence[int] | None = None,
+        **kwargs: Any,
+    ):
+        if n_workers < 1:
+            raise ValueError(f"n_workers must be >= 1, got {n_workers}")
+        self.n_workers = n_workers
+        self.n_envs = n_workers * envs_per_worker
+        self._context = mp.get_context("fork")
+        self._kwargs = [
+            {
+                **kwargs,
+                "n_envs": envs_per_worker,
+                "group": w,
+                "state": None if states is None else states[w],
+                "episode_seeds": None
+                if episode_seeds is None
+                else list(episode_seeds)[w::n_workers],
+            }
+            for w in range(n_workers)
+        ]
+        self.states = [None if states is None else states[w] for w in range(n_workers)]
+        self.restarts = [0] * n_workers
+        self._processes: list[Any] = [None] * n_workers
+        self._connections: list[Any] = [None] * n_workers
+        for w in range(n_workers):
+            self._start(w)
+
+    def _start(self, w: int) -> None:
+        parent, child = self._context.Pipe()
+        kwargs = {**self._kwargs[w], "state": self.states[w]}
+        process = self._context.Process(target=_worker, args=(child, kwargs), daemon=True)
+        process.start()
+        child.close()
+        self._processes[w], self._connections[w] = process, parent
+
+    def _call(self, w: int, message: tuple) -> Any:
+        """Send a command to worker w and wait for its answer, restarting it if it died."""
+        for attempt in range(3):
+            try:
+                self._connections[w].send(message)
+                return self._connections[w].recv()
+            except (EOFError, ConnectionError, OSError) as error:
+                log.warning(
+                    "worker %d died (%r); restarting it (attempt %d)", w, error, attempt + 1
+                )
+                self._processes[w].join(timeout=5)
+                self._start(w)
+        raise RuntimeError(f"worker {w} died three times in a row; giving up")
+
+    def rollout(
+        self, params: dict[str, np.ndarray], n_steps: int
+    ) -> tuple[dict[str, np.ndarray], list[Episode], int]:
+        """``GameRunner.rollout`` on every worker at once; environments indexed w·E + i."""
+        for connection in self._connections:
+            connection.send(("rollout", params, n_steps))
+        replies = []
+        for w, connection in enumerate(self._connections):
+            try:
+                replies.append(connection.recv())
+            except (EOFError, ConnectionError, OSError):
+                replies.append(self._call(w, ("rollout", params, n_steps)))
+        per_worker = self.n_envs // self.n_workers
+        batch = {
+            key: np.concatenate(
+                [reply[0][key] for reply in replies], axis=1 if key != "last_psi" else 0
+            )
+            for key in replies[0][0]
+        }
+        episodes = [
+            Episode(**{**vars(e), "env": w * per_worker + e.env})
+            for w, reply in enumerate(replies)
+            for e in reply[1]
+        ]
+        episodes.sort(key=lambda e: (e.t, e.env))
+        self.states = [reply[3] for reply in replies]
+        self.restarts = [reply[4] for reply in replies]
+        return batch, episodes, sum(reply[2] for reply in replies)
+
+    def play(self, params: dict[str, np.ndarray] | None, policy: str) -> list[Episode]:
+        """``GameRunner.play`` on every worker at once; the games in order of seed."""
+        for connection in self._connections:
+            connection.send(("play", params, policy))
+        episodes = []
+        for w, connection in enumerate(self._connections):
+            try:
+                episodes.extend(connection.recv())
+            except (EOFError, ConnectionError, OSError):
+                episodes.extend(self._call(w, ("play", params, policy)))
+        return sorted(episodes, key=lambda e: e.seed)
+
+    def state(self) -> list[dict[str, Any]]:
+        """Every worker's last reported ``GameRunner.state()``."""
+        return list(self.states)
+
+    def close(self) -> None:
+        """Stop the workers."""
+        for w, connection in enumerate(self._connections):
+            try:
+                connection.send(("close",))
+            except (ConnectionError, OSError):
+                log.warning("worker %d was already gone", w)
+        for process in self._processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.terminate()

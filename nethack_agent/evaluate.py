@@ -1,0 +1,147 @@
+"""Play a trained policy and a uniformly random one on the very same seeded games; compare.
+
+Game k of an evaluation is seeded with ``seed + k`` (NetHack's core and disp seeds, and the
+action sampler's): both policies meet the same dungeons, and each game's result depends only on
+its seed and the policy, not on how games are spread over processes.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+from nethack_agent.checkpoint import load_checkpoint
+from nethack_agent.envs import Episode, GameRunner, ParallelRunner
+
+__all__ = ["evaluate", "play_games", "summarize"]
+
+
+def summarize(returns: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+    """Mean return, mean and median in-game score, and a 95% CI of the mean score.
+
+    The interval is Student's t: ``mean ± t_{0.975, n−1} · sd / √n``.
+
+    Args:
+        returns: (n,) episode returns.
+        scores: (n,) in-game scores, n ≥ 2.
+
+    Returns:
+        ``{"mean_return", "mean_score", "median_score", "ci_low", "ci_high"}``.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim != 1 or len(scores) < 2 or np.shape(returns) != scores.shape:
+        raise ValueError(
+            f"returns and scores must be two (n,) arrays with n >= 2, got {np.shape(returns)} "
+            f"and {scores.shape}"
+        )
+    mean = scores.mean()
+    half = stats.t.ppf(0.975, len(scores) - 1) * scores.std(ddof=1) / np.sqrt(len(scores))
+    return {
+        "mean_return": float(np.mean(returns)),
+        "mean_score": float(mean),
+        "median_score": float(np.median(scores)),
+        "ci_low": float(mean - half),
+        "ci_high": float(mean + half),
+    }
+
+
+def play_games(
+    env_id: str,
+    params: dict[str, np.ndarray] | None,
+    policy: str,
+    seeds: list[int],
+    *,
+    n_workers: int = 2,
+    envs_per_worker: int = 8,
+    ttyrec_dir: str | None = None,
+    max_episode_steps: int = 5000,
+) -> list[Episode]:
+    """Play one game per seed with ``policy`` ("sampled", "greedy" or "random").
+
+    Args:
+        env_id: the NLE task.
+        params: policy parameters (None for "random").
+        policy: "sampled", "greedy" or "random".
+        seeds: one game per seed.
+        n_workers: worker processes (0: play in this process).
+        envs_per_worker: games played at once per process.
+        ttyrec_dir: record the games here, or None.
+        max_episode_steps: NLE's time limit.
+
+    Returns:
+        The finished games, in order of seed.
+    """
+    common = {"env_id": env_id, "ttyrec_dir": ttyrec_dir, "max_episode_steps": max_episode_steps}
+    per_runner = max(1, min(envs_per_worker, -(-len(seeds) // max(n_workers, 1))))
+    if n_workers == 0:
+        runner = GameRunner(n_envs=per_runner, episode_seeds=seeds, **common)
+    else:
+        runner = ParallelRunner(n_workers, per_runner, episode_seeds=seeds, **common)
+    try:
+        return runner.play(params, policy)
+    finally:
+        runner.close()
+
+
+def evaluate(
+    run_dir: str | Path,
+    *,
+    episodes: int = 200,
+    seed: int = 10000,
+    policy: str = "sampled",
+    ttyrec_dir: str | None = None,
+    n_workers: int = 2,
+    envs_per_worker: int = 8,
+) -> dict[str, Any]:
+    """Evaluate a run's policy against the uniformly random one on seeds seed … seed+episodes−1.
+
+    Args:
+        run_dir: a training run directory with a checkpoint.
+        episodes: number of games per policy (≥ 2).
+        seed: the first game's seed.
+        policy: "sampled" or "greedy" for the trained policy.
+        ttyrec_dir: record every game (nle's ttyrec) under ``ttyrec_dir/{agent,random}``, with
+            ``games.csv`` listing which recording is which seed.
+        n_workers: worker processes (0: play in this process).
+        envs_per_worker: games played at once per process.
+
+    Returns:
+        ``{"episodes", "seed", "policy", "agent": summarize(...), "random": summarize(...)}``.
+    """
+    if episodes < 2:
+        raise ValueError(f"episodes must be >= 2, got {episodes}")
+    if policy not in ("sampled", "greedy"):
+        raise ValueError(f"policy must be 'sampled' or 'greedy', got {policy!r}")
+    state = load_checkpoint(run_dir)
+    seeds = list(range(seed, seed + episodes))
+    result: dict[str, Any] = {"episodes": episodes, "seed": seed, "policy": policy}
+    for name, params, kind in (("agent", state.params, policy), ("random", None, "random")):
+        record = None if ttyrec_dir is None else str(Path(ttyrec_dir) / name)
+        games = play_games(
+            state.config.env_id,
+            params,
+            kind,
+            seeds,
+            n_workers=n_workers,
+            envs_per_worker=envs_per_worker,
+            ttyrec_dir=record,
+            max_episode_steps=state.config.max_episode_steps,
+        )
+        if record is not None:
+            _write_games(Path(record) / "games.csv", games)
+        result[name] = summarize(
+            np.array([g.ret for g in games]), np.array([g.score for g in games])
+        )
+    return result
+
+
+def _write_games(path: Path, games: list[Episode]) -> None:
+    with open(path, "w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["seed", "score", "return", "length", "depth", "ttyrec"])
+        for g in games:
+            writer.writerow([g.seed, g.score, f"{g.ret:.2f}", g.length, g.depth, g.ttyrec])

@@ -1,0 +1,451 @@
+"""Features φ of a NetHack observation: a state block ψ(s) and a block φ(s, d) per direction.
+
+The policy is linear in these (``nethack_agent.policy``): every action's logit gets ``ψ(s)·W_a``,
+and a move or kick in direction d also gets ``φ(s, d)·θ_move`` or ``φ(s, d)·θ_kick`` — the
+action-dependent form π(a|s) ∝ exp(θ·φ(s, a)), with θ shared across the eight directions.
+
+The map part is one breadth-first search per environment and step from the agent's square over
+the squares it remembers as walkable; every square keeps a bitmask of the first moves that
+start a shortest path to it, so "is moving in direction d the first step of a shortest path to
+the nearest down-staircase / frontier / gold / item / monster" is one bit test. That loop runs
+in numba (``_map_features``): numpy and scipy were measured too slow for it (see the README).
+
+A ``MapMemory`` keeps, per environment and dungeon level, what lies under monsters and the
+agent (so a down-staircase it stands on is not forgotten) and how often each square was visited.
+
+Each feature in one line:
+
+State block ψ(s), ``STATE_FEATURES`` (also the value baseline's features):
+    bias: constant 1.
+    hp_frac: HP / max HP.
+    low_hp: HP below a third of max HP.
+    major_trouble: HP ≤ 5 or HP ≤ max HP / 7 — NetHack's "major trouble" a prayer can fix.
+    prayer_safe: no prayer yet and game turn > 300, or ≥ 1000 turns since the last prayer.
+    trouble_and_safe: major_trouble × prayer_safe (when praying heals).
+    hungry: hunger status "Hungry".
+    weak: hunger status "Weak" or worse.
+    depth: dungeon depth / 10.
+    level: experience level / 10.
+    episode_time: steps taken in this episode / 5000 (the time limit).
+    searches_here: consecutive searches on this square / 20.
+    stuck_searches: stuck × searches_here.
+    msg_locked: the message says a door is locked.
+    msg_prompt: a question is waiting for an answer.
+    msg_object_here: the message reports objects on this square.
+    msg_bump: the last move bumped into a wall or rock.
+    low_hp_adjacent: low_hp × a monster is adjacent.
+    hp_adjacent: hp_frac × a monster is adjacent.
+    on_downstairs: the agent stands on a down-staircase.
+    downstairs_known: a down-staircase is reachable on the remembered map.
+    downstairs_near: 8 / (8 + path distance to it), 0 if none.
+    frontier_known: an unvisited walkable square next to unexplored space is reachable.
+    frontier_near: 8 / (8 + path distance to it), 0 if none.
+    stuck: neither a frontier nor a down-staircase is reachable (search for hidden passages).
+    adjacent_monsters: number of monsters in the 8 adjacent squares / 3.
+    monster_adjacent: a monster is adjacent.
+    monster_close: a monster within 4 squares (Chebyshev).
+    monster_near: 8 / (8 + path distance to the nearest monster), 0 if none.
+    gold_known: gold is reachable.
+    on_item: the agent stands on an object.
+
+Direction block φ(s, d), ``DIRECTION_FEATURES``, for the square n next to the agent in d:
+    bias: constant 1 (a per-group bias shared by the eight directions).
+    kind_*: one-hot of what is on n now (17 kinds, ``nethack_agent.glyphs``).
+    door_diagonal: d is diagonal and n or the agent's square is a door (an illegal move).
+    path_{downstairs,frontier,gold,item,monster}: d starts a shortest path to the nearest one.
+    near_{…}: the same bit × 8 / (8 + that path distance).
+    unvisited: n is walkable and never visited.
+    visits: log(1 + visits of n) / 3.
+    monster_low_hp: a monster is on n × low_hp (fight or flee).
+    monster_hp: a monster is on n × hp_frac.
+    flee: n is free and farther (Chebyshev) from every visible monster than the agent's square.
+    flee_low_hp: flee × low_hp.
+    locked_door: n is a closed door × msg_locked (kick it).
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from nethack_agent import glyphs
+from nethack_agent.actions import DIRECTIONS, N_DIRECTIONS
+
+__all__ = [
+    "DIRECTION_FEATURES",
+    "MAP_SHAPE",
+    "MapMemory",
+    "N_DIRECTION_FEATURES",
+    "N_STATE_FEATURES",
+    "STATE_FEATURES",
+    "TARGETS",
+    "extract_features",
+    "message_flags",
+]
+
+MAP_SHAPE = (21, 79)
+TARGETS = ("downstairs", "frontier", "gold", "item", "monster")
+_STATUS_FEATURES = (
+    "bias",
+    "hp_frac",
+    "low_hp",
+    "major_trouble",
+    "prayer_safe",
+    "trouble_and_safe",
+    "hungry",
+    "weak",
+    "depth",
+    "level",
+    "episode_time",
+    "searches_here",
+    "stuck_searches",
+    "msg_locked",
+    "msg_prompt",
+    "msg_object_here",
+    "msg_bump",
+    "low_hp_adjacent",
+    "hp_adjacent",
+)
+_MAP_STATE_FEATURES = (
+    "on_downstairs",
+    "downstairs_known",
+    "downstairs_near",
+    "frontier_known",
+    "frontier_near",
+    "stuck",
+    "adjacent_monsters",
+    "monster_adjacent",
+    "monster_close",
+    "monster_near",
+    "gold_known",
+    "on_item",
+)
+STATE_FEATURES = _STATUS_FEATURES + _MAP_STATE_FEATURES
+DIRECTION_FEATURES = (
+    "bias",
+    *(f"kind_{name}" for name in glyphs.KIND_NAMES),
+    "door_diagonal",
+    *(f"path_{target}" for target in TARGETS),
+    *(f"near_{target}" for target in TARGETS),
+    "unvisited",
+    "visits",
+    "monster_low_hp",
+    "monster_hp",
+    "flee",
+    "flee_low_hp",
+    "locked_door",
+)
+N_STATE_FEATURES = len(STATE_FEATURES)
+N_DIRECTION_FEATURES = len(DIRECTION_FEATURES)
+_N_STATUS = len(_STATUS_FEATURES)
+_S = {name: i for i, name in enumerate(STATE_FEATURES)}
+
+_DY = np.array([dy for dy, _ in DIRECTIONS], dtype=np.int64)
+_DX = np.array([dx for _, dx in DIRECTIONS], dtype=np.int64)
+_WALKABLE = np.zeros(glyphs.N_KINDS, dtype=np.bool_)
+_WALKABLE[
+    [
+        glyphs.FLOOR,
+        glyphs.CORRIDOR,
+        glyphs.DOORWAY,
+        glyphs.OPEN_DOOR,
+        glyphs.CLOSED_DOOR,  # autoopen: walking into a closed door opens it
+        glyphs.DOWNSTAIRS,
+        glyphs.UPSTAIRS,
+        glyphs.ITEM,
+        glyphs.GOLD,
+        glyphs.MONSTER,
+        glyphs.PET,
+    ]
+] = True
+_NEAR_SCALE = 8.0
+_LOCKED_MESSAGES = (b"This door is locked",)
+_PROMPT_MESSAGES = (b"[yn", b"direction?", b"What do you want to")
+_OBJECT_MESSAGES = (b"You see here", b"There is ", b"There are ", b"Things that are here")
+_BUMP_MESSAGES = (b"It's a wall", b"It's solid stone")
+
+
+def message_flags(messages: np.ndarray) -> np.ndarray:
+    """Which kinds of message each environment shows.
+
+    Args:
+        messages: (N, 256) uint8, NLE's ``message`` observation (NUL-padded text).
+
+    Returns:
+        (N, 4) float64: locked door, prompt waiting, objects here, bumped into a wall.
+    """
+    flags = np.zeros((len(messages), 4))
+    for i, row in enumerate(messages):
+        text = row.tobytes()
+        for column, needles in enumerate(
+            (_LOCKED_MESSAGES, _PROMPT_MESSAGES, _OBJECT_MESSAGES, _BUMP_MESSAGES)
+        ):
+            flags[i, column] = any(needle in text for needle in needles)
+    return flags
+
+
+class MapMemory:
+    """What each environment remembers of every dungeon level it has seen.
+
+    ``kind`` holds, for the level each environment is on now, the last kind seen on every
+    square ignoring monsters (so it remembers the staircase under the agent); ``visits``
+    counts how often the agent stood on each square. Other levels are parked in a dict
+    keyed by (dungeon number, level) and swapped back in when the agent returns.
+
+    Args:
+        n_envs: number of environments N.
+    """
+
+    def __init__(self, n_envs: int):
+        self.kind = np.zeros((n_envs, *MAP_SHAPE), dtype=np.int8)
+        self.visits = np.zeros((n_envs, *MAP_SHAPE), dtype=np.int32)
+        self.level = [(-1, -1)] * n_envs
+        self._parked: list[dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]] = [
+            {} for _ in range(n_envs)
+        ]
+
+    def forget(self, env: int) -> None:
+        """Clear environment ``env``'s memory (a new game starts)."""
+        self.kind[env] = glyphs.UNEXPLORED
+        self.visits[env] = 0
+        self.level[env] = (-1, -1)
+        self._parked[env].clear()
+
+    def enter_levels(self, blstats: np.ndarray) -> None:
+        """Swap in the memory of each environment's current level.
+
+        Args:
+            blstats: (N, 27) int, NLE's ``blstats``; dungeon number and level at 23 and 24.
+        """
+        for env, (dnum, dlevel) in enumerate(blstats[:, 23:25].tolist()):
+            if self.level[env] != (dnum, dlevel):
+                if self.level[env] != (-1, -1):
+                    self._parked[env][self.level[env]] = (
+                        self.kind[env].copy(),
+                        self.visits[env].copy(),
+                    )
+                kind, visits = self._parked[env].pop((dnum, dlevel), (None, None))
+                self.kind[env] = glyphs.UNEXPLORED if kind is None else kind
+                self.visits[env] = 0 if visits is None else visits
+                self.level[env] = (dnum, dlevel)
+
+
+def extract_features(
+    glyph_maps: np.ndarray,
+    blstats: np.ndarray,
+    messages: np.ndarray,
+    memory: MapMemory,
+    searches_here: np.ndarray,
+    last_prayer_turn: np.ndarray,
+    episode_steps: np.ndarray,
+    max_episode_steps: int = 5000,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Features of N observations at once; updates ``memory`` (visits, remembered squares).
+
+    Args:
+        glyph_maps: (N, 21, 79) glyph ids (NLE ``glyphs``).
+        blstats: (N, 27) NLE ``blstats``.
+        messages: (N, 256) uint8 NLE ``message``.
+        memory: the environments' ``MapMemory``; its current levels are updated in place.
+        searches_here: (N,) consecutive searches on the current square.
+        last_prayer_turn: (N,) game turn of the last prayer, or -1 if none this game.
+        episode_steps: (N,) steps taken in each episode so far.
+        max_episode_steps: the episode time limit.
+
+    Returns:
+        psi: (N, N_STATE_FEATURES) float64, the state block ψ(s).
+        phi: (N, 8, N_DIRECTION_FEATURES) float64, the direction blocks φ(s, d).
+    """
+    n_envs = len(glyph_maps)
+    memory.enter_levels(blstats)
+    kinds = glyphs.KIND_OF_GLYPH[glyph_maps]
+    agent_yx = np.ascontiguousarray(blstats[:, [1, 0]], dtype=np.int64)
+    hp = blstats[:, 10].astype(np.float64)
+    max_hp = np.maximum(blstats[:, 11], 1).astype(np.float64)
+    hp_frac = np.clip(hp / max_hp, 0.0, 1.0)
+    low_hp = (hp_frac < 1.0 / 3.0).astype(np.float64)
+    flags = message_flags(messages)
+
+    psi = np.zeros((n_envs, N_STATE_FEATURES))
+    phi = np.zeros((n_envs, N_DIRECTIONS, N_DIRECTION_FEATURES))
+    _map_features(
+        kinds,
+        agent_yx,
+        memory.kind,
+        memory.visits,
+        hp_frac,
+        low_hp,
+        flags[:, 0].copy(),
+        _WALKABLE,
+        _DY,
+        _DX,
+        psi[:, _N_STATUS:],
+        phi,
+    )
+
+    turn = blstats[:, 20].astype(np.float64)
+    major_trouble = ((hp <= 5) | (hp * 7 <= max_hp)).astype(np.float64)
+    prayer_safe = np.where(last_prayer_turn < 0, turn > 300, turn - last_prayer_turn >= 1000)
+    hunger = blstats[:, 21]
+    searches = np.minimum(searches_here, 30) / 20.0
+    adjacent = psi[:, _S["monster_adjacent"]]
+    psi[:, _S["bias"]] = 1.0
+    psi[:, _S["hp_frac"]] = hp_frac
+    psi[:, _S["low_hp"]] = low_hp
+    psi[:, _S["major_trouble"]] = major_trouble
+    psi[:, _S["prayer_safe"]] = prayer_safe
+    psi[:, _S["trouble_and_safe"]] = major_trouble * prayer_safe
+    psi[:, _S["hungry"]] = hunger == 2
+    psi[:, _S["weak"]] = hunger >= 3
+    psi[:, _S["depth"]] = blstats[:, 12] / 10.0
+    psi[:, _S["level"]] = blstats[:, 18] / 10.0
+    psi[:, _S["episode_time"]] = episode_steps / max_episode_steps
+    psi[:, _S["searches_here"]] = searches
+    psi[:, _S["stuck_searches"]] = searches * psi[:, _S["stuck"]]
+    psi[:, _S["msg_locked"] : _S["msg_bump"] + 1] = flags
+    psi[:, _S["low_hp_adjacent"]] = low_hp * adjacent
+    psi[:, _S["hp_adjacent"]] = hp_frac * adjacent
+    return psi, phi
+
+
+@numba.njit(cache=True)
+def _map_features(
+    kinds, agent_yx, mem_kind, visits, hp_frac, low_hp, locked, walkable, dy, dx, psi_map, phi
+):  # noqa: E501
+    n_envs, height, width = kinds.shape
+    n_cells = height * width
+    dist = np.empty(n_cells, dtype=np.int32)
+    first = np.empty(n_cells, dtype=np.uint8)
+    queue = np.empty(n_cells, dtype=np.int32)
+    n_targets = 5
+    target_dist = np.empty(n_targets, dtype=np.int32)
+    target_mask = np.empty(n_targets, dtype=np.uint8)
+    for e in range(n_envs):
+        ay, ax = agent_yx[e, 0], agent_yx[e, 1]
+        cur = kinds[e].copy()
+        mem = mem_kind[e]
+        # Remember every square not hidden by a monster; under a monster or the agent keep
+        # what was there (or floor, if never seen).
+        for y in range(height):
+            for x in range(width):
+                k = cur[y, x]
+                if k == 13 or k == 14 or (y == ay and x == ax):  # MONSTER, PET, the agent
+                    if mem[y, x] == 0:
+                        mem[y, x] = 2  # FLOOR
+                else:
+                    mem[y, x] = k
+        cur[ay, ax] = mem[ay, ax]
+        visits[e, ay, ax] += 1
+
+        # Breadth-first search from the agent; first[c] = bitmask of first moves on shortest paths.
+        dist[:] = -1
+        first[:] = 0
+        start = ay * width + ax
+        dist[start] = 0
+        head, tail = 0, 1
+        queue[0] = start
+        while head < tail:
+            c = queue[head]
+            head += 1
+            cy, cx = c // width, c % width
+            c_door = mem[cy, cx] == 5 or mem[cy, cx] == 6
+            for d in range(8):
+                ny, nx = cy + dy[d], cx + dx[d]
+                if ny < 0 or ny >= height or nx < 0 or nx >= width:
+                    continue
+                k = mem[ny, nx]
+                if not walkable[k]:
+                    continue
+                if d >= 4 and (c_door or k == 5 or k == 6):
+                    continue  # no diagonal moves through doors
+                n = ny * width + nx
+                bits = np.uint8(1 << d) if c == start else first[c]
+                if dist[n] == -1:
+                    dist[n] = dist[c] + 1
+                    first[n] = bits
+                    queue[tail] = n
+                    tail += 1
+                elif dist[n] == dist[c] + 1:
+                    first[n] |= bits
+
+        # Nearest target of each kind among the reached squares.
+        target_dist[:] = -1
+        target_mask[:] = 0
+        min_monster_cheb = 1000
+        n_adjacent = 0
+        for i in range(tail):
+            c = queue[i]
+            if c == start:
+                continue
+            cy, cx = c // width, c % width
+            k = cur[cy, cx]
+            m = mem[cy, cx]
+            frontier = False
+            if visits[e, cy, cx] == 0:
+                for d in range(8):
+                    ny, nx = cy + dy[d], cx + dx[d]
+                    if 0 <= ny < height and 0 <= nx < width and mem[ny, nx] == 0:
+                        frontier = True
+                        break
+            is_target = (m == 7, frontier, k == 16, k == 15, k == 13)
+            for t in range(n_targets):
+                if is_target[t]:
+                    if target_dist[t] == -1:
+                        target_dist[t] = dist[c]
+                    if dist[c] == target_dist[t]:
+                        target_mask[t] |= first[c]
+        for y in range(height):
+            for x in range(width):
+                if cur[y, x] == 13:
+                    cheb = max(abs(y - ay), abs(x - ax))
+                    min_monster_cheb = min(min_monster_cheb, cheb)
+                    if cheb == 1:
+                        n_adjacent += 1
+
+        near = np.zeros(n_targets)
+        for t in range(n_targets):
+            if target_dist[t] > 0:
+                near[t] = 8.0 / (8.0 + target_dist[t])
+        psi_map[e, 0] = mem[ay, ax] == 7
+        psi_map[e, 1] = target_dist[0] > 0
+        psi_map[e, 2] = near[0]
+        psi_map[e, 3] = target_dist[1] > 0
+        psi_map[e, 4] = near[1]
+        psi_map[e, 5] = target_dist[0] <= 0 and target_dist[1] <= 0 and mem[ay, ax] != 7
+        psi_map[e, 6] = n_adjacent / 3.0
+        psi_map[e, 7] = n_adjacent > 0
+        psi_map[e, 8] = min_monster_cheb <= 4
+        psi_map[e, 9] = near[4]
+        psi_map[e, 10] = target_dist[2] > 0
+        psi_map[e, 11] = mem[ay, ax] == 15
+
+        here_door = mem[ay, ax] == 5 or mem[ay, ax] == 6
+        for d in range(8):
+            ny, nx = ay + dy[d], ax + dx[d]
+            f = phi[e, d]
+            f[0] = 1.0
+            if ny < 0 or ny >= height or nx < 0 or nx >= width:
+                f[1 + 1] = 1.0  # off the map: a wall
+                continue
+            k = cur[ny, nx]
+            m = mem[ny, nx]
+            f[1 + k] = 1.0
+            f[18] = d >= 4 and (here_door or m == 5 or m == 6)
+            for t in range(n_targets):
+                if target_dist[t] > 0 and (target_mask[t] >> d) & 1:
+                    f[19 + t] = 1.0
+                    f[24 + t] = near[t]
+            f[29] = walkable[m] and visits[e, ny, nx] == 0
+            f[30] = np.log1p(visits[e, ny, nx]) / 3.0
+            monster = k == 13
+            f[31] = monster * low_hp[e]
+            f[32] = monster * hp_frac[e]
+            if min_monster_cheb <= 4 and walkable[m] and not monster and k != 14:
+                farther = True
+                for y in range(max(0, ay - 6), min(height, ay + 7)):
+                    for x in range(max(0, ax - 6), min(width, ax + 7)):
+                        if cur[y, x] == 13 and max(abs(y - ny), abs(x - nx)) <= min_monster_cheb:
+                            farther = False
+                f[33] = farther
+                f[34] = farther * low_hp[e]
+            f[35] = (m == 6) * locked[e]

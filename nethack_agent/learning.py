@@ -1,0 +1,207 @@
+"""Advantage actor-critic learning: GAE, gradient clipping, Adam, one update on a batch.
+
+Pure functions on arrays, plus ``Adam`` (its moment estimates are state) and ``a2c_update``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from nethack_agent.policy import policy_loss_grad, value
+
+__all__ = [
+    "Adam",
+    "UpdateStats",
+    "a2c_update",
+    "clip_by_global_norm",
+    "gae",
+]
+
+
+def gae(
+    rewards: np.ndarray,
+    values: np.ndarray,
+    last_values: np.ndarray,
+    terminated: np.ndarray,
+    truncated: np.ndarray,
+    gamma: float,
+    lam: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Generalised advantage estimates and λ-returns (Schulman et al. 2016, eq. 16).
+
+    ``δ_t = r_t + γ V_next,t − V(s_t)``, ``A_t = δ_t + γλ (1 − done_t) A_{t+1}``, where
+    ``V_next,t`` is 0 if the game ended at t (``terminated``), ``V(s_t)`` itself if it was cut
+    by the time limit (``truncated``: the state after the cut is gone, so the value of the last
+    state stands in for it), else ``V(s_{t+1})`` (``last_values`` after the last step). With
+    λ = 1 and V = 0 the advantages are the discounted returns ``G_t = r_t + γ G_{t+1}``.
+
+    Args:
+        rewards: (T, N).
+        values: (T, N), V(s_t).
+        last_values: (N,), V of the observation after the last step.
+        terminated: (T, N) bool, the game ended at t.
+        truncated: (T, N) bool, the episode was cut at t.
+        gamma: discount γ in [0, 1].
+        lam: GAE λ in [0, 1].
+
+    Returns:
+        advantages (T, N) and returns = advantages + values (T, N).
+    """
+    if not 0.0 <= gamma <= 1.0:
+        raise ValueError(f"gamma must be in [0, 1], got {gamma}")
+    if not 0.0 <= lam <= 1.0:
+        raise ValueError(f"lam must be in [0, 1], got {lam}")
+    if not rewards.shape == values.shape == terminated.shape == truncated.shape:
+        raise ValueError(
+            "rewards, values, terminated and truncated must have one shape (T, N), got "
+            f"{rewards.shape}, {values.shape}, {terminated.shape}, {truncated.shape}"
+        )
+    next_values = np.concatenate([values[1:], last_values[None]], axis=0)
+    next_values = np.where(truncated, values, next_values)
+    next_values = np.where(terminated, 0.0, next_values)
+    deltas = rewards + gamma * next_values - values
+    not_done = 1.0 - (terminated | truncated)
+    advantages = np.zeros_like(deltas)
+    running = np.zeros(deltas.shape[1:])
+    for t in range(len(deltas) - 1, -1, -1):
+        running = deltas[t] + gamma * lam * not_done[t] * running
+        advantages[t] = running
+    return advantages, advantages + values
+
+
+def clip_by_global_norm(
+    grads: dict[str, np.ndarray], max_norm: float
+) -> tuple[dict[str, np.ndarray], float]:
+    """Scale all gradients by ``min(1, max_norm / ‖g‖)``, ‖g‖ the norm of them all together.
+
+    Args:
+        grads: name → gradient array.
+        max_norm: the largest allowed global norm, > 0.
+
+    Returns:
+        The clipped gradients and the norm before clipping.
+    """
+    if not max_norm > 0:
+        raise ValueError(f"max_norm must be > 0, got {max_norm}")
+    norm = float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
+    scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
+    return {name: g * scale for name, g in grads.items()}, norm
+
+
+@dataclass
+class Adam:
+    """Adam (Kingma & Ba 2015) on a dict of parameter arrays; minimises.
+
+    ``m ← β1 m + (1−β1) g``, ``v ← β2 v + (1−β2) g²``,
+    ``θ ← θ − lr · m̂ / (√v̂ + ε)`` with ``m̂ = m / (1−β1ᵗ)``, ``v̂ = v / (1−β2ᵗ)``.
+    """
+
+    learning_rate: float = 0.01
+    """step size"""
+    beta1: float = 0.9
+    """decay of the first-moment estimate"""
+    beta2: float = 0.999
+    """decay of the second-moment estimate"""
+    eps: float = 1e-8
+    """added to √v̂ against division by zero"""
+    t: int = 0
+    """number of updates taken"""
+    m: dict[str, np.ndarray] = field(default_factory=dict)
+    """first-moment estimates, one per parameter"""
+    v: dict[str, np.ndarray] = field(default_factory=dict)
+    """second-moment estimates, one per parameter"""
+
+    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
+        """Update ``params`` in place, one step against ``grads``."""
+        self.t += 1
+        for name, g in grads.items():
+            m = self.m.setdefault(name, np.zeros_like(g))
+            v = self.v.setdefault(name, np.zeros_like(g))
+            m *= self.beta1
+            m += (1.0 - self.beta1) * g
+            v *= self.beta2
+            v += (1.0 - self.beta2) * g * g
+            m_hat = m / (1.0 - self.beta1**self.t)
+            v_hat = v / (1.0 - self.beta2**self.t)
+            params[name] -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+@dataclass(frozen=True)
+class UpdateStats:
+    """What one update measured."""
+
+    entropy: float
+    """mean policy entropy over the batch (nats)"""
+    value_loss: float
+    """mean squared error of the baseline against the λ-returns (scaled rewards)"""
+    grad_norm: float
+    """global gradient norm before clipping"""
+
+
+def a2c_update(
+    params: dict[str, np.ndarray],
+    optimiser: Adam,
+    batch: dict[str, np.ndarray],
+    *,
+    gamma: float,
+    gae_lambda: float,
+    entropy_coef: float,
+    value_coef: float,
+    max_grad_norm: float,
+    reward_scale: float,
+) -> UpdateStats:
+    """One advantage actor-critic update on a rollout (Mnih et al. 2016), in place.
+
+    Advantages by GAE on rewards × ``reward_scale``, normalised over the batch; the loss is
+    ``policy_loss + value_coef · ½ mean (V − G^λ)²``; gradients are clipped to a global norm of
+    ``max_grad_norm`` and applied by ``optimiser``.
+
+    Args:
+        params: parameters, updated in place.
+        optimiser: the Adam state, updated in place.
+        batch: ``psi`` (T, N, Ds), ``phi`` (T, N, 8, Dd), ``actions`` (T, N), ``rewards``,
+            ``terminated``, ``truncated`` (T, N), ``last_psi`` (N, Ds).
+        gamma: discount γ.
+        gae_lambda: GAE λ.
+        entropy_coef: entropy bonus β.
+        value_coef: weight of the baseline's loss.
+        max_grad_norm: global gradient norm clip.
+        reward_scale: rewards are multiplied by it before GAE.
+
+    Returns:
+        The update's ``UpdateStats``.
+    """
+    psi = batch["psi"].astype(np.float64)
+    phi = batch["phi"].astype(np.float64)
+    values = value(params, psi)
+    last_values = value(params, batch["last_psi"].astype(np.float64))
+    advantages, returns = gae(
+        batch["rewards"] * reward_scale,
+        values,
+        last_values,
+        batch["terminated"],
+        batch["truncated"],
+        gamma,
+        gae_lambda,
+    )
+    flat_adv = advantages.ravel()
+    flat_adv = (flat_adv - flat_adv.mean()) / (flat_adv.std() + 1e-8)
+    n_state = psi.shape[-1]
+    flat_psi = psi.reshape(-1, n_state)
+    grads, mean_entropy = policy_loss_grad(
+        params,
+        flat_psi,
+        phi.reshape(-1, *phi.shape[-2:]),
+        batch["actions"].ravel(),
+        flat_adv,
+        entropy_coef,
+    )
+    value_error = values.ravel() - returns.ravel()
+    grads["v"] = value_coef * flat_psi.T @ value_error / len(value_error)
+    grads, norm = clip_by_global_norm(grads, max_grad_norm)
+    optimiser.step(params, grads)
+    return UpdateStats(
+        entropy=mean_entropy, value_loss=float(np.mean(value_error**2)), grad_norm=norm
+    )

@@ -1,0 +1,62 @@
+"""The learning curve of a run, drawn from its metrics.csv (plotting stays at the edge)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only backend)
+import numpy as np  # noqa: E402
+
+__all__ = ["plot_learning_curve", "rolling_mean"]
+
+
+def rolling_mean(values: np.ndarray, window: int) -> np.ndarray:
+    """Mean of the last ``window`` values at every position (fewer at the start), (n,)."""
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window}")
+    cumulative = np.concatenate([[0.0], np.cumsum(values, dtype=np.float64)])
+    index = np.arange(1, len(values) + 1)
+    start = np.maximum(index - window, 0)
+    return (cumulative[index] - cumulative[start]) / (index - start)
+
+
+def plot_learning_curve(metrics_csv: str | Path, out_png: str | Path, window: int = 100) -> None:
+    """Plot the in-game score and the return per game against training steps.
+
+    Args:
+        metrics_csv: a run's metrics.csv (columns step, return, length, score, depth, ...).
+        out_png: where to write the figure.
+        window: games averaged in the rolling mean.
+    """
+    with open(metrics_csv) as file:
+        columns = file.readline().strip().split(",")
+    table = np.loadtxt(metrics_csv, delimiter=",", skiprows=1, ndmin=2)
+    data = {name: table[:, j] for j, name in enumerate(columns)}
+    figure, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+    for ax, column, label in zip(
+        axes, ("score", "return"), ("in-game score", "return"), strict=True
+    ):
+        ax.plot(
+            data["step"],
+            data[column],
+            ".",
+            markersize=2,
+            alpha=0.25,
+            color="tab:gray",
+            label="one game",
+        )
+        ax.plot(
+            data["step"],
+            rolling_mean(data[column], window),
+            color="tab:blue",
+            label=f"mean of last {window}",
+        )
+        ax.set_xlabel("training steps (all environments)")
+        ax.set_ylabel(label)
+        ax.legend(loc="upper left")
+    figure.suptitle(f"{Path(metrics_csv).parent.name}: {len(table)} games")
+    figure.savefig(out_png, dpi=110)
+    plt.close(figure)

@@ -1,0 +1,200 @@
+"""The linear softmax policy and its gradients: pure functions on parameter dicts and arrays.
+
+Logits (Sutton & Barto 2nd ed., §13.1, eq. 13.2 — softmax in action preferences linear in
+features)::
+
+    z_a(s) = ψ(s)·W[:, a]  +  [a = move d] φ(s, d)·θ_move  +  [a = kick d] φ(s, d)·θ_kick
+    π(a|s) = softmax(z(s))_a
+
+so π(a|s) ∝ exp(θ·φ(s, a)) with φ(s, a) stacking ψ(s) in action a's block of W and, for the
+sixteen directional actions, φ(s, d) in the block of θ_move or θ_kick. The value baseline is
+linear too: V(s) = ψ(s)·v.
+
+Gradients come from ``gradients.log_softmax_grad`` (the score ``e_a − π`` with respect to the
+logits) and the chain rule through the linear map z(params): ∂z_a/∂W[:, a] = ψ(s),
+∂z_{move d}/∂θ_move = φ(s, d).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradients import log_softmax, log_softmax_grad, softmax
+from nethack_agent.actions import KICK, MOVE, N_ACTIONS, N_DIRECTIONS
+
+__all__ = [
+    "PARAM_NAMES",
+    "action_probabilities",
+    "entropy",
+    "init_params",
+    "logits_grad_to_params",
+    "policy_logits",
+    "policy_loss",
+    "policy_loss_grad",
+    "sample_actions",
+    "value",
+]
+
+PARAM_NAMES = ("W", "theta_move", "theta_kick", "v")
+_MOVES = slice(MOVE, MOVE + N_DIRECTIONS)
+_KICKS = slice(KICK, KICK + N_DIRECTIONS)
+
+
+def init_params(
+    n_state: int, n_direction: int, n_actions: int = N_ACTIONS
+) -> dict[str, np.ndarray]:
+    """All-zero parameters: the uniform policy and a zero baseline.
+
+    Args:
+        n_state: number of state features Ds.
+        n_direction: number of direction features Dd.
+        n_actions: number of actions A.
+
+    Returns:
+        ``{"W": (Ds, A), "theta_move": (Dd,), "theta_kick": (Dd,), "v": (Ds,)}``.
+    """
+    return {
+        "W": np.zeros((n_state, n_actions)),
+        "theta_move": np.zeros(n_direction),
+        "theta_kick": np.zeros(n_direction),
+        "v": np.zeros(n_state),
+    }
+
+
+def policy_logits(params: dict[str, np.ndarray], psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """Logits z(s) of the policy.
+
+    Args:
+        params: the parameter dict (``init_params``).
+        psi: state features (..., Ds).
+        phi: direction features (..., 8, Dd).
+
+    Returns:
+        (..., A) logits.
+    """
+    z = psi @ params["W"]
+    z[..., _MOVES] += phi @ params["theta_move"]
+    z[..., _KICKS] += phi @ params["theta_kick"]
+    return z
+
+
+def action_probabilities(
+    params: dict[str, np.ndarray], psi: np.ndarray, phi: np.ndarray
+) -> np.ndarray:
+    """π(·|s) = softmax(z(s)), (..., A)."""
+    return softmax(policy_logits(params, psi, phi))
+
+
+def value(params: dict[str, np.ndarray], psi: np.ndarray) -> np.ndarray:
+    """The linear baseline V(s) = ψ(s)·v, (...)."""
+    return psi @ params["v"]
+
+
+def sample_actions(probabilities: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """Inverse-CDF sampling: the first action whose cumulative probability exceeds u.
+
+    Args:
+        probabilities: (N, A), rows summing to 1.
+        uniforms: (N,) draws from U[0, 1), one per row (each from its own generator).
+
+    Returns:
+        (N,) int actions, distributed as ``probabilities`` when u ~ U[0, 1).
+    """
+    cumulative = np.cumsum(probabilities, axis=-1)
+    actions = (cumulative <= uniforms[:, None] * cumulative[:, -1:]).sum(axis=-1)
+    return np.minimum(actions, probabilities.shape[-1] - 1)
+
+
+def entropy(z: np.ndarray) -> np.ndarray:
+    """H(π) = −Σ_a π_a log π_a of softmax(z), (...)."""
+    log_pi = log_softmax(z)
+    return -(np.exp(log_pi) * log_pi).sum(axis=-1)
+
+
+def policy_loss(
+    params: dict[str, np.ndarray],
+    psi: np.ndarray,
+    phi: np.ndarray,
+    actions: np.ndarray,
+    advantages: np.ndarray,
+    entropy_coef: float,
+) -> float:
+    """The actor's loss, ``L = −(1/B) Σ_b [A_b log π(a_b|s_b) + β H(π(·|s_b))]``.
+
+    Minimising it ascends the policy-gradient objective with an entropy bonus (Williams &
+    Peng 1991; Mnih et al. 2016, A3C).
+
+    Args:
+        params: parameters.
+        psi: state features (B, Ds).
+        phi: direction features (B, 8, Dd).
+        actions: actions taken (B,) int.
+        advantages: weights A_b (B,).
+        entropy_coef: β ≥ 0.
+
+    Returns:
+        The scalar loss.
+    """
+    z = policy_logits(params, psi, phi)
+    log_pi_a = np.take_along_axis(log_softmax(z), actions[:, None], axis=-1)[:, 0]
+    return float(-np.mean(advantages * log_pi_a + entropy_coef * entropy(z)))
+
+
+def policy_loss_grad(
+    params: dict[str, np.ndarray],
+    psi: np.ndarray,
+    phi: np.ndarray,
+    actions: np.ndarray,
+    advantages: np.ndarray,
+    entropy_coef: float,
+) -> tuple[dict[str, np.ndarray], float]:
+    """Gradient of ``policy_loss`` with respect to W, θ_move and θ_kick.
+
+    With respect to the logits, ``∂L/∂z = −(1/B)[A_b (e_{a_b} − π_b) + β ∂H/∂z]``, both
+    scores from ``gradients.log_softmax_grad``; the entropy's gradient is the expectation
+    ``∂H/∂z = Σ_a π_a (−log π_a)(e_a − π)`` (= −π ⊙ (log π + H)).
+
+    Args:
+        params: parameters.
+        psi: state features (B, Ds).
+        phi: direction features (B, 8, Dd).
+        actions: actions taken (B,) int.
+        advantages: weights A_b (B,).
+        entropy_coef: β ≥ 0.
+
+    Returns:
+        ``({"W", "theta_move", "theta_kick"} gradients, mean entropy)``.
+    """
+    batch, n_actions = len(actions), params["W"].shape[1]
+    z = policy_logits(params, psi, phi)
+    log_pi = log_softmax(z)
+    every_action = np.broadcast_to(np.arange(n_actions), (batch, n_actions))
+    scores_all = log_softmax_grad(
+        np.broadcast_to(z[:, None, :], (batch, n_actions, n_actions)), every_action
+    )
+    entropy_grad = np.einsum("ba,bak->bk", -np.exp(log_pi) * log_pi, scores_all)
+    grad_z = (
+        -(advantages[:, None] * log_softmax_grad(z, actions) + entropy_coef * entropy_grad) / batch
+    )
+    mean_entropy = float(-(np.exp(log_pi) * log_pi).sum(axis=-1).mean())
+    return logits_grad_to_params(psi, phi, grad_z), mean_entropy
+
+
+def logits_grad_to_params(
+    psi: np.ndarray, phi: np.ndarray, grad_z: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Chain rule through the linear logits: ∂L/∂params from ∂L/∂z.
+
+    Args:
+        psi: state features (B, Ds).
+        phi: direction features (B, 8, Dd).
+        grad_z: ∂L/∂z, (B, A).
+
+    Returns:
+        ``{"W": ψᵀ g, "theta_move": Σ_{b,d} g_{b,move d} φ_{b,d}, "theta_kick": (same for kicks)}``.
+    """
+    return {
+        "W": psi.T @ grad_z,
+        "theta_move": np.einsum("bdk,bd->k", phi, grad_z[:, _MOVES]),
+        "theta_kick": np.einsum("bdk,bd->k", phi, grad_z[:, _KICKS]),
+    }

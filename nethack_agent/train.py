@@ -1,0 +1,201 @@
+"""The training loop: roll out, update, log each game, checkpoint; resumable and interruptible.
+
+Read top to bottom: set up (new run or ``--resume``), then loop until the step or time budget is
+spent: one rollout of ``rollout_length`` steps in every environment, one A2C update, one row per
+finished game in ``metrics.csv``, a checkpoint every ``checkpoint_minutes``. Ctrl-C, the end of
+the budget and errors all leave a complete checkpoint; non-finite weights stop the run and keep
+the last good one.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import dataclasses
+import time
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from nethack_agent.checkpoint import CHECKPOINT_NAME, TrainState, load_checkpoint, save_checkpoint
+from nethack_agent.config import TrainConfig
+from nethack_agent.envs import GameRunner, ParallelRunner
+from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
+from nethack_agent.learning import Adam, a2c_update
+from nethack_agent.plots import plot_learning_curve
+from nethack_agent.policy import init_params
+
+__all__ = ["METRICS_COLUMNS", "TrainingDiverged", "make_runner", "train"]
+
+METRICS_COLUMNS = ("step", "return", "length", "score", "depth", "wall_time")
+METRICS_NAME = "metrics.csv"
+CURVE_NAME = "learning_curve.png"
+
+
+class TrainingDiverged(FloatingPointError):
+    """The weights became nan or inf; the last good checkpoint is kept."""
+
+
+def make_runner(config: TrainConfig, states: list | None) -> GameRunner | ParallelRunner:
+    """The environments of a run: in this process (``n_workers`` 0) or in worker processes."""
+    common = {
+        "env_id": config.env_id,
+        "seed": config.seed,
+        "max_episode_steps": config.max_episode_steps,
+    }
+    if config.n_workers == 0:
+        return GameRunner(
+            n_envs=config.envs_per_worker, state=None if states is None else states[0], **common
+        )
+    return ParallelRunner(config.n_workers, config.envs_per_worker, states=states, **common)
+
+
+def _runner_states(runner: GameRunner | ParallelRunner) -> list:
+    return [runner.state()] if isinstance(runner, GameRunner) else runner.state()
+
+
+def _open_metrics(path: Path, keep_rows: int) -> tuple:
+    """Open metrics.csv for appending, keeping the header and the first ``keep_rows`` rows.
+
+    Rows written after the last checkpoint belong to games the resumed run replays, so they go.
+    """
+    rows: list[list[str]] = []
+    if path.exists():
+        with open(path, newline="") as file:
+            rows = list(csv.reader(file))[1 : keep_rows + 1]
+    file = open(path, "w", newline="")  # noqa: SIM115  (closed by train())
+    writer = csv.writer(file)
+    writer.writerow(METRICS_COLUMNS)
+    writer.writerows(rows)
+    return file, writer
+
+
+def train(
+    config: TrainConfig,
+    run_dir: str | Path,
+    *,
+    total_steps: int | None = None,
+    minutes: float | None = None,
+    resume: bool = False,
+    progress: bool = True,
+) -> TrainState:
+    """Train a policy; everything goes to ``run_dir``.
+
+    Args:
+        config: the settings (ignored when resuming: the checkpoint's own config is used).
+        run_dir: directory for metrics.csv, checkpoint.npz and learning_curve.png.
+        total_steps: stop once this many agent steps (summed over environments) are done.
+        minutes: stop after this many minutes of this session.
+        resume: continue from ``run_dir/checkpoint.npz``; games in flight were not saved
+            (NLE cannot), so every environment starts a fresh seeded game.
+        progress: show a tqdm progress bar.
+
+    Returns:
+        The final ``TrainState`` (also saved as the checkpoint).
+
+    Raises:
+        ValueError: no budget given, or a new run would overwrite a checkpoint.
+        TrainingDiverged: the weights became non-finite.
+    """
+    if total_steps is None and minutes is None:
+        raise ValueError("give a budget: total_steps or minutes")
+    if (total_steps is not None and total_steps < 1) or (minutes is not None and not minutes > 0):
+        raise ValueError(
+            f"total_steps must be >= 1 and minutes > 0, got {total_steps} and {minutes}"
+        )
+    run_dir = Path(run_dir)
+    if resume:
+        state = load_checkpoint(run_dir)
+        config = state.config
+    else:
+        if (run_dir / CHECKPOINT_NAME).exists():
+            raise ValueError(
+                f"{run_dir} already holds a checkpoint: use --resume or another --run-dir"
+            )
+        run_dir.mkdir(parents=True, exist_ok=True)
+        state = TrainState(
+            config=config,
+            params=init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES),
+            optimiser=Adam(learning_rate=config.learning_rate),
+        )
+
+    runner = make_runner(config, state.runner_states)
+    metrics_file, metrics = _open_metrics(run_dir / METRICS_NAME, state.episodes)
+    steps_per_rollout = config.rollout_length * config.n_envs
+    started = time.monotonic()
+    last_checkpoint = started
+    recent_returns: deque[float] = deque(maxlen=100)
+    recent_scores: deque[float] = deque(maxlen=100)
+    bar = tqdm(
+        total=total_steps, initial=state.step, unit="step", disable=not progress, dynamic_ncols=True
+    )
+    diverged = False
+    try:
+        while (total_steps is None or state.step < total_steps) and (
+            minutes is None or time.monotonic() - started < minutes * 60
+        ):
+            batch, episodes, _ = runner.rollout(state.params, config.rollout_length)
+            runner_states = _runner_states(runner)
+            # Update copies and commit them only when finite: an interrupt or a nan never
+            # leaves half-updated weights behind.
+            params = {name: p.copy() for name, p in state.params.items()}
+            optimiser = copy.deepcopy(state.optimiser)
+            stats = a2c_update(
+                params,
+                optimiser,
+                batch,
+                gamma=config.gamma,
+                gae_lambda=config.gae_lambda,
+                entropy_coef=config.entropy_coef,
+                value_coef=config.value_coef,
+                max_grad_norm=config.max_grad_norm,
+                reward_scale=config.reward_scale,
+            )
+            if not all(np.isfinite(p).all() for p in params.values()):
+                diverged = True
+                raise TrainingDiverged(
+                    f"weights became nan/inf at update {state.updates + 1} (step {state.step}); "
+                    f"stopped, and kept the last good checkpoint in {run_dir}"
+                )
+            state.params, state.optimiser, state.runner_states = params, optimiser, runner_states
+            wall_time = time.monotonic() - started + state.elapsed
+            for e in episodes:
+                step = state.step + (e.t + 1) * config.n_envs
+                metrics.writerow(
+                    [step, f"{e.ret:.2f}", e.length, e.score, e.depth, f"{wall_time:.1f}"]
+                )
+                recent_returns.append(e.ret)
+                recent_scores.append(e.score)
+            metrics_file.flush()
+            state.step += steps_per_rollout
+            state.updates += 1
+            state.episodes += len(episodes)
+            bar.update(steps_per_rollout)
+            bar.set_postfix(
+                ret=f"{np.mean(recent_returns):.1f}" if recent_returns else "-",
+                score=f"{np.mean(recent_scores):.0f}" if recent_scores else "-",
+                entropy=f"{stats.entropy:.2f}",
+                games=state.episodes,
+            )
+            if time.monotonic() - last_checkpoint > config.checkpoint_minutes * 60:
+                _save(state, run_dir, time.monotonic() - started)
+                last_checkpoint = time.monotonic()
+    except KeyboardInterrupt:
+        bar.write(f"interrupted: saving a checkpoint at step {state.step} in {run_dir}")
+    finally:
+        bar.close()
+        metrics_file.close()
+        runner.close()
+        state.elapsed += time.monotonic() - started
+        if not diverged:
+            _save(state, run_dir, 0.0)
+    return state
+
+
+def _save(state: TrainState, run_dir: Path, session_seconds: float) -> None:
+    """Checkpoint (atomically) and redraw the learning curve."""
+    save_checkpoint(run_dir, dataclasses.replace(state, elapsed=state.elapsed + session_seconds))
+    if state.episodes > 0:
+        plot_learning_curve(run_dir / METRICS_NAME, run_dir / CURVE_NAME)

@@ -1,0 +1,80 @@
+"""Watch a trained policy play one seeded game in the terminal, step by step."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import TextIO
+
+from nethack_agent.actions import ACTION_NAMES
+from nethack_agent.checkpoint import load_checkpoint
+from nethack_agent.envs import GameRunner
+
+__all__ = ["watch"]
+
+_CLEAR = "\x1b[H\x1b[2J"
+
+
+def watch(
+    run_dir: str | Path,
+    *,
+    seed: int = 7,
+    policy: str = "sampled",
+    delay: float = 0.1,
+    max_steps: int | None = None,
+    out: TextIO = sys.stdout,
+) -> int:
+    """Play the game seeded ``seed`` with the run's policy, drawing the screen after every step.
+
+    Each frame shows NetHack's 24x80 terminal (message line, map, status lines), then the step
+    number, the action the policy took and the probability it gave that action.
+
+    Args:
+        run_dir: a training run directory with a checkpoint.
+        seed: the game's seed (as in ``evaluate``: NetHack core = disp = seed).
+        policy: "sampled" or "greedy".
+        delay: seconds to wait between frames.
+        max_steps: stop after this many steps (None: play to the end of the game).
+        out: where to draw (frames are separated by an ANSI clear-screen on terminals).
+
+    Returns:
+        The game's final in-game score.
+    """
+    if policy not in ("sampled", "greedy"):
+        raise ValueError(f"policy must be 'sampled' or 'greedy', got {policy!r}")
+    if delay < 0:
+        raise ValueError(f"delay must be >= 0, got {delay}")
+    state = load_checkpoint(run_dir)
+    runner = GameRunner(
+        state.config.env_id,
+        1,
+        episode_seeds=[seed],
+        extra_keys=("tty_chars",),
+        max_episode_steps=state.config.max_episode_steps,
+    )
+    clear = _CLEAR if out.isatty() else "\n"
+    step = 0
+    try:
+        while runner.active[0] and (max_steps is None or step < max_steps):
+            actions, probabilities = runner.choose(state.params, policy)
+            screen = "\n".join(
+                row.tobytes().decode("ascii", "replace") for row in runner.extra["tty_chars"][0]
+            )
+            *_, finished, _ = runner.step(actions)
+            step += 1
+            out.write(
+                f"{clear}{screen}\nstep {step}  action {ACTION_NAMES[actions[0]]}"
+                f"  p = {probabilities[0]:.3f}\n"
+            )
+            out.flush()
+            if finished:
+                game = finished[0]
+                out.write(f"game over: score {game.score}, depth {game.depth}, {step} steps\n")
+                return game.score
+            time.sleep(delay)
+        score = int(runner.ep_score[0])
+        out.write(f"stopped after {step} steps: score {score}\n")
+        return score
+    finally:
+        runner.close()
