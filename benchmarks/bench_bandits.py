@@ -1,0 +1,147 @@
+"""Speed of the bandit experiments, each against a baseline measured in the same run.
+
+1. Decisions per second of ε-greedy (ε = 0.1), UCB (c = 2) and Beta–Bernoulli Thompson on
+   R runs × K arms: the vectorised engine (``bandits.engine.run``, all runs per call, with its
+   per-step statistics) against a straightforward per-run Python loop of the same policy
+   (one run at a time, ``n_runs = 1``, same environment), and the ratio.
+2. Wall time of ``python -m bandits testbed --figure all`` (book sizes, CSV + PNG included),
+   against the summed time of the figures' decisions at the measured engine speed.
+3. Seconds per call of the Monte Carlo route of ``bandits.action_probabilities`` at 10⁷
+   draws on the lecture history (a:0, b:1), against the exact route.
+
+    python benchmarks/bench_bandits.py               # the numbers the README quotes
+    python benchmarks/bench_bandits.py --quick       # a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import tempfile
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from bandits import engine
+from bandits.__main__ import main as bandits_main
+from bandits.environments import BernoulliBandit, GaussianBandit, gaussian_testbed
+from bandits.experiments import FIGURES
+from bandits.policies import UCB, BetaThompson, EpsilonGreedy, Policy
+from bandits.probability import action_probabilities
+
+LECTURE_HISTORY = [(0, 0.0), (1, 1.0)]
+
+# name → (the policy for K arms and n runs, the kind of environment it runs on)
+POLICIES: dict[str, tuple[Callable[[int, int], Policy], str]] = {
+    "epsilon-greedy": (lambda k, n: EpsilonGreedy(k, n_runs=n, epsilon=0.1), "gaussian"),
+    "ucb": (lambda k, n: UCB(k, n_runs=n, c=2.0), "gaussian"),
+    "thompson": (lambda k, n: BetaThompson(k, n_runs=n), "bernoulli"),
+}
+
+
+def make_env(kind: str, n_arms: int, n_runs: int, rng: np.random.Generator):
+    """The k-armed testbed, or Bernoulli arms with evenly spread means for Thompson."""
+    if kind == "gaussian":
+        return gaussian_testbed(n_runs, n_arms, rng)
+    return BernoulliBandit(np.linspace(0.05, 0.95, n_arms), n_runs=n_runs)
+
+
+def per_run_loop(
+    make_policy: Callable[[int, int], Policy],
+    kind: str,
+    n_arms: int,
+    n_runs: int,
+    n_steps: int,
+    rng: np.random.Generator,
+) -> None:
+    """The baseline: each run on its own, one decision per ``select`` call."""
+    for _ in range(n_runs):
+        policy = make_policy(n_arms, 1)
+        env: GaussianBandit | BernoulliBandit = make_env(kind, n_arms, 1, rng)
+        for _ in range(n_steps):
+            actions = policy.select(rng)
+            rewards, _ = env.step(actions, rng)
+            policy.update(actions, rewards)
+
+
+def decisions_per_second(args: argparse.Namespace) -> dict[str, float]:
+    """Part 1; returns the engine's decisions per second of each policy."""
+    print(
+        f"1. decisions/s, R = {args.runs} runs x K = {args.arms} arms x T = {args.steps} steps "
+        f"(baseline: per-run loop on {args.loop_runs} runs x {args.steps} steps)"
+    )
+    print(f"   {'policy':16s} {'engine':>14s} {'per-run loop':>14s} {'ratio':>8s}")
+    speeds = {}
+    for name, (make_policy, kind) in POLICIES.items():
+        rng = np.random.default_rng(0)
+        env = make_env(kind, args.arms, args.runs, rng)
+        policy = make_policy(args.arms, args.runs)
+        start = time.perf_counter()
+        engine.run(policy, env, args.steps, rng)
+        vectorised = args.runs * args.steps / (time.perf_counter() - start)
+        start = time.perf_counter()
+        per_run_loop(make_policy, kind, args.arms, args.loop_runs, args.steps, rng)
+        looped = args.loop_runs * args.steps / (time.perf_counter() - start)
+        speeds[name] = vectorised
+        print(f"   {name:16s} {vectorised:14,.0f} {looped:14,.0f} {vectorised / looped:7.0f}x")
+    return speeds
+
+
+def figure_all(args: argparse.Namespace, speeds: dict[str, float]) -> None:
+    """Part 2: the whole ``testbed --figure all`` command, files included."""
+    n_methods = sum(len(figure.methods) for figure in FIGURES.values())
+    decisions = n_methods * args.runs * args.steps
+    argv = ["testbed", "--figure", "all", "--runs", str(args.runs), "--steps", str(args.steps)]
+    with tempfile.TemporaryDirectory() as out, contextlib.redirect_stdout(io.StringIO()):
+        start = time.perf_counter()
+        status = bandits_main([*argv, "--out", out, "--quiet"])
+        seconds = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(f"testbed --figure all failed with status {status}")
+    estimate = decisions / speeds["epsilon-greedy"]
+    print(
+        f"2. testbed --figure all: {n_methods} curves x {args.runs} runs x {args.steps} steps "
+        f"= {decisions:,} decisions in {seconds:.1f} s (CSV + PNG included); "
+        f"at the ε-greedy engine speed they would take {estimate:.1f} s "
+        f"(ratio {seconds / estimate:.2f})"
+    )
+
+
+def monte_carlo(args: argparse.Namespace) -> None:
+    """Part 3: the simulation route of ``action_probabilities`` against the exact route."""
+    print(f"3. action_probabilities on the lecture history, {args.draws:.0e} draws per call")
+    print(f"   {'policy':16s} {'simulation s/call':>18s} {'exact s/call':>14s} {'ratio':>8s}")
+    for name, params in (("epsilon-greedy", {"epsilon": 0.1}), ("thompson", {})):
+        start = time.perf_counter()
+        action_probabilities(
+            name, LECTURE_HISTORY, method="simulation", samples=args.draws, rng=0, **params
+        )
+        simulation = time.perf_counter() - start
+        repeats = 100
+        start = time.perf_counter()
+        for _ in range(repeats):
+            action_probabilities(name, LECTURE_HISTORY, method="exact", **params)
+        exact = (time.perf_counter() - start) / repeats
+        print(f"   {name:16s} {simulation:18.2f} {exact:14.5f} {simulation / exact:7.0f}x")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=2000, help="runs R (default 2000)")
+    parser.add_argument("--arms", type=int, default=10, help="arms K (default 10)")
+    parser.add_argument("--steps", type=int, default=1000, help="steps T (default 1000)")
+    parser.add_argument("--loop-runs", type=int, default=20, help="runs of the per-run loop")
+    parser.add_argument("--draws", type=int, default=10**7, help="Monte Carlo draws per call")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, a smoke run")
+    args = parser.parse_args()
+    if args.quick:
+        args.runs, args.steps, args.loop_runs, args.draws = 200, 100, 2, 10**5
+    speeds = decisions_per_second(args)
+    figure_all(args, speeds)
+    monte_carlo(args)
+
+
+if __name__ == "__main__":
+    main()
