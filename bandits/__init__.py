@@ -1,5 +1,6 @@
 """Bandit policies, the exact probability of their next action, and vectorised experiments."""
 
+from bandits.kl_ucb import KLUCB
 from bandits.policies import (
     UCB,
     ActionValuePolicy,
@@ -10,8 +11,18 @@ from bandits.policies import (
     Greedy,
     Policy,
 )
+from bandits.probability import (
+    SimulationEstimate,
+    action_probabilities,
+    beta_posterior,
+    beta_thompson_exact,
+    build_policy,
+    gaussian_thompson_exact,
+    simulate,
+)
 
 __all__ = [
+    "KLUCB",
     "UCB",
     "ActionValuePolicy",
     "BetaThompson",
@@ -20,4 +31,11 @@ __all__ = [
     "GradientBandit",
     "Greedy",
     "Policy",
+    "SimulationEstimate",
+    "action_probabilities",
+    "beta_posterior",
+    "beta_thompson_exact",
+    "build_policy",
+    "gaussian_thompson_exact",
+    "simulate",
 ]

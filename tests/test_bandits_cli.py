@@ -1,0 +1,225 @@
+"""`python -m bandits lecture` and `probability`: answers, JSON, the figure, bad input."""
+
+import json
+import subprocess
+import sys
+from fractions import Fraction
+
+import pytest
+
+from bandits.__main__ import main
+
+
+def _run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_lecture_json_answers(capsys):
+    status, out, err = _run(capsys, "lecture", "--json", "--samples", "20000", "--seed", "4")
+    assert status == 0 and err == ""
+    rows = {row["policy"]: row for row in json.loads(out)}
+    assert list(rows) == ["greedy", "epsilon-greedy", "ucb", "thompson", "gradient"]
+    assert rows["thompson"]["exact"] == "1/6"
+    assert rows["epsilon-greedy"]["exact"] == "1/20"
+    assert rows["greedy"]["exact"] == "0" and rows["ucb"]["exact"] == "0"
+    assert abs(rows["thompson"]["integration"] - 1 / 6) < 1e-9
+    assert rows["greedy"]["integration"] is None
+    for row in rows.values():
+        assert set(row) == {"policy", "exact", "integration", "simulation", "ci_low", "ci_high"}
+        exact = float(Fraction(row["exact"]))
+        assert row["ci_low"] <= exact <= row["ci_high"]
+        assert row["ci_low"] <= row["simulation"] <= row["ci_high"]
+
+
+def test_lecture_text_names_the_wrong_answers(capsys):
+    status, out, _ = _run(capsys, "lecture", "--samples", "10000")
+    assert status == 0
+    assert "1/6" in out and "1/20" in out
+    assert "video's answer 1/4 is wrong" in out
+    assert "gives 5/6" in out
+    assert "warning" not in out
+
+
+def test_lecture_epsilon_is_read_exactly_and_seed_repeats(capsys):
+    args = ("lecture", "--json", "--epsilon", "0.3", "--c", "0.5", "--samples", "5000")
+    _, first, _ = _run(capsys, *args, "--seed", "8")
+    _, second, _ = _run(capsys, *args, "--seed", "8")
+    assert first == second
+    rows = {row["policy"]: row for row in json.loads(first)}
+    assert rows["epsilon-greedy"]["exact"] == "3/20"
+
+
+def test_lecture_plot_writes_a_png(capsys, tmp_path):
+    path = tmp_path / "lecture.png"
+    status, out, _ = _run(capsys, "lecture", "--samples", "1000", "--plot", str(path))
+    assert status == 0 and str(path) in out
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_probability_json_with_an_untried_arm(capsys):
+    status, out, _ = _run(
+        capsys,
+        "probability",
+        "--policy",
+        "thompson",
+        "--history",
+        "a:0",
+        "b:1",
+        "a:1",
+        "b:0",
+        "--arms",
+        "a",
+        "b",
+        "c",
+        "--samples",
+        "20000",
+        "--json",
+    )
+    assert status == 0
+    result = json.loads(out)
+    assert result["policy"] == "thompson" and list(result["arms"]) == ["a", "b", "c"]
+    exact = [Fraction(arm["exact"]) for arm in result["arms"].values()]
+    assert sum(exact) == 1
+    # arms a and b have Beta(2, 2) posteriors, c keeps the uniform prior: a and b are symmetric
+    assert exact[0] == exact[1]
+    for arm, p in zip(result["arms"].values(), exact, strict=True):
+        assert abs(arm["integration"] - float(p)) < 1e-9
+        assert arm["ci_low"] <= float(p) <= arm["ci_high"]
+
+
+def test_probability_greedy_has_no_integral_and_decimal_rewards_tie(capsys):
+    status, out, _ = _run(
+        capsys,
+        "probability",
+        "--policy",
+        "greedy",
+        "--history",
+        "x:0.1",
+        "y:0.2",
+        "x:0.3",
+        "--samples",
+        "1000",
+        "--json",
+    )
+    assert status == 0
+    arms = json.loads(out)["arms"]
+    # Q(x) = (0.1 + 0.3)/2 = 0.2 = Q(y) read exactly: a tie, 1/2 each
+    assert arms["x"]["exact"] == arms["y"]["exact"] == "1/2"
+    assert arms["x"]["integration"] is None
+
+
+def test_probability_text_table(capsys):
+    status, out, _ = _run(
+        capsys,
+        "probability",
+        "--policy",
+        "ucb",
+        "--c",
+        "1",
+        "--history",
+        "a:1",
+        "b:0",
+        "--arms",
+        "a",
+        "b",
+        "c",
+        "--samples",
+        "1000",
+    )
+    assert status == 0
+    assert "exact probabilities sum to 1" in out
+    cells = [line.split() for line in out.splitlines()]
+    rows = {row[0]: row[1] for row in cells if row and row[0] in ("a", "b", "c")}
+    assert rows == {"a": "0", "b": "0", "c": "1"}  # the untried arm first
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["lecture", "--epsilon", "1.5"], "epsilon must lie in [0, 1]"),
+        (["lecture", "--epsilon", "abc"], "epsilon must be a number"),
+        (["lecture", "--c", "-1"], "c must lie in [0, inf]"),
+        (["lecture", "--samples", "0"], "--samples must be >= 1"),
+        (["lecture", "--seed", "-3"], "--seed must be >= 0"),
+        (["lecture", "--samples", "many"], "invalid int value"),
+        (["probability", "--policy", "thompson", "--history", "a:0.5"], "rewards 0 or 1"),
+        (
+            ["probability", "--policy", "thompson", "--prior", "0", "1", "--history", "a:1"],
+            "alpha0 must be > 0",
+        ),
+        (
+            ["probability", "--policy", "thompson", "--prior", "1", "-2", "--history", "a:1"],
+            "beta0 must be > 0",
+        ),
+        (["probability", "--policy", "greedy", "--history", "a:nan"], "reward must be finite"),
+        (["probability", "--policy", "greedy", "--history", "a:inf"], "reward must be finite"),
+        (["probability", "--policy", "greedy", "--history", ""], "is malformed"),
+        (["probability", "--policy", "greedy", "--history", "a:"], "is malformed"),
+        (["probability", "--policy", "greedy", "--history", ":1"], "is malformed"),
+        (["probability", "--policy", "greedy", "--history", "a"], "is malformed"),
+        (["probability", "--policy", "greedy", "--history", "a:x"], "is not a number"),
+        (["probability", "--policy", "greedy"], "give the arms"),
+        (["probability", "--policy", "softmax", "--history", "a:1"], "invalid choice"),
+        (["probability", "--history", "a:1"], "--policy"),
+        (
+            ["probability", "--policy", "thompson", "--epsilon", "0.1", "--history", "a:1"],
+            "--epsilon does not apply to --policy thompson",
+        ),
+        (
+            ["probability", "--policy", "epsilon-greedy", "--epsilon", "-0.5", "--history", "a:1"],
+            "epsilon must lie in [0, 1]",
+        ),
+        (["probability", "--policy", "ucb", "--c", "-2", "--history", "a:1"], "c must lie in"),
+        (
+            ["probability", "--policy", "gradient", "--alpha", "0", "--history", "a:1"],
+            "alpha must be > 0",
+        ),
+        (
+            [
+                "probability",
+                "--policy",
+                "gaussian-thompson",
+                "--noise-std",
+                "0",
+                "--history",
+                "a:1",
+            ],
+            "noise_std must be > 0",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_and_nonzero(capsys, argv, message):
+    try:
+        status = main(argv)
+    except SystemExit as exit_:  # argparse's own checks
+        status = exit_.code
+    out, err = capsys.readouterr()
+    assert status != 0
+    assert out == ""
+    assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith("error:") and message in err
+
+
+def test_bad_input_end_to_end_has_no_traceback():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bandits",
+            "probability",
+            "--policy",
+            "thompson",
+            "--history",
+            "a:2",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        "error: Beta–Bernoulli Thompson sampling needs rewards 0 or 1, got 2"
+    )
