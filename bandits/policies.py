@@ -115,7 +115,7 @@ def argmax_uniform(scores: ArrayLike, rng: np.random.Generator) -> IntArray:
     """Argmax of each row, ties broken uniformly at random.
 
     Random keys are drawn only for the rows that hold a tie, so the common untied case costs
-    one ``argmax``.
+    one ``argmax`` and one comparison.
 
     Args:
         scores: (R, K) scores (+inf allowed).
@@ -125,9 +125,11 @@ def argmax_uniform(scores: ArrayLike, rng: np.random.Generator) -> IntArray:
         (R,) int64 indices.
     """
     scores = np.asarray(scores, dtype=np.float64)
-    is_max = scores == scores.max(axis=-1, keepdims=True)
-    choice = np.argmax(is_max, axis=-1)
-    tied = np.flatnonzero(is_max.sum(axis=-1) > 1)
+    choice = np.argmax(scores, axis=-1)
+    is_max = scores == np.take_along_axis(scores, choice[:, None], axis=-1)
+    # flat positions of the maximisers, row by row: a row is tied iff it appears twice
+    rows = np.flatnonzero(is_max) // scores.shape[-1]
+    tied = np.unique(rows[1:][rows[1:] == rows[:-1]])
     if tied.size:
         keys = rng.random((tied.size, scores.shape[-1]))
         choice[tied] = np.argmax(np.where(is_max[tied], keys, -1.0), axis=-1)
