@@ -3,7 +3,9 @@
 1. Decisions per second of ε-greedy (ε = 0.1), UCB (c = 2) and Beta–Bernoulli Thompson on
    R runs × K arms: the vectorised engine (``bandits.engine.run``, all runs per call, with its
    per-step statistics) against a straightforward per-run Python loop of the same policy
-   (one run at a time, ``n_runs = 1``, same environment), and the ratio.
+   (one run at a time, ``n_runs = 1``, same environment), and the ratio; "policy alone" is
+   ``select`` + ``update`` on all runs without environment or statistics (the engine's
+   overhead is the difference).
 2. Wall time of ``python -m bandits testbed --figure all`` (book sizes, CSV + PNG included),
    against the summed time of the figures' decisions at the measured engine speed.
 3. Seconds per call of the Monte Carlo route of ``bandits.action_probabilities`` at 10⁷
@@ -66,13 +68,22 @@ def per_run_loop(
             policy.update(actions, rewards)
 
 
+def policy_alone(policy: Policy, rewards: np.ndarray, n_steps: int, rng: np.random.Generator):
+    """``select`` + ``update`` only (fixed rewards, no environment, no statistics)."""
+    for _ in range(n_steps):
+        policy.update(policy.select(rng), rewards)
+
+
 def decisions_per_second(args: argparse.Namespace) -> dict[str, float]:
     """Part 1; returns the engine's decisions per second of each policy."""
     print(
         f"1. decisions/s, R = {args.runs} runs x K = {args.arms} arms x T = {args.steps} steps "
         f"(baseline: per-run loop on {args.loop_runs} runs x {args.steps} steps)"
     )
-    print(f"   {'policy':16s} {'engine':>14s} {'per-run loop':>14s} {'ratio':>8s}")
+    print(
+        f"   {'policy':16s} {'engine':>14s} {'policy alone':>14s} {'per-run loop':>14s} "
+        f"{'engine/loop':>12s}"
+    )
     speeds = {}
     for name, (make_policy, kind) in POLICIES.items():
         rng = np.random.default_rng(0)
@@ -81,11 +92,19 @@ def decisions_per_second(args: argparse.Namespace) -> dict[str, float]:
         start = time.perf_counter()
         engine.run(policy, env, args.steps, rng)
         vectorised = args.runs * args.steps / (time.perf_counter() - start)
+        policy = make_policy(args.arms, args.runs)
+        rewards = (rng.random(args.runs) < 0.5).astype(np.float64)
+        start = time.perf_counter()
+        policy_alone(policy, rewards, args.steps, rng)
+        alone = args.runs * args.steps / (time.perf_counter() - start)
         start = time.perf_counter()
         per_run_loop(make_policy, kind, args.arms, args.loop_runs, args.steps, rng)
         looped = args.loop_runs * args.steps / (time.perf_counter() - start)
         speeds[name] = vectorised
-        print(f"   {name:16s} {vectorised:14,.0f} {looped:14,.0f} {vectorised / looped:7.0f}x")
+        print(
+            f"   {name:16s} {vectorised:14,.0f} {alone:14,.0f} {looped:14,.0f} "
+            f"{vectorised / looped:11.0f}x"
+        )
     return speeds
 
 
