@@ -127,10 +127,9 @@ def argmax_uniform(scores: ArrayLike, rng: np.random.Generator) -> IntArray:
     scores = np.asarray(scores, dtype=np.float64)
     choice = np.argmax(scores, axis=-1)
     is_max = scores == np.take_along_axis(scores, choice[:, None], axis=-1)
-    # flat positions of the maximisers, row by row: a row is tied iff it appears twice
-    rows = np.flatnonzero(is_max) // scores.shape[-1]
-    tied = np.unique(rows[1:][rows[1:] == rows[:-1]])
-    if tied.size:
+    # one global count first: numpy reductions along a short last axis are slow
+    if np.count_nonzero(is_max) > choice.size:
+        tied = np.flatnonzero(np.count_nonzero(is_max, axis=-1) > 1)
         keys = rng.random((tied.size, scores.shape[-1]))
         choice[tied] = np.argmax(np.where(is_max[tied], keys, -1.0), axis=-1)
     return choice.astype(np.int64, copy=False)
