@@ -257,12 +257,11 @@ def run_lecture(args: argparse.Namespace) -> int:
     mean_a, mean_b = alpha[0] / (alpha[0] + beta[0]), alpha[1] / (alpha[1] + beta[1])
     print(
         f"\nThompson: a ~ Beta({alpha[0]}, {beta[0]}), b ~ Beta({alpha[1]}, {beta[1]}) "
-        f"(means {mean_a}, {mean_b}); P(A3 = a) = ∫₀¹ f_a(x) F_b(x) dx = {thompson}."
+        f"(means {mean_a}, {mean_b});\nP(A3 = a) = ∫₀¹ f_a(x) F_b(x) dx = {thompson}."
     )
     print(
-        f"The video's answer {VIDEO_ANSWER} is wrong: it is {thompson}. "
-        f"With the update swapped (reward 1 → β+1, reward 0 → α+1) the same integral gives "
-        f"{swapped}."
+        f"The video's answer {VIDEO_ANSWER} is wrong: it is {thompson}. With the update "
+        f"swapped\n(reward 1 → β+1, reward 0 → α+1) the same integral gives {swapped}."
     )
     if not all(_agrees(row) for row in answers.values()):
         print("warning: a method disagrees with the exact answer (see the table)")

@@ -155,6 +155,8 @@ BERNOULLI_HISTORY = st.integers(2, 5).flatmap(
             ("thompson", {"prior": (1, 1)}),
             ("thompson", {"prior": (2, 3)}),
             ("greedy", {"step_size": "0.5", "initial_value": 1}),
+            ("gradient", {"alpha": "0.4"}),
+            ("gradient", {"alpha": 1, "baseline": False}),
         ]
     ),
     st.integers(0, 2**32 - 1),
@@ -163,8 +165,11 @@ def test_three_methods_agree_on_random_histories(case, spec, seed):
     n_arms, history = case
     policy, params = spec
     exact = action_probabilities(policy, history, n_arms=n_arms, **params)
-    assert len(exact) == n_arms and sum(exact) == 1
-    assert all(isinstance(p, Fraction) for p in exact)
+    assert len(exact) == n_arms
+    if policy == "gradient":  # softmax: a float closed form
+        assert abs(sum(exact) - 1) < 1e-12
+    else:
+        assert sum(exact) == 1 and all(isinstance(p, Fraction) for p in exact)
     policy_view = build_policy(policy, history, n_arms, **params).action_probabilities()[0]
     np.testing.assert_allclose(policy_view, [float(p) for p in exact], rtol=0, atol=1e-9)
     integral = action_probabilities(policy, history, n_arms=n_arms, method="integration", **params)
@@ -205,6 +210,17 @@ def test_gaussian_thompson_closed_form_matches_quadrature(case, noise_std):
         "gaussian-thompson", history, n_arms=n_arms, method="integration", **params
     )
     np.testing.assert_allclose(integral, exact, rtol=0, atol=1e-9)
+    simulated = action_probabilities(
+        "gaussian-thompson",
+        history,
+        n_arms=n_arms,
+        method="simulation",
+        samples=20_000,
+        rng=len(history),
+        confidence=WIDE,
+        **params,
+    )
+    assert _inside(simulated, exact)
 
 
 def test_gaussian_thompson_four_arms_and_simulation():
