@@ -173,7 +173,12 @@ def run(
         if progress is not None:
             progress(size)
     return Curves(
-        *stats,
+        mean_reward=stats[0],
+        reward_stderr=stats[1],
+        optimal=stats[2],
+        optimal_stderr=stats[3],
+        regret=stats[4],
+        regret_stderr=stats[5],
         run_mean_reward=reward_total / n_steps,
         run_final_reward=final_reward / window,
         run_final_optimal=final_optimal / window,
