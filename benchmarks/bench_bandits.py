@@ -68,10 +68,10 @@ def per_run_loop(
             policy.update(actions, rewards)
 
 
-def policy_alone(policy: Policy, rewards: np.ndarray, n_steps: int, rng: np.random.Generator):
-    """``select`` + ``update`` only (fixed rewards, no environment, no statistics)."""
-    for _ in range(n_steps):
-        policy.update(policy.select(rng), rewards)
+def policy_alone(policy: Policy, rewards: np.ndarray, rng: np.random.Generator) -> None:
+    """``select`` + ``update`` only: rewards drawn in advance, (T, R); no environment or stats."""
+    for step_rewards in rewards:
+        policy.update(policy.select(rng), step_rewards)
 
 
 def decisions_per_second(args: argparse.Namespace) -> dict[str, float]:
@@ -93,9 +93,13 @@ def decisions_per_second(args: argparse.Namespace) -> dict[str, float]:
         engine.run(policy, env, args.steps, rng)
         vectorised = args.runs * args.steps / (time.perf_counter() - start)
         policy = make_policy(args.arms, args.runs)
-        rewards = (rng.random(args.runs) < 0.5).astype(np.float64)
+        shape = (args.steps, args.runs)
+        if kind == "gaussian":
+            rewards = rng.standard_normal(shape)
+        else:
+            rewards = (rng.random(shape) < 0.5).astype(np.float64)
         start = time.perf_counter()
-        policy_alone(policy, rewards, args.steps, rng)
+        policy_alone(policy, rewards, rng)
         alone = args.runs * args.steps / (time.perf_counter() - start)
         start = time.perf_counter()
         per_run_loop(make_policy, kind, args.arms, args.loop_runs, args.steps, rng)
