@@ -2,12 +2,13 @@
 
 Layers: pure numpy maths (``glyphs``, ``features``, ``policy``, ``learning``) → stateful
 objects (``envs.GameRunner``, ``learning.Adam``) → the run loops (``train``, ``evaluate``,
-``watch``) and the command line (``python -m nethack_agent``). Plots live in ``plots``.
+``watch``; call ``nethack_agent.train.train`` etc.) and the command line
+(``python -m nethack_agent``). Plots live in ``plots``.
 """
 
 from nethack_agent.config import TrainConfig
 from nethack_agent.envs import GameRunner, ParallelRunner
-from nethack_agent.evaluate import evaluate, summarize
+from nethack_agent.evaluate import summarize
 from nethack_agent.features import extract_features
 from nethack_agent.learning import Adam, a2c_update, clip_by_global_norm, gae
 from nethack_agent.policy import (
@@ -17,7 +18,6 @@ from nethack_agent.policy import (
     policy_loss,
     policy_loss_grad,
 )
-from nethack_agent.train import train
 
 __all__ = [
     "Adam",
@@ -27,7 +27,6 @@ __all__ = [
     "a2c_update",
     "action_probabilities",
     "clip_by_global_norm",
-    "evaluate",
     "extract_features",
     "gae",
     "init_params",
@@ -35,5 +34,4 @@ __all__ = [
     "policy_loss",
     "policy_loss_grad",
     "summarize",
-    "train",
 ]

@@ -543,7 +543,7 @@ class ParallelRunner:
         self._processes[w], self._connections[w] = process, parent
 
     def _call(self, w: int, message: tuple) -> Any:
-        """Send a command to worker w and wait for its answer, restarting it if it died."""
+        """Restart dead worker w from its last reported state and ask it again."""
         for attempt in range(3):
             try:
                 self._connections[w].send(message)
@@ -556,18 +556,34 @@ class ParallelRunner:
                 self._start(w)
         raise RuntimeError(f"worker {w} died three times in a row; giving up")
 
+    def _broadcast(self, message: tuple) -> list:
+        """Send a command to every worker, then collect the answers in worker order.
+
+        A worker found dead on the way is restarted from its last reported state and asked again.
+        """
+        sent = []
+        for connection in self._connections:
+            try:
+                connection.send(message)
+                sent.append(True)
+            except (ConnectionError, OSError):
+                sent.append(False)
+        replies = []
+        for w, connection in enumerate(self._connections):
+            try:
+                if not sent[w]:
+                    raise BrokenPipeError(f"could not send to worker {w}")
+                replies.append(connection.recv())
+            except (EOFError, ConnectionError, OSError) as error:
+                log.warning("worker %d died (%r); restarting it", w, error)
+                replies.append(self._call(w, message))
+        return replies
+
     def rollout(
         self, params: dict[str, np.ndarray], n_steps: int
     ) -> tuple[dict[str, np.ndarray], list[Episode], int]:
         """``GameRunner.rollout`` on every worker at once; environments indexed w·E + i."""
-        for connection in self._connections:
-            connection.send(("rollout", params, n_steps))
-        replies = []
-        for w, connection in enumerate(self._connections):
-            try:
-                replies.append(connection.recv())
-            except (EOFError, ConnectionError, OSError):
-                replies.append(self._call(w, ("rollout", params, n_steps)))
+        replies = self._broadcast(("rollout", params, n_steps))
         per_worker = self.n_envs // self.n_workers
         batch = {
             key: np.concatenate(
@@ -587,15 +603,8 @@ class ParallelRunner:
 
     def play(self, params: dict[str, np.ndarray] | None, policy: str) -> list[Episode]:
         """``GameRunner.play`` on every worker at once; the games in order of seed."""
-        for connection in self._connections:
-            connection.send(("play", params, policy))
-        episodes = []
-        for w, connection in enumerate(self._connections):
-            try:
-                episodes.extend(connection.recv())
-            except (EOFError, ConnectionError, OSError):
-                episodes.extend(self._call(w, ("play", params, policy)))
-        return sorted(episodes, key=lambda e: e.seed)
+        replies = self._broadcast(("play", params, policy))
+        return sorted((e for reply in replies for e in reply), key=lambda e: e.seed)
 
     def state(self) -> list[dict[str, Any]]:
         """Every worker's last reported ``GameRunner.state()``."""

@@ -23,7 +23,7 @@ def watch(
     policy: str = "sampled",
     delay: float = 0.1,
     max_steps: int | None = None,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
 ) -> int:
     """Play the game seeded ``seed`` with the run's policy, drawing the screen after every step.
 
@@ -36,7 +36,8 @@ def watch(
         policy: "sampled" or "greedy".
         delay: seconds to wait between frames.
         max_steps: stop after this many steps (None: play to the end of the game).
-        out: where to draw (frames are separated by an ANSI clear-screen on terminals).
+        out: where to draw (default stdout; frames are separated by an ANSI clear-screen on
+            terminals).
 
     Returns:
         The game's final in-game score.
@@ -45,6 +46,7 @@ def watch(
         raise ValueError(f"policy must be 'sampled' or 'greedy', got {policy!r}")
     if delay < 0:
         raise ValueError(f"delay must be >= 0, got {delay}")
+    out = sys.stdout if out is None else out
     state = load_checkpoint(run_dir)
     runner = GameRunner(
         state.config.env_id,

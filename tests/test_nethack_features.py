@@ -1,0 +1,212 @@
+"""Features of hand-built maps (positions chosen so shortest paths can be derived by hand) and
+of real seeded NetHack observations, checked against NLE's own character map."""
+
+import gymnasium as gym
+import nle  # noqa: F401
+import numpy as np
+import pytest
+from nle import nethack
+
+from nethack_agent import glyphs
+from nethack_agent.actions import DIRECTIONS
+from nethack_agent.features import (
+    DIRECTION_FEATURES,
+    MAP_SHAPE,
+    STATE_FEATURES,
+    MapMemory,
+    extract_features,
+    message_flags,
+)
+
+N, E, S, W, NE, SE, SW, NW = range(8)
+F = {name: i for i, name in enumerate(DIRECTION_FEATURES)}
+SF = {name: i for i, name in enumerate(STATE_FEATURES)}
+
+
+def cmap(index):
+    return nethack.GLYPH_CMAP_OFF + index
+
+
+STONE, VWALL, HWALL, OPEN_DOOR_V, ROOM, CORRIDOR, DOWNSTAIR = 0, 1, 2, 13, 19, 21, 24
+AGENT = nethack.GLYPH_MON_OFF + 0  # the hero is drawn with a monster glyph
+NEWT = nethack.GLYPH_MON_OFF + 5
+
+
+def room_map():
+    """A room: walls on rows 2 and 8 and columns 10 and 20, floor inside, an open door at
+    (5, 20) with a corridor square at (5, 21), and stone (unexplored) everywhere else."""
+    g = np.full(MAP_SHAPE, cmap(STONE), dtype=np.int16)
+    g[2:9, 10:21] = cmap(HWALL)
+    g[3:8, 10] = g[3:8, 20] = cmap(VWALL)
+    g[3:8, 11:20] = cmap(ROOM)
+    g[5, 20] = cmap(OPEN_DOOR_V)
+    g[5, 21] = cmap(CORRIDOR)
+    return g
+
+
+def blstats_at(y, x, hp=14, max_hp=14):
+    b = np.zeros(nethack.BLSTATS_SHAPE, dtype=np.int64)
+    b[0], b[1], b[10], b[11], b[12], b[18], b[20], b[21] = x, y, hp, max_hp, 1, 1, 1, 1
+    return b
+
+
+def features_of(glyph_maps, blstats, memory=None, messages=None):
+    glyph_maps, blstats = np.asarray(glyph_maps), np.asarray(blstats)
+    n = len(glyph_maps)
+    if memory is None:
+        memory = MapMemory(n)
+    if messages is None:
+        messages = np.zeros((n, 256), dtype=np.uint8)
+    return extract_features(
+        glyph_maps, blstats, messages, memory, np.zeros(n), np.full(n, -1.0), np.zeros(n)
+    )
+
+
+def bits(phi_env, feature):
+    return {d for d in range(8) if phi_env[d, F[feature]] == 1.0}
+
+
+def test_kinds_of_known_glyphs():
+    table = glyphs.KIND_OF_GLYPH
+    assert table[cmap(DOWNSTAIR)] == glyphs.DOWNSTAIRS
+    assert table[cmap(VWALL)] == table[cmap(HWALL)] == glyphs.WALL
+    assert table[cmap(STONE)] == glyphs.UNEXPLORED
+    assert table[cmap(OPEN_DOOR_V)] == glyphs.OPEN_DOOR
+    assert table[NEWT] == glyphs.MONSTER
+    assert table[nethack.GLYPH_PET_OFF + 5] == glyphs.PET
+    assert len(table) == nethack.MAX_GLYPH + 1
+
+
+def test_corner_walls_and_paths_to_the_stairs():
+    g = room_map()
+    g[3, 16] = cmap(DOWNSTAIR)
+    g[3, 11] = AGENT  # top-left corner of the floor
+    psi, phi = features_of([g], [blstats_at(3, 11)])
+    for d in (N, W, NW, NE, SW):
+        assert phi[0, d, F["kind_wall"]] == 1.0, d
+    for d in (E, S, SE):
+        assert phi[0, d, F["kind_floor"]] == 1.0, d
+    # (3, 16) is 5 king-moves away; E and SE leave 4 to go, S leaves 5: two first steps.
+    assert bits(phi[0], "path_downstairs") == {E, SE}
+    np.testing.assert_allclose(phi[0, E, F["near_downstairs"]], 8 / (8 + 5))
+    assert psi[0, SF["downstairs_known"]] == 1.0
+    np.testing.assert_allclose(psi[0, SF["downstairs_near"]], 8 / 13)
+    assert psi[0, SF["on_downstairs"]] == 0.0
+
+
+def test_frontier_through_a_door_has_no_diagonal_entry():
+    g = room_map()
+    g[3, 11] = AGENT
+    psi, phi = features_of([g], [blstats_at(3, 11)])
+    # Nearest frontier: the open door (5, 20), entered only from (5, 19): 8 moves to (5, 19)
+    # (first step E or SE keeps 7 to go), then one more.
+    assert bits(phi[0], "path_frontier") == {E, SE}
+    np.testing.assert_allclose(phi[0, E, F["near_frontier"]], 8 / (8 + 9))
+    assert psi[0, SF["frontier_known"]] == 1.0
+    assert psi[0, SF["stuck"]] == 0.0
+
+
+def test_diagonal_moves_out_of_a_door_are_flagged():
+    g = room_map()
+    g[5, 20] = AGENT  # standing in the open door
+    memory = MapMemory(1)
+    features_of([room_map()], [blstats_at(3, 11)], memory)  # saw the door before
+    _, phi = features_of([g], [blstats_at(5, 20)], memory)
+    assert bits(phi[0], "door_diagonal") == {NE, SE, SW, NW}
+
+
+def test_memory_keeps_the_staircase_under_the_agent_and_counts_visits():
+    memory = MapMemory(1)
+    g = room_map()
+    g[3, 16] = cmap(DOWNSTAIR)
+    g[3, 15] = AGENT
+    features_of([g], [blstats_at(3, 15)], memory)
+    g[3, 15], g[3, 16] = cmap(ROOM), AGENT
+    psi, phi = features_of([g], [blstats_at(3, 16)], memory)
+    assert psi[0, SF["on_downstairs"]] == 1.0
+    assert memory.visits[0, 3, 15] == 1 and memory.visits[0, 3, 16] == 1
+    np.testing.assert_allclose(phi[0, W, F["visits"]], np.log1p(1) / 3)
+    assert phi[0, W, F["unvisited"]] == 0.0 and phi[0, E, F["unvisited"]] == 1.0
+
+
+def test_a_visited_dead_end_is_no_longer_a_frontier():
+    g = np.full(MAP_SHAPE, cmap(STONE), dtype=np.int16)
+    g[10, 30:35] = cmap(CORRIDOR)  # a corridor ending in stone at both ends
+    memory = MapMemory(1)
+    for x in range(30, 35):
+        walk = g.copy()
+        walk[10, x] = AGENT
+        psi, _ = features_of([walk], [blstats_at(10, x)], memory)
+    assert psi[0, SF["frontier_known"]] == 0.0
+    assert psi[0, SF["stuck"]] == 1.0
+
+
+def test_monster_next_to_the_agent_when_hurt():
+    g = room_map()
+    g[5, 15] = AGENT
+    g[5, 16] = NEWT
+    psi, phi = features_of([g], [blstats_at(5, 15, hp=3, max_hp=14)])
+    assert phi[0, E, F["kind_monster"]] == 1.0
+    assert phi[0, E, F["monster_low_hp"]] == 1.0
+    assert psi[0, SF["monster_adjacent"]] == 1.0 and psi[0, SF["low_hp"]] == 1.0
+    assert psi[0, SF["major_trouble"]] == 1.0  # 3 HP <= 5
+    # Fleeing: W, NW and SW are two squares from the newt, farther than its one.
+    assert bits(phi[0], "flee") == {W, NW, SW}
+
+
+def test_batched_features_equal_one_environment_at_a_time():
+    maps, stats = [], []
+    for y, x in ((3, 11), (5, 15), (7, 19)):
+        g = room_map()
+        g[y, x] = AGENT
+        maps.append(g)
+        stats.append(blstats_at(y, x))
+    psi, phi = features_of(maps, stats)
+    for i in range(3):
+        psi_i, phi_i = features_of([maps[i]], [stats[i]])
+        np.testing.assert_array_equal(psi[i], psi_i[0])
+        np.testing.assert_array_equal(phi[i], phi_i[0])
+
+
+def test_message_flags():
+    texts = [
+        b"This door is locked.",
+        b"Really attack the kitten? [yn] (n)",
+        b"You see here a dagger.",
+    ]
+    messages = np.zeros((3, 256), dtype=np.uint8)
+    for i, text in enumerate(texts):
+        messages[i, : len(text)] = np.frombuffer(text, dtype=np.uint8)
+    np.testing.assert_array_equal(
+        message_flags(messages), [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0]]
+    )
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_real_seeded_observation_against_the_character_map(seed):
+    env = gym.make("NetHackScore-v0", observation_keys=("glyphs", "chars", "blstats", "message"))
+    env.unwrapped.seed(seed, seed, reseed=False)
+    obs, _ = env.reset()
+    obs = {key: value.copy() for key, value in obs.items()}  # NLE reuses its buffers
+    x, y = obs["blstats"][0], obs["blstats"][1]
+    assert chr(obs["chars"][y, x]) == "@"
+    _, phi = features_of([obs["glyphs"]], [obs["blstats"]], messages=obs["message"][None])
+    for d, (dy, dx) in enumerate(DIRECTIONS):
+        char = chr(obs["chars"][y + dy, x + dx])
+        glyph = obs["glyphs"][y + dy, x + dx]
+        door = nethack.glyph_is_cmap(glyph) and nethack.glyph_to_cmap(glyph) in (13, 14, 15, 16)
+        if char in "|-" and not door:
+            assert phi[0, d, F["kind_wall"]] == 1.0
+        elif char == " ":
+            assert phi[0, d, F["kind_unexplored"]] == 1.0
+        elif char.isalpha() or char == "@":
+            assert phi[0, d, F["kind_monster"]] + phi[0, d, F["kind_pet"]] == 1.0
+        assert phi[0, d, 1 : 1 + glyphs.N_KINDS].sum() == 1.0
+    # The same seed gives the same first observation (NetHack itself is seeded).
+    env.unwrapped.seed(seed, seed, reseed=False)
+    again, _ = env.reset()
+    np.testing.assert_array_equal(again["glyphs"], obs["glyphs"])
+    env.unwrapped.seed(seed + 1, seed + 1, reseed=False)
+    other, _ = env.reset()
+    assert not np.array_equal(other["glyphs"], obs["glyphs"])
+    env.close()

@@ -1,0 +1,154 @@
+"""The agent's maths: policy gradient against finite differences through its own loss, GAE and
+discounted returns against hand-computed cases, Adam, clipping, sampling, the evaluation CI."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from gradients import numerical_gradient, softmax
+from nethack_agent.actions import KICK, MOVE, N_ACTIONS
+from nethack_agent.evaluate import summarize
+from nethack_agent.learning import Adam, clip_by_global_norm, gae
+from nethack_agent.policy import (
+    action_probabilities,
+    init_params,
+    policy_logits,
+    policy_loss,
+    policy_loss_grad,
+    sample_actions,
+)
+
+DS, DD, B = 5, 4, 7
+
+
+def random_problem(seed):
+    rng = np.random.default_rng(seed)
+    params = init_params(DS, DD)
+    for name in params:
+        params[name] = rng.normal(scale=0.5, size=params[name].shape)
+    psi = rng.normal(size=(B, DS))
+    phi = rng.normal(size=(B, 8, DD))
+    actions = rng.integers(N_ACTIONS, size=B)
+    advantages = rng.normal(size=B)
+    return params, psi, phi, actions, advantages
+
+
+def test_logits_are_the_action_dependent_linear_form():
+    params, psi, phi, _, _ = random_problem(0)
+    z = policy_logits(params, psi, phi)
+    b, d = 3, 5
+    np.testing.assert_allclose(
+        z[b, MOVE + d], psi[b] @ params["W"][:, MOVE + d] + phi[b, d] @ params["theta_move"]
+    )
+    np.testing.assert_allclose(
+        z[b, KICK + d], psi[b] @ params["W"][:, KICK + d] + phi[b, d] @ params["theta_kick"]
+    )
+    np.testing.assert_allclose(z[b, -1], psi[b] @ params["W"][:, -1])
+    np.testing.assert_allclose(action_probabilities(params, psi, phi).sum(axis=-1), 1.0)
+
+
+@pytest.mark.parametrize("entropy_coef", [0.0, 0.3])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_policy_gradient_matches_finite_differences_of_the_loss(seed, entropy_coef):
+    params, psi, phi, actions, advantages = random_problem(seed)
+    grads, _ = policy_loss_grad(params, psi, phi, actions, advantages, entropy_coef)
+    for name in ("W", "theta_move", "theta_kick"):
+
+        def loss_of(value, name=name):
+            return policy_loss({**params, name: value}, psi, phi, actions, advantages, entropy_coef)
+
+        numeric = numerical_gradient(loss_of, params[name])
+        np.testing.assert_allclose(grads[name], numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_entropy_reported_is_the_mean_entropy():
+    params, psi, phi, actions, advantages = random_problem(3)
+    _, mean_entropy = policy_loss_grad(params, psi, phi, actions, advantages, 0.1)
+    pi = softmax(policy_logits(params, psi, phi))
+    np.testing.assert_allclose(mean_entropy, np.mean(-(pi * np.log(pi)).sum(axis=-1)))
+
+
+def test_gae_hand_computed():
+    rewards = np.array([[1.0], [2.0], [3.0]])
+    values = np.array([[0.5], [1.0], [1.5]])
+    last = np.array([2.0])
+    none = np.zeros((3, 1), dtype=bool)
+    # δ = 1 + .9·1 − .5 = 1.4, 2 + .9·1.5 − 1 = 2.35, 3 + .9·2 − 1.5 = 3.3; γλ = .72
+    adv, ret = gae(rewards, values, last, none, none, gamma=0.9, lam=0.8)
+    np.testing.assert_allclose(adv[:, 0], [1.4 + 0.72 * 4.726, 2.35 + 0.72 * 3.3, 3.3])
+    np.testing.assert_allclose(ret, adv + values)
+    ended = none.copy()
+    ended[1] = True
+    # The game ends at t=1: δ1 = 2 − 1 = 1 and the trace stops there.
+    adv, _ = gae(rewards, values, last, ended, none, gamma=0.9, lam=0.8)
+    np.testing.assert_allclose(adv[:, 0], [1.4 + 0.72 * 1.0, 1.0, 3.3])
+    # Cut by the time limit at t=1: V(s1) stands in for the lost next state.
+    adv, _ = gae(rewards, values, last, none, ended, gamma=0.9, lam=0.8)
+    np.testing.assert_allclose(adv[:, 0], [1.4 + 0.72 * 1.9, 1.9, 3.3])
+
+
+def test_gae_with_lambda_one_and_no_baseline_is_the_discounted_return():
+    rewards = np.array([[1.0, 0.0], [0.0, 5.0], [2.0, 1.0]])
+    zeros = np.zeros_like(rewards)
+    ended = np.array([[False, False], [False, True], [False, False]])
+    adv, _ = gae(rewards, zeros, np.zeros(2), ended, np.zeros_like(ended), gamma=0.5, lam=1.0)
+    # G = r_t + γ G_{t+1}: column 0 = [1 + .25·2, .5·2, 2]; column 1 ends at t=1: [0 + .5·5, 5, 1]
+    np.testing.assert_allclose(adv, [[1.5, 2.5], [1.0, 5.0], [2.0, 1.0]])
+
+
+def test_gae_rejects_bad_settings():
+    r = np.zeros((2, 1))
+    b = np.zeros((2, 1), dtype=bool)
+    with pytest.raises(ValueError, match="gamma"):
+        gae(r, r, np.zeros(1), b, b, gamma=1.5, lam=0.9)
+    with pytest.raises(ValueError, match="shape"):
+        gae(r, np.zeros((3, 1)), np.zeros(1), b, b, gamma=0.9, lam=0.9)
+
+
+def test_adam_steps_by_hand():
+    params = {"x": np.array([0.0, 0.0])}
+    adam = Adam(learning_rate=0.1)
+    adam.step(params, {"x": np.array([2.0, -0.5])})
+    # First step: m̂ = g, v̂ = g², so the move is lr·g/|g| (up to ε).
+    np.testing.assert_allclose(params["x"], [-0.1, 0.1], rtol=1e-6)
+    adam.step(params, {"x": np.array([1.0, 1.0])})
+    m = 0.9 * 0.1 * np.array([2.0, -0.5]) + 0.1 * np.array([1.0, 1.0])
+    v = 0.999 * 0.001 * np.array([4.0, 0.25]) + 0.001 * np.array([1.0, 1.0])
+    step = 0.1 * (m / (1 - 0.9**2)) / (np.sqrt(v / (1 - 0.999**2)) + 1e-8)
+    np.testing.assert_allclose(params["x"], np.array([-0.1, 0.1]) - step)
+
+
+def test_clip_by_global_norm():
+    clipped, norm = clip_by_global_norm({"a": np.array([3.0]), "b": np.array([[4.0]])}, 1.0)
+    assert norm == 5.0
+    np.testing.assert_allclose(clipped["a"], [0.6])
+    np.testing.assert_allclose(clipped["b"], [[0.8]])
+    small, _ = clip_by_global_norm({"a": np.array([0.3])}, 1.0)
+    np.testing.assert_array_equal(small["a"], [0.3])
+    with pytest.raises(ValueError, match="max_norm"):
+        clip_by_global_norm({"a": np.ones(1)}, 0.0)
+
+
+def test_sampling_follows_the_probabilities():
+    rng = np.random.default_rng(5)
+    p = np.array([0.1, 0.0, 0.2, 0.7])
+    n = 40_000
+    actions = sample_actions(np.tile(p, (n, 1)), rng.random(n))
+    counts = np.bincount(actions, minlength=4)
+    assert counts[1] == 0
+    standard_error = np.sqrt(n * p * (1 - p))
+    assert np.all(np.abs(counts - n * p) < 5 * standard_error + 1e-9)
+    assert sample_actions(p[None], np.array([0.0]))[0] == 0
+    assert sample_actions(p[None], np.array([0.15]))[0] == 2
+
+
+def test_summarize_matches_scipy_t_interval():
+    rng = np.random.default_rng(7)
+    scores = rng.exponential(100, size=50)
+    result = summarize(scores * 0.9, scores)
+    low, high = stats.t.interval(0.95, len(scores) - 1, loc=scores.mean(), scale=stats.sem(scores))
+    np.testing.assert_allclose([result["ci_low"], result["ci_high"]], [low, high])
+    assert result["median_score"] == np.median(scores)
+    np.testing.assert_allclose(result["mean_return"], 0.9 * scores.mean())
+    with pytest.raises(ValueError, match="n >= 2"):
+        summarize(np.ones(1), np.ones(1))

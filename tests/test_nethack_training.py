@@ -1,0 +1,248 @@
+"""Training end to end on real NetHack with tiny budgets: smoke run, reproducibility,
+checkpoint/resume, Ctrl-C, nan guard, atomic checkpoints, NetHack failures, the CLI."""
+
+import csv
+import json
+import os
+import signal
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import nethack_agent.train as train_module
+from nethack_agent import checkpoint as checkpoint_module
+from nethack_agent.__main__ import main
+from nethack_agent.checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint
+from nethack_agent.config import TrainConfig
+from nethack_agent.envs import GameRunner, ParallelRunner, game_seeds
+from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
+from nethack_agent.policy import init_params
+from nethack_agent.train import METRICS_COLUMNS, TrainingDiverged, train
+
+# Short games (300 key presses) keep every test to seconds.
+SMALL = TrainConfig(n_workers=0, envs_per_worker=4, rollout_length=16, max_episode_steps=300)
+
+
+def metrics_rows(run_dir):
+    with open(run_dir / "metrics.csv", newline="") as file:
+        return list(csv.reader(file))
+
+
+def without_wall_time(rows):
+    return [row[:-1] for row in rows]
+
+
+def test_smoke_training_run_writes_everything(tmp_path):
+    state = train(SMALL, tmp_path, total_steps=3000, progress=False)
+    assert state.step == 3008  # whole rollouts of 16 steps x 4 environments
+    rows = metrics_rows(tmp_path)
+    assert tuple(rows[0]) == METRICS_COLUMNS
+    assert len(rows) - 1 == state.episodes > 0
+    steps = [int(row[0]) for row in rows[1:]]
+    assert steps == sorted(steps) and steps[-1] <= state.step
+    assert all(int(row[2]) >= 1 and int(row[4]) >= 1 for row in rows[1:])
+    assert (tmp_path / "learning_curve.png").stat().st_size > 0
+    saved = load_checkpoint(tmp_path)
+    assert saved.step == state.step and saved.config == SMALL
+    assert any(np.any(p != 0) for p in saved.params.values())  # it learned something
+
+
+def test_same_seed_and_total_steps_give_the_same_metrics(tmp_path):
+    config = TrainConfig(n_workers=2, envs_per_worker=2, rollout_length=16, max_episode_steps=200)
+    train(config, tmp_path / "a", total_steps=1500, progress=False)
+    train(config, tmp_path / "b", total_steps=1500, progress=False)
+    a, b = metrics_rows(tmp_path / "a"), metrics_rows(tmp_path / "b")
+    assert len(a) > 1
+    assert without_wall_time(a) == without_wall_time(b)
+    other = TrainConfig(**{**vars(config), "seed": 1})
+    train(other, tmp_path / "c", total_steps=1500, progress=False)
+    assert without_wall_time(metrics_rows(tmp_path / "c")) != without_wall_time(a)
+
+
+def test_checkpoint_restores_weights_optimiser_step_and_random_streams(tmp_path):
+    state = train(SMALL, tmp_path, total_steps=640, progress=False)
+    saved = load_checkpoint(tmp_path)
+    assert (saved.step, saved.updates, saved.episodes) == (
+        state.step,
+        state.updates,
+        state.episodes,
+    )
+    for name in state.params:
+        np.testing.assert_array_equal(saved.params[name], state.params[name])
+        np.testing.assert_array_equal(saved.optimiser.m[name], state.optimiser.m[name])
+        np.testing.assert_array_equal(saved.optimiser.v[name], state.optimiser.v[name])
+    assert saved.optimiser.t == state.optimiser.t == state.updates
+    assert saved.runner_states == state.runner_states
+    # A runner rebuilt from the saved state continues the same random streams and game seeds
+    # as the runner that was stopped.
+    original = GameRunner("NetHackScore-v0", 4, max_episode_steps=300)
+    original.rollout(state.params, 8)
+    snapshot = json.loads(json.dumps(original.state()))
+    restored = GameRunner("NetHackScore-v0", 4, max_episode_steps=300, state=snapshot)
+    np.testing.assert_array_equal(restored.uniforms(), original.uniforms())
+    # Games in flight are not saved (NLE cannot): each environment starts the next seeded game.
+    expected = [game_seeds(0, 0, i, snapshot["episode_counts"][i])[0] for i in range(4)]
+    assert restored.game_seed.tolist() == expected
+    assert restored.episode_counts == [count + 1 for count in snapshot["episode_counts"]]
+
+
+def test_resume_continues_the_run(tmp_path):
+    train(SMALL, tmp_path, total_steps=640, progress=False)
+    first = metrics_rows(tmp_path)
+    with pytest.raises(ValueError, match="already holds a checkpoint"):
+        train(SMALL, tmp_path, total_steps=1280, progress=False)
+    state = train(SMALL, tmp_path, total_steps=1280, resume=True, progress=False)
+    assert state.step == 1280 and state.updates == 20
+    rows = metrics_rows(tmp_path)
+    assert rows[: len(first)] == first  # games before the checkpoint are kept
+    assert len(rows) - 1 == state.episodes
+
+
+def test_ctrl_c_saves_a_checkpoint(tmp_path, monkeypatch):
+    calls = {"n": 0}
+    real_rollout = GameRunner.rollout
+
+    def interrupted_rollout(self, params, n_steps):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real_rollout(self, params, n_steps)
+
+    monkeypatch.setattr(GameRunner, "rollout", interrupted_rollout)
+    state = train(SMALL, tmp_path, total_steps=10_000, progress=False)
+    assert state.step == 2 * 64
+    assert load_checkpoint(tmp_path).step == 2 * 64
+
+
+def test_nan_weights_stop_training_and_keep_the_last_good_checkpoint(tmp_path, monkeypatch):
+    train(SMALL, tmp_path, total_steps=128, progress=False)
+    before = (tmp_path / CHECKPOINT_NAME).read_bytes()
+
+    def poisoned_update(params, optimiser, batch, **settings):
+        params["W"][0, 0] = np.nan
+
+    monkeypatch.setattr(train_module, "a2c_update", poisoned_update)
+    with pytest.raises(TrainingDiverged, match="nan/inf"):
+        train(SMALL, tmp_path, total_steps=1000, resume=True, progress=False)
+    assert (tmp_path / CHECKPOINT_NAME).read_bytes() == before
+
+
+def test_a_failed_checkpoint_write_leaves_the_previous_one(tmp_path, monkeypatch):
+    state = train(SMALL, tmp_path, total_steps=128, progress=False)
+
+    def broken_savez(file, **arrays):
+        file.write(b"half a checkpoint")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(checkpoint_module.np, "savez", broken_savez)
+    state.step = 999
+    with pytest.raises(OSError, match="disk full"):
+        checkpoint_module.save_checkpoint(tmp_path, state)
+    assert load_checkpoint(tmp_path).step == 128
+
+
+def test_a_failing_nethack_is_restarted(caplog):
+    failures = {"left": 1}
+
+    class FailingEnv(gym.Wrapper):
+        def step(self, action):
+            if failures["left"] and self.unwrapped._steps == 5:
+                failures["left"] -= 1
+                raise RuntimeError("NetHack crashed")
+            return self.env.step(action)
+
+    runner = GameRunner(
+        "NetHackScore-v0", 2, make_env=lambda *a, **k: FailingEnv(gym.make(*a, **k))
+    )
+    params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES)
+    batch, _, _ = runner.rollout(params, 12)
+    assert runner.restarts == 1
+    assert batch["truncated"].sum() >= 1
+    assert "NetHack crashed" in caplog.text
+    runner.close()
+
+
+def test_a_dead_worker_process_is_restarted(caplog):
+    runner = ParallelRunner(1, 2, env_id="NetHackScore-v0", max_episode_steps=300)
+    params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES)
+    runner.rollout(params, 4)
+    os.kill(runner._processes[0].pid, signal.SIGKILL)
+    runner._processes[0].join()
+    batch, _, _ = runner.rollout(params, 4)
+    assert batch["actions"].shape == (4, 2)
+    assert "worker 0 died" in caplog.text
+    runner.close()
+
+
+def test_parallel_runner_equals_the_same_runners_in_process():
+    params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES)
+    parallel = ParallelRunner(2, 2, env_id="NetHackScore-v0", seed=3)
+    batch, _, _ = parallel.rollout(params, 6)
+    parallel.close()
+    local = [GameRunner("NetHackScore-v0", 2, seed=3, group=w) for w in range(2)]
+    parts = [runner.rollout(params, 6)[0] for runner in local]
+    for key in ("psi", "phi", "actions", "rewards"):
+        np.testing.assert_array_equal(batch[key], np.concatenate([p[key] for p in parts], axis=1))
+
+
+def test_cli_evaluate_json_ttyrec_and_watch(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert (
+        main(
+            [
+                "train",
+                "--run-dir",
+                str(run),
+                "--total-steps",
+                "256",
+                "--workers",
+                "0",
+                "--envs-per-worker",
+                "4",
+                "--rollout-length",
+                "16",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    # Keep evaluation games short for the test: rewrite the run's time limit.
+    state = load_checkpoint(run)
+    state.config = TrainConfig(**{**vars(state.config), "max_episode_steps": 200})
+    checkpoint_module.save_checkpoint(run, state)
+    capsys.readouterr()
+    tty = tmp_path / "tty"
+    args = ["evaluate", str(run), "--episodes", "3", "--seed", "5", "--json", "--workers", "0"]
+    assert main([*args, "--ttyrec", str(tty)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["episodes"] == 3 and result["seed"] == 5
+    for name in ("agent", "random"):
+        r = result[name]
+        assert set(r) == {"mean_return", "mean_score", "median_score", "ci_low", "ci_high"}
+        assert r["ci_low"] <= r["mean_score"] <= r["ci_high"]
+        with open(tty / name / "games.csv", newline="") as file:
+            games = list(csv.DictReader(file))
+        assert [int(g["seed"]) for g in games] == [5, 6, 7]
+        assert all(os.path.getsize(g["ttyrec"]) > 0 for g in games)
+    # The same seeds give the same games again.
+    assert main(args) == 0
+    assert json.loads(capsys.readouterr().out) == result
+
+    assert main(["watch", str(run), "--seed", "7", "--delay", "0", "--max-steps", "3"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("step ") == 3 and "p = " in out and "Dlvl:" in out
+
+
+def test_cli_reports_missing_and_corrupt_runs_in_one_line(tmp_path, capsys):
+    assert main(["evaluate", str(tmp_path / "nowhere")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such run directory" in err
+    (tmp_path / CHECKPOINT_NAME).write_bytes(b"not a zip file")
+    assert main(["evaluate", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "corrupt" in err
+    with pytest.raises(CheckpointError):
+        load_checkpoint(tmp_path)
+    assert main(["train", "--run-dir", str(tmp_path / "x")]) == 2
+    assert "budget" in capsys.readouterr().err
