@@ -29,6 +29,8 @@ from bandits.probability import (
 LECTURE_ARMS = ("a", "b")
 LECTURE_HISTORY = ((0, Fraction(0)), (1, Fraction(1)))
 VIDEO_ANSWER = Fraction(1, 4)
+# Simulations this long (several seconds per policy) show a progress bar on stderr.
+_PROGRESS_SAMPLES = 50_000_000
 
 # The options of each policy (the Python parameter each one feeds).
 POLICY_OPTIONS: dict[str, tuple[str, ...]] = {
@@ -157,7 +159,13 @@ def _three_ways(
     )
     integration = action_probabilities(policy, history, method="integration", **common)
     simulation = action_probabilities(
-        policy, history, method="simulation", samples=samples, rng=rng, **common
+        policy,
+        history,
+        method="simulation",
+        samples=samples,
+        rng=rng,
+        progress=samples >= _PROGRESS_SAMPLES,
+        **common,
     )
     return [
         Row(
@@ -170,16 +178,19 @@ def _three_ways(
     ]
 
 
-def _exact_text(value: Fraction | float | None) -> str | None:
+def _exact_text(value: Fraction | float | None, digits: int | None = 12) -> str | None:
+    """A Fraction as "1/6"; a float to ``digits`` significant digits (None: all, as repr)."""
     if value is None:
         return None
-    return str(value) if isinstance(value, Fraction) else f"{value:.12g}"
+    if isinstance(value, Fraction):
+        return str(value)
+    return repr(float(value)) if digits is None else f"{value:.{digits}g}"
 
 
 def _row_json(row: Row) -> dict[str, Any]:
     sim = row.simulation
     return {
-        "exact": _exact_text(row.exact),
+        "exact": _exact_text(row.exact, digits=None),
         "integration": row.integration,
         "simulation": float(sim.frequency[row.arm]),
         "ci_low": float(sim.ci_low[row.arm]),

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
+from tqdm import tqdm
 
 from bandits.policies import (
     UCB,
@@ -344,6 +345,7 @@ def simulate(
     samples: int,
     rng: np.random.Generator,
     confidence: float = 0.99,
+    progress: bool = False,
 ) -> SimulationEstimate:
     """Frequencies of ``samples`` next actions drawn with the policy's own ``select``.
 
@@ -356,6 +358,7 @@ def simulate(
         samples: the number of draws N ≥ 1.
         rng: the random generator.
         confidence: the interval's level in (0, 1).
+        progress: show a progress bar (tqdm, on stderr).
 
     Returns:
         The frequencies and their intervals.
@@ -368,10 +371,14 @@ def simulate(
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     counts = np.zeros(policy.n_arms, dtype=np.int64)
     chunk = policy.broadcast(min(_CHUNK, samples))
-    for start in range(0, samples, _CHUNK):
-        size = min(_CHUNK, samples - start)
-        view = chunk if size == chunk.n_runs else policy.broadcast(size)
-        counts += np.bincount(view.select(rng), minlength=policy.n_arms)
+    with tqdm(
+        total=samples, unit="draw", unit_scale=True, disable=not progress, leave=False
+    ) as bar:
+        for start in range(0, samples, _CHUNK):
+            size = min(_CHUNK, samples - start)
+            view = chunk if size == chunk.n_runs else policy.broadcast(size)
+            counts += np.bincount(view.select(rng), minlength=policy.n_arms)
+            bar.update(size)
     tail = (1.0 - confidence) / 2.0
     with np.errstate(invalid="ignore"):
         low = stats.beta.ppf(tail, counts, samples - counts + 1)
@@ -487,6 +494,7 @@ def action_probabilities(
     samples: int = 1_000_000,
     rng: np.random.Generator | int | None = None,
     confidence: float = 0.99,
+    progress: bool = False,
     **params: Any,
 ) -> Probabilities | NDArray[np.float64] | SimulationEstimate | None:
     """P(A_{t+1} = a) for every arm after ``history``, by one of three independent methods.
@@ -501,6 +509,7 @@ def action_probabilities(
         samples: simulation draws.
         rng: a Generator or an integer seed (simulation only; required there).
         confidence: level of the simulation's interval.
+        progress: show the simulation's progress bar.
         **params: the policy's parameters (epsilon, c, step_size, initial_value, prior, ...).
 
     Returns:
@@ -523,4 +532,4 @@ def action_probabilities(
         raise ValueError("method='simulation' needs rng: a numpy Generator or an integer seed")
     if not isinstance(rng, np.random.Generator):
         rng = np.random.default_rng(rng)
-    return simulate(built, samples, rng, confidence)
+    return simulate(built, samples, rng, confidence, progress)
