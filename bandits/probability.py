@@ -73,6 +73,7 @@ POLICIES: dict[str, type] = {
 _CHUNK = 1 << 19
 # Digits of the first Decimal evaluation of UCB bounds (doubled until the order is certain).
 _UCB_DIGITS = 50
+_UCB_MAX_DIGITS = 6400
 
 Probabilities = tuple[Fraction, ...] | tuple[float, ...]
 
@@ -164,7 +165,7 @@ def _ucb_exact(values: list[Fraction], counts: list[int], c: Fraction) -> tuple[
     t = sum(counts) + 1
     classes = sorted(set(zip(values, counts, strict=True)))
     digits = _UCB_DIGITS
-    while True:
+    while digits <= _UCB_MAX_DIGITS:
         with localcontext() as context:
             context.prec = digits
             root_log_t = Decimal(t).ln().sqrt()
@@ -176,11 +177,11 @@ def _ucb_exact(values: list[Fraction], counts: list[int], c: Fraction) -> tuple[
             ordered = sorted(bounds, reverse=True)
             margin = Decimal(10) ** (10 - digits) * max(1, abs(ordered[0]))
             if len(ordered) == 1 or ordered[0] - ordered[1] > margin:
-                break
+                best = classes[bounds.index(ordered[0])]
+                keys = zip(values, counts, strict=True)
+                return _uniform_over_max([Fraction(int(key == best)) for key in keys])
         digits *= 2
-    best = classes[bounds.index(ordered[0])]
-    keys = [(q, n) for q, n in zip(values, counts, strict=True)]
-    return _uniform_over_max([Fraction(int(key == best)) for key in keys])
+    raise ArithmeticError(f"UCB bounds closer than 1e-{_UCB_MAX_DIGITS - 10}: cannot order them")
 
 
 def _poly_mul(p: list[int], q: list[int]) -> list[int]:
@@ -287,12 +288,13 @@ def beta_posterior(
     Returns:
         (alpha, beta), each K Fractions.
     """
+    history = _exact_history(history)
+    prior = _exact_params({"prior": prior})["prior"]
     BetaThompson.from_history(n_arms, history, prior=prior)  # validates everything
-    alpha = [_fraction("prior alpha0", prior[0])] * n_arms
-    beta = [_fraction("prior beta0", prior[1])] * n_arms
+    alpha, beta = [prior[0]] * n_arms, [prior[1]] * n_arms
     successes, failures = (beta, alpha) if swapped else (alpha, beta)
     for action, reward in history:
-        if _fraction("reward", reward) == 1:
+        if reward == 1:
             successes[action] += 1
         else:
             failures[action] += 1

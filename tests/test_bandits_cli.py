@@ -39,7 +39,8 @@ def test_lecture_text_names_the_wrong_answers(capsys):
     assert "1/6" in out and "1/20" in out
     assert "video's answer 1/4 is wrong" in out
     assert "gives 5/6" in out
-    assert "warning" not in out
+    assert "Check: exact inside every 99% interval" in out
+    assert "integration within 1e-9: yes." in out
 
 
 def test_lecture_epsilon_is_read_exactly_and_seed_repeats(capsys):
