@@ -19,7 +19,7 @@ import csv
 import json
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -117,7 +117,7 @@ class Result:
 
     method: Method
     curves: engine.Curves
-    figure: str = field(default="")
+    figure: str = ""
 
 
 def make_policy(method: Method, n_arms: int, n_runs: int) -> Policy:
