@@ -48,28 +48,36 @@ def _print_figure(figure: experiments.Figure, scores: list[dict], runs: int, ste
 
 
 def run_testbed(args: argparse.Namespace) -> int:
-    """``testbed``: run figures of Sutton & Barto chapter 2; returns the exit status."""
+    """``testbed``: run figures of Sutton & Barto chapter 2; returns the exit status.
+
+    Each figure's CSV and PNG are written as soon as it is done, so an interrupted ``all``
+    (Ctrl-C, exit status 130) keeps the figures it finished.
+    """
     names = _figure_names(args.figure)
-    results = experiments.run_figures(
-        names,
-        n_runs=args.runs,
-        n_steps=args.steps,
-        n_arms=args.arms,
-        seed=args.seed,
-        progress=not args.quiet,
-    )
     report = []
-    for name in names:
-        figure = experiments.FIGURES[name]
-        members = [result for result in results if result.figure == name]
-        scores = [experiments.summary(result) for result in members]
-        report += scores
-        stem = Path(args.out) / _file_stem(name)
-        csv_path = experiments.write_csv(members, stem.with_suffix(".csv"))
-        png_path = plots.plot_figure(figure, members, stem.with_suffix(".png"))
-        print(f"wrote {csv_path} and {png_path}", file=sys.stderr if args.json else sys.stdout)
-        if not args.json:
-            _print_figure(figure, scores, args.runs, args.steps)
+    try:
+        for name in names:
+            figure = experiments.FIGURES[name]
+            members = experiments.run_figures(
+                [name],
+                n_runs=args.runs,
+                n_steps=args.steps,
+                n_arms=args.arms,
+                seed=args.seed,
+                progress=not args.quiet,
+            )
+            scores = [experiments.summary(result) for result in members]
+            report += scores
+            stem = Path(args.out) / _file_stem(name)
+            csv_path = experiments.write_csv(members, stem.with_suffix(".csv"))
+            png_path = plots.plot_figure(figure, members, stem.with_suffix(".png"))
+            print(f"wrote {csv_path} and {png_path}", file=sys.stderr if args.json else sys.stdout)
+            if not args.json:
+                _print_figure(figure, scores, args.runs, args.steps)
+    except KeyboardInterrupt:
+        done = sorted({score["figure"] for score in report})
+        print(f"interrupted; figures finished: {', '.join(done) or 'none'}", file=sys.stderr)
+        return 130
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     return 0
@@ -77,14 +85,18 @@ def run_testbed(args: argparse.Namespace) -> int:
 
 def run_regret(args: argparse.Namespace) -> int:
     """``regret``: regret of four policies on Bernoulli arms; returns the exit status."""
-    results = experiments.run_regret(
-        args.means,
-        horizon=args.horizon,
-        n_runs=args.runs,
-        seed=args.seed,
-        epsilon=args.epsilon,
-        progress=not args.quiet,
-    )
+    try:
+        results = experiments.run_regret(
+            args.means,
+            horizon=args.horizon,
+            n_runs=args.runs,
+            seed=args.seed,
+            epsilon=args.epsilon,
+            progress=not args.quiet,
+        )
+    except KeyboardInterrupt:
+        print("interrupted; nothing written", file=sys.stderr)
+        return 130
     report = experiments.regret_summary(args.means, results)
     stem = Path(args.out) / "regret"
     csv_path = experiments.write_csv(results, stem.with_suffix(".csv"))

@@ -1,6 +1,8 @@
 """The chapter-2 figures and the regret study on reduced sizes, their files, and the CLI."""
 
 import csv
+import doctest
+import importlib
 import json
 import math
 
@@ -186,3 +188,26 @@ def test_bad_input_is_one_clear_line(argv, message, tmp_path, capsys):
     assert captured.err.startswith("error: ") and message in captured.err
     assert captured.out == ""
     assert not any(tmp_path.iterdir())
+
+
+def test_interrupted_testbed_keeps_finished_figures(tmp_path, capsys, monkeypatch):
+    real = experiments.run_figures
+
+    def interrupt_after_first(names, **kwargs):
+        if names != ["2.2"]:
+            raise KeyboardInterrupt
+        return real(names, **kwargs)
+
+    monkeypatch.setattr(experiments, "run_figures", interrupt_after_first)
+    argv = ["testbed", "--runs", "4", "--steps", "5", "--quiet", "--out", str(tmp_path)]
+    assert main(argv) == 130
+    assert "interrupted; figures finished: 2.2" in capsys.readouterr().err
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["figure_2_2.csv", "figure_2_2.png"]
+
+
+@pytest.mark.parametrize(
+    "module", ["bandits.engine", "bandits.environments", "bandits.kl_ucb", "bandits.experiments"]
+)
+def test_docstring_examples(module):
+    failures, attempted = doctest.testmod(importlib.import_module(module))
+    assert attempted > 0 and failures == 0
