@@ -96,12 +96,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "probability",
         help="P(next action = each arm) for any policy and history",
         description="P(next action = each arm) after a history, exact / integration / simulation.",
+        epilog="example: python -m bandits probability --policy thompson --history a:0 b:1 "
+        "--arms a b c",
     )
-    probability.add_argument("--policy", required=True, choices=tuple(POLICIES))
+    probability.add_argument(
+        "--policy",
+        required=True,
+        choices=tuple(POLICIES),
+        help="thompson is Beta–Bernoulli (rewards 0/1); gradient is the softmax bandit",
+    )
     probability.add_argument(
         "--history", nargs="*", default=[], metavar="ARM:REWARD", help="e.g. a:0 b:1 a:1"
     )
-    probability.add_argument("--arms", nargs="+", default=[], help="arms (also never tried ones)")
+    probability.add_argument(
+        "--arms", nargs="+", default=[], metavar="NAME", help="arms, in order; adds untried ones"
+    )
     probability.add_argument(
         "--prior",
         nargs=2,
