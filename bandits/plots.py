@@ -56,7 +56,7 @@ def _plot_curves(figure: Figure, results: Sequence[Result]) -> plt.Figure:
     bottom.set_xlabel("Steps")
     top.legend(fontsize="small")
     runs = results[0].curves.n_runs
-    top.set_title(f"Figure {figure.name}: {figure.title} ({runs} runs, ± 95% band)")
+    top.set_title(f"Figure {figure.name}: {figure.title}\n{runs} runs, shaded: 95% band")
     fig.tight_layout()
     return fig
 
@@ -127,7 +127,7 @@ def plot_regret(results: Sequence[Result], lai_robbins: float, path: str | Path)
     axis.set_xlabel("Step t")
     axis.set_ylabel("Cumulative pseudo-regret")
     runs = results[0].curves.n_runs
-    axis.set_title(f"Bernoulli bandit: regret ({runs} runs, ± 95% band) vs Lai–Robbins")
+    axis.set_title(f"Bernoulli arms: regret vs the Lai–Robbins line\n{runs} runs, shaded: 95% band")
     axis.legend(fontsize="small")
     fig.tight_layout()
     return _save(fig, path)
