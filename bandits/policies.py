@@ -420,11 +420,7 @@ class ActionValuePolicy(_PolicyBase):
 class Greedy(ActionValuePolicy):
     """Greedy: ``A = argmax_a Q(a)``, ties uniformly (Sutton & Barto 2nd ed., §2.2).
 
-    Args:
-        n_arms: the number of arms K.
-        n_runs: the number of independent runs R.
-        step_size: None for sample averages, or a constant α in (0, 1].
-        initial_value: Q1 of every arm (optimistic greedy with a large value).
+    Constructed as ActionValuePolicy; a large ``initial_value`` makes it optimistic greedy.
 
     >>> Greedy.from_history(2, [(0, 0.0), (1, 1.0)]).action_probabilities().tolist()
     [[0.0, 1.0]]
@@ -446,22 +442,12 @@ class EpsilonGreedy(ActionValuePolicy):
 
     Args:
         n_arms: the number of arms K.
-        n_runs: the number of independent runs R.
         epsilon: exploration probability in [0, 1].
-        step_size: None for sample averages, or a constant α in (0, 1].
-        initial_value: Q1 of every arm.
+        **options: ``n_runs``, ``step_size``, ``initial_value`` as in ActionValuePolicy.
     """
 
-    def __init__(
-        self,
-        n_arms: int,
-        *,
-        n_runs: int = 1,
-        epsilon: float = 0.1,
-        step_size: float | None = None,
-        initial_value: float = 0.0,
-    ):
-        super().__init__(n_arms, n_runs=n_runs, step_size=step_size, initial_value=initial_value)
+    def __init__(self, n_arms: int, *, epsilon: float = 0.1, **options: Any):
+        super().__init__(n_arms, **options)
         self.epsilon = _real("epsilon", epsilon, 0.0, 1.0)
 
     def select(self, rng: np.random.Generator) -> IntArray:
@@ -483,22 +469,12 @@ class UCB(ActionValuePolicy):
 
     Args:
         n_arms: the number of arms K.
-        n_runs: the number of independent runs R.
         c: exploration weight, c ≥ 0 (UCB1 is c = sqrt(2) with rewards in [0, 1]).
-        step_size: None for sample averages, or a constant α in (0, 1].
-        initial_value: Q1 of every arm.
+        **options: ``n_runs``, ``step_size``, ``initial_value`` as in ActionValuePolicy.
     """
 
-    def __init__(
-        self,
-        n_arms: int,
-        *,
-        n_runs: int = 1,
-        c: float = 2.0,
-        step_size: float | None = None,
-        initial_value: float = 0.0,
-    ):
-        super().__init__(n_arms, n_runs=n_runs, step_size=step_size, initial_value=initial_value)
+    def __init__(self, n_arms: int, *, c: float = 2.0, **options: Any):
+        super().__init__(n_arms, **options)
         self.c = _real("c", c, 0.0)
 
     def scores(self) -> FloatArray:
