@@ -5,6 +5,8 @@ import doctest
 import importlib
 import json
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -211,3 +213,20 @@ def test_interrupted_testbed_keeps_finished_figures(tmp_path, capsys, monkeypatc
 def test_docstring_examples(module):
     failures, attempted = doctest.testmod(importlib.import_module(module))
     assert attempted > 0 and failures == 0
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["testbed", "--figure", "3.1"], ["regret", "--means", "0.1", "2", "--runs", "-3"]],
+)
+def test_bad_input_end_to_end_exits_2_without_traceback(argv, tmp_path):
+    process = subprocess.run(
+        [sys.executable, "-m", "bandits", *argv, "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert process.returncode == 2
+    assert process.stdout == ""
+    assert len(process.stderr.strip().splitlines()) == 1
+    assert process.stderr.startswith("error: ") and "Traceback" not in process.stderr
