@@ -135,14 +135,16 @@ def run(
         env: the bandit problems, one per run.
         n_steps: the horizon T >= 1.
         rng: the one generator for every draw (policy and rewards); same seed → same curves.
-        window: the final steps summarised per run (clipped to ``n_steps``).
-        progress: called with the number of steps just done, every few hundred steps.
+        window: the number of final steps summarised per run, >= 1 (clipped to ``n_steps``).
+        progress: called with the number of steps just done, after every block of <= 100.
 
     Returns:
         The per-step curves with their standard errors, and per-run summaries.
     """
     n_steps = _check_sizes(policy, env, n_steps)
-    window = min(max(int(window), 1), n_steps)
+    if isinstance(window, bool) or not isinstance(window, int | np.integer) or window < 1:
+        raise ValueError(f"window must be an integer >= 1, got {window!r}")
+    window = min(int(window), n_steps)
     n_runs = env.n_runs
     chunk = max(1, min(n_steps, _BUFFER_STEPS, _BUFFER_ENTRIES // n_runs))
     rewards = np.empty((chunk, n_runs))
