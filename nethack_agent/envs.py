@@ -273,6 +273,8 @@ class GameRunner:
     def _answer(self, i: int, action: int) -> int | None:
         """The key that answers the prompt environment i shows after ``action``, if any."""
         text = self.message[i].tobytes()
+        if b"?" not in text:  # every question NetHack asks ends in "?"
+            return None
         if KICK <= action < KICK + N_DIRECTIONS and b"direction?" in text:
             return DIRECTION_KEYS[action - KICK]
         if action == PRAY and b"Are you sure you want to pray?" in text:
@@ -529,6 +531,8 @@ class ParallelRunner:
         ]
         self.states = [None if states is None else states[w] for w in range(n_workers)]
         self.restarts = [0] * n_workers
+        self._pending: tuple | None = None
+        self._awaiting: list[bool] = []  # sent the pending command, answer not read yet
         self._processes: list[Any] = [None] * n_workers
         self._connections: list[Any] = [None] * n_workers
         for w in range(n_workers):
@@ -556,34 +560,48 @@ class ParallelRunner:
                 self._start(w)
         raise RuntimeError(f"worker {w} died three times in a row; giving up")
 
-    def _broadcast(self, message: tuple) -> list:
-        """Send a command to every worker, then collect the answers in worker order.
-
-        A worker found dead on the way is restarted from its last reported state and asked again.
-        """
-        sent = []
+    def _send_all(self, message: tuple) -> None:
+        """Send a command to every worker without waiting (``_receive_all`` collects)."""
+        self._pending = message
+        self._awaiting = []
         for connection in self._connections:
             try:
                 connection.send(message)
-                sent.append(True)
+                self._awaiting.append(True)
             except (ConnectionError, OSError):
-                sent.append(False)
+                self._awaiting.append(False)
+
+    def _receive_all(self) -> list:
+        """The answers to the pending command, in worker order.
+
+        A worker found dead on the way is restarted from its last reported state and asked again.
+        """
+        message = self._pending
+        if message is None:
+            raise RuntimeError("no command is pending")
         replies = []
         for w, connection in enumerate(self._connections):
             try:
-                if not sent[w]:
+                if not self._awaiting[w]:
                     raise BrokenPipeError(f"could not send to worker {w}")
                 replies.append(connection.recv())
             except (EOFError, ConnectionError, OSError) as error:
                 log.warning("worker %d died (%r); restarting it", w, error)
                 replies.append(self._call(w, message))
+            self._awaiting[w] = False
+        self._pending = None
         return replies
 
-    def rollout(
-        self, params: dict[str, np.ndarray], n_steps: int
-    ) -> tuple[dict[str, np.ndarray], list[Episode], int]:
-        """``GameRunner.rollout`` on every worker at once; environments indexed w·E + i."""
-        replies = self._broadcast(("rollout", params, n_steps))
+    def send_rollout(self, params: dict[str, np.ndarray], n_steps: int) -> None:
+        """Start ``GameRunner.rollout`` on every worker; ``receive_rollout`` collects it.
+
+        Between the two, this process is free (the training loop updates the weights meanwhile).
+        """
+        self._send_all(("rollout", params, n_steps))
+
+    def receive_rollout(self) -> tuple[dict[str, np.ndarray], list[Episode], int]:
+        """The rollout started by ``send_rollout``; environments indexed w·E + i."""
+        replies = self._receive_all()
         per_worker = self.n_envs // self.n_workers
         batch = {
             key: np.concatenate(
@@ -601,9 +619,17 @@ class ParallelRunner:
         self.restarts = [reply[4] for reply in replies]
         return batch, episodes, sum(reply[2] for reply in replies)
 
+    def rollout(
+        self, params: dict[str, np.ndarray], n_steps: int
+    ) -> tuple[dict[str, np.ndarray], list[Episode], int]:
+        """``GameRunner.rollout`` on every worker at once; environments indexed w·E + i."""
+        self.send_rollout(params, n_steps)
+        return self.receive_rollout()
+
     def play(self, params: dict[str, np.ndarray] | None, policy: str) -> list[Episode]:
         """``GameRunner.play`` on every worker at once; the games in order of seed."""
-        replies = self._broadcast(("play", params, policy))
+        self._send_all(("play", params, policy))
+        replies = self._receive_all()
         return sorted((e for reply in replies for e in reply), key=lambda e: e.seed)
 
     def state(self) -> list[dict[str, Any]]:
@@ -611,7 +637,14 @@ class ParallelRunner:
         return list(self.states)
 
     def close(self) -> None:
-        """Stop the workers."""
+        """Stop the workers (after draining a pending rollout, which is discarded)."""
+        for w, connection in enumerate(self._connections):
+            if self._pending is not None and self._awaiting[w] and self._processes[w].is_alive():
+                try:
+                    connection.recv()
+                except (EOFError, ConnectionError, OSError):
+                    log.warning("worker %d died before closing", w)
+        self._pending = None
         for w, connection in enumerate(self._connections):
             try:
                 connection.send(("close",))

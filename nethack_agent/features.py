@@ -158,11 +158,15 @@ _WALKABLE[
         glyphs.PET,
     ]
 ] = True
-_NEAR_SCALE = 8.0
-_LOCKED_MESSAGES = (b"This door is locked",)
-_PROMPT_MESSAGES = (b"[yn", b"direction?", b"What do you want to")
-_OBJECT_MESSAGES = (b"You see here", b"There is ", b"There are ", b"Things that are here")
-_BUMP_MESSAGES = (b"It's a wall", b"It's solid stone")
+_MESSAGE_PATTERNS = (
+    (b"This door is locked",),  # msg_locked
+    (b"[yn", b"direction?", b"What do you want to"),  # msg_prompt
+    (b"You see here", b"There is ", b"There are ", b"Things that are here"),  # msg_object_here
+    (b"It's a wall", b"It's solid stone"),  # msg_bump
+)
+_PATTERN_BYTES = np.frombuffer(b"".join(p for group in _MESSAGE_PATTERNS for p in group), np.uint8)
+_PATTERN_STARTS = np.cumsum([0] + [len(p) for group in _MESSAGE_PATTERNS for p in group])
+_PATTERN_FLAG = np.array([g for g, group in enumerate(_MESSAGE_PATTERNS) for _ in group])
 
 
 def message_flags(messages: np.ndarray) -> np.ndarray:
@@ -174,14 +178,36 @@ def message_flags(messages: np.ndarray) -> np.ndarray:
     Returns:
         (N, 4) float64: locked door, prompt waiting, objects here, bumped into a wall.
     """
-    flags = np.zeros((len(messages), 4))
-    for i, row in enumerate(messages):
-        text = row.tobytes()
-        for column, needles in enumerate(
-            (_LOCKED_MESSAGES, _PROMPT_MESSAGES, _OBJECT_MESSAGES, _BUMP_MESSAGES)
-        ):
-            flags[i, column] = any(needle in text for needle in needles)
+    flags = np.zeros((len(messages), len(_MESSAGE_PATTERNS)))
+    _message_flags(
+        np.ascontiguousarray(messages, dtype=np.uint8),
+        _PATTERN_BYTES,
+        _PATTERN_STARTS,
+        _PATTERN_FLAG,
+        flags,
+    )
     return flags
+
+
+@numba.njit(cache=True)
+def _message_flags(messages, pattern_bytes, starts, flag_of, flags):
+    for e in range(messages.shape[0]):
+        text = messages[e]
+        length = 0
+        while length < text.shape[0] and text[length] != 0:
+            length += 1
+        for p in range(flag_of.shape[0]):
+            lo, hi = starts[p], starts[p + 1]
+            size = hi - lo
+            for offset in range(length - size + 1):
+                match = True
+                for j in range(size):
+                    if text[offset + j] != pattern_bytes[lo + j]:
+                        match = False
+                        break
+                if match:
+                    flags[e, flag_of[p]] = 1.0
+                    break
 
 
 class MapMemory:
@@ -258,60 +284,121 @@ def extract_features(
     """
     n_envs = len(glyph_maps)
     memory.enter_levels(blstats)
-    kinds = glyphs.KIND_OF_GLYPH[glyph_maps]
-    agent_yx = np.ascontiguousarray(blstats[:, [1, 0]], dtype=np.int64)
-    hp = blstats[:, 10].astype(np.float64)
-    max_hp = np.maximum(blstats[:, 11], 1).astype(np.float64)
-    hp_frac = np.clip(hp / max_hp, 0.0, 1.0)
-    low_hp = (hp_frac < 1.0 / 3.0).astype(np.float64)
-    flags = message_flags(messages)
-
     psi = np.zeros((n_envs, N_STATE_FEATURES))
     phi = np.zeros((n_envs, N_DIRECTIONS, N_DIRECTION_FEATURES))
-    _map_features(
-        kinds,
-        agent_yx,
+    message_flags_out = np.zeros((n_envs, len(_MESSAGE_PATTERNS)))
+    _message_flags(
+        np.ascontiguousarray(messages, dtype=np.uint8),
+        _PATTERN_BYTES,
+        _PATTERN_STARTS,
+        _PATTERN_FLAG,
+        message_flags_out,
+    )
+    _features(
+        np.ascontiguousarray(glyph_maps, dtype=np.int16),
+        glyphs.KIND_OF_GLYPH,
+        np.ascontiguousarray(blstats, dtype=np.int64),
+        message_flags_out,
         memory.kind,
         memory.visits,
-        hp_frac,
-        low_hp,
-        flags[:, 0].copy(),
+        np.asarray(searches_here, dtype=np.float64),
+        np.asarray(last_prayer_turn, dtype=np.float64),
+        np.asarray(episode_steps, dtype=np.float64) / max_episode_steps,
         _WALKABLE,
         _DY,
         _DX,
-        psi[:, _N_STATUS:],
+        psi,
         phi,
     )
-
-    turn = blstats[:, 20].astype(np.float64)
-    major_trouble = ((hp <= 5) | (hp * 7 <= max_hp)).astype(np.float64)
-    prayer_safe = np.where(last_prayer_turn < 0, turn > 300, turn - last_prayer_turn >= 1000)
-    hunger = blstats[:, 21]
-    searches = np.minimum(searches_here, 30) / 20.0
-    adjacent = psi[:, _S["monster_adjacent"]]
-    psi[:, _S["bias"]] = 1.0
-    psi[:, _S["hp_frac"]] = hp_frac
-    psi[:, _S["low_hp"]] = low_hp
-    psi[:, _S["major_trouble"]] = major_trouble
-    psi[:, _S["prayer_safe"]] = prayer_safe
-    psi[:, _S["trouble_and_safe"]] = major_trouble * prayer_safe
-    psi[:, _S["hungry"]] = hunger == 2
-    psi[:, _S["weak"]] = hunger >= 3
-    psi[:, _S["depth"]] = blstats[:, 12] / 10.0
-    psi[:, _S["level"]] = blstats[:, 18] / 10.0
-    psi[:, _S["episode_time"]] = episode_steps / max_episode_steps
-    psi[:, _S["searches_here"]] = searches
-    psi[:, _S["stuck_searches"]] = searches * psi[:, _S["stuck"]]
-    psi[:, _S["msg_locked"] : _S["msg_bump"] + 1] = flags
-    psi[:, _S["low_hp_adjacent"]] = low_hp * adjacent
-    psi[:, _S["hp_adjacent"]] = hp_frac * adjacent
     return psi, phi
 
 
 @numba.njit(cache=True)
-def _map_features(
-    kinds, agent_yx, mem_kind, visits, hp_frac, low_hp, locked, walkable, dy, dx, psi_map, phi
+def _features(
+    glyph_maps,
+    kind_of_glyph,
+    blstats,
+    flags,
+    mem_kind,
+    visits,
+    searches_here,
+    last_prayer_turn,
+    episode_time,
+    walkable,
+    dy,
+    dx,
+    psi,
+    phi,
 ):  # noqa: E501
+    n_envs, height, width = glyph_maps.shape
+    kinds = np.empty((n_envs, height, width), dtype=np.int8)  # filled by _map_features
+    hp_frac = np.empty(n_envs)
+    low_hp = np.empty(n_envs)
+    for e in range(n_envs):
+        hp = float(blstats[e, 10])
+        max_hp = float(max(blstats[e, 11], 1))
+        hp_frac[e] = min(max(hp / max_hp, 0.0), 1.0)
+        low_hp[e] = hp_frac[e] < 1.0 / 3.0
+        major_trouble = hp <= 5 or hp * 7 <= max_hp
+        turn = float(blstats[e, 20])
+        if last_prayer_turn[e] < 0:
+            prayer_safe = turn > 300
+        else:
+            prayer_safe = turn - last_prayer_turn[e] >= 1000
+        searches = min(searches_here[e], 30.0) / 20.0
+        psi[e, 0] = 1.0
+        psi[e, 1] = hp_frac[e]
+        psi[e, 2] = low_hp[e]
+        psi[e, 3] = major_trouble
+        psi[e, 4] = prayer_safe
+        psi[e, 5] = major_trouble and prayer_safe
+        psi[e, 6] = blstats[e, 21] == 2
+        psi[e, 7] = blstats[e, 21] >= 3
+        psi[e, 8] = blstats[e, 12] / 10.0
+        psi[e, 9] = blstats[e, 18] / 10.0
+        psi[e, 10] = episode_time[e]
+        psi[e, 11] = searches
+        for j in range(4):
+            psi[e, 13 + j] = flags[e, j]
+    _map_features(
+        glyph_maps,
+        kind_of_glyph,
+        kinds,
+        blstats,
+        mem_kind,
+        visits,
+        hp_frac,
+        low_hp,
+        flags,
+        walkable,
+        dy,
+        dx,
+        psi[:, _N_STATUS:],
+        phi,
+    )
+    for e in range(n_envs):
+        psi[e, 12] = psi[e, 11] * psi[e, _N_STATUS + 5]  # searches_here × stuck
+        psi[e, 17] = low_hp[e] * psi[e, _N_STATUS + 7]  # low_hp × monster_adjacent
+        psi[e, 18] = hp_frac[e] * psi[e, _N_STATUS + 7]  # hp_frac × monster_adjacent
+
+
+@numba.njit(cache=True)
+def _map_features(
+    glyph_maps,
+    kind_of_glyph,
+    kinds,
+    blstats,
+    mem_kind,
+    visits,
+    hp_frac,
+    low_hp,
+    flags,
+    walkable,
+    dy,
+    dx,
+    psi_map,
+    phi,
+):
     n_envs, height, width = kinds.shape
     n_cells = height * width
     dist = np.empty(n_cells, dtype=np.int32)
@@ -321,17 +408,24 @@ def _map_features(
     target_dist = np.empty(n_targets, dtype=np.int32)
     target_mask = np.empty(n_targets, dtype=np.uint8)
     for e in range(n_envs):
-        ay, ax = agent_yx[e, 0], agent_yx[e, 1]
-        cur = kinds[e].copy()
+        ay, ax = blstats[e, 1], blstats[e, 0]
+        cur = kinds[e]
         mem = mem_kind[e]
         # Remember every square not hidden by a monster; under a monster or the agent keep
-        # what was there (or floor, if never seen).
+        # what was there (or floor, if never seen). Count the monsters around on the way.
+        min_monster_cheb = 1000
+        n_adjacent = 0
         for y in range(height):
             for x in range(width):
-                k = cur[y, x]
+                k = kind_of_glyph[glyph_maps[e, y, x]]
+                cur[y, x] = k
                 if k == 13 or k == 14 or (y == ay and x == ax):  # MONSTER, PET, the agent
                     if mem[y, x] == 0:
                         mem[y, x] = 2  # FLOOR
+                    if k == 13 and not (y == ay and x == ax):
+                        cheb = max(abs(y - ay), abs(x - ax))
+                        min_monster_cheb = min(min_monster_cheb, cheb)
+                        n_adjacent += cheb == 1
                 else:
                     mem[y, x] = k
         cur[ay, ax] = mem[ay, ax]
@@ -371,8 +465,6 @@ def _map_features(
         # Nearest target of each kind among the reached squares.
         target_dist[:] = -1
         target_mask[:] = 0
-        min_monster_cheb = 1000
-        n_adjacent = 0
         for i in range(tail):
             c = queue[i]
             if c == start:
@@ -394,13 +486,6 @@ def _map_features(
                         target_dist[t] = dist[c]
                     if dist[c] == target_dist[t]:
                         target_mask[t] |= first[c]
-        for y in range(height):
-            for x in range(width):
-                if cur[y, x] == 13:
-                    cheb = max(abs(y - ay), abs(x - ax))
-                    min_monster_cheb = min(min_monster_cheb, cheb)
-                    if cheb == 1:
-                        n_adjacent += 1
 
         near = np.zeros(n_targets)
         for t in range(n_targets):
@@ -448,4 +533,4 @@ def _map_features(
                             farther = False
                 f[33] = farther
                 f[34] = farther * low_hp[e]
-            f[35] = (m == 6) * locked[e]
+            f[35] = (m == 6) * flags[e, 0]

@@ -132,12 +132,22 @@ def train(
         total=total_steps, initial=state.step, unit="step", disable=not progress, dynamic_ncols=True
     )
     diverged = False
+    pipelined = isinstance(runner, ParallelRunner)
     try:
+        if pipelined:
+            runner.send_rollout(state.params, config.rollout_length)
         while (total_steps is None or state.step < total_steps) and (
             minutes is None or time.monotonic() - started < minutes * 60
         ):
-            batch, episodes, _ = runner.rollout(state.params, config.rollout_length)
-            runner_states = _runner_states(runner)
+            if pipelined:
+                # Workers play the next rollout with the current weights while this process
+                # learns from the last one: the policy lags one update behind (as in IMPALA).
+                batch, episodes, _ = runner.receive_rollout()
+                runner_states = _runner_states(runner)
+                runner.send_rollout(state.params, config.rollout_length)
+            else:
+                batch, episodes, _ = runner.rollout(state.params, config.rollout_length)
+                runner_states = _runner_states(runner)
             # Update copies and commit them only when finite: an interrupt or a nan never
             # leaves half-updated weights behind.
             params = {name: p.copy() for name, p in state.params.items()}
