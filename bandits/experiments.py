@@ -211,7 +211,7 @@ FIGURES: dict[str, Figure] = {
         ),
         Figure(
             "2.6",
-            "parameter study: average reward over the first 1000 steps",
+            "parameter study: average reward over all steps against each method's parameter",
             (
                 *_study("epsilon-greedy", "epsilon", range(-7, -1), "ε-greedy", **_AVERAGES),
                 *_study("gradient", "alpha", range(-5, 2), "gradient bandit", baseline=True),

@@ -1,6 +1,8 @@
-"""Figures of the experiments, drawn with matplotlib's Agg backend (files only, no display).
+"""Figures of the experiments, drawn with matplotlib's Agg canvas (files only, no display).
 
-Curves are the means over runs; the shaded bands are ± 1.96 standard errors (95%).
+Curves are the means over runs; the shaded bands are ± 1.96 standard errors (95%). Figures
+are built with ``matplotlib.figure.Figure`` on an explicit Agg canvas, not through pyplot:
+importing this module changes no global matplotlib state (backend, open figures).
 """
 
 from __future__ import annotations
@@ -8,14 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure as Canvas
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-import numpy as np  # noqa: E402
-
-from bandits.experiments import Figure, Result, summary  # noqa: E402
+from bandits.experiments import Figure, Result, summary
 
 __all__ = ["plot_figure", "plot_regret"]
 
@@ -28,23 +28,29 @@ _STUDY_NAMES = {
 }
 
 
-def _band(axis: plt.Axes, steps: np.ndarray, mean: np.ndarray, stderr: np.ndarray, label: str):
+def _new(figsize: tuple[float, float]) -> Canvas:
+    canvas = Canvas(figsize=figsize, layout="constrained")
+    FigureCanvasAgg(canvas)
+    return canvas
+
+
+def _band(axis: Axes, steps: np.ndarray, mean: np.ndarray, stderr: np.ndarray, label: str):
     (line,) = axis.plot(steps, mean, linewidth=1.0, label=label)
     axis.fill_between(
         steps, mean - _Z95 * stderr, mean + _Z95 * stderr, color=line.get_color(), alpha=0.2
     )
 
 
-def _save(fig: plt.Figure, path: str | Path) -> Path:
+def _save(fig: Canvas, path: str | Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path
 
 
-def _plot_curves(figure: Figure, results: Sequence[Result]) -> plt.Figure:
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(7, 7), sharex=True)
+def _plot_curves(figure: Figure, results: Sequence[Result]) -> Canvas:
+    fig = _new((7, 7))
+    top, bottom = fig.subplots(2, 1, sharex=True)
     for result in results:
         curves = result.curves
         steps = np.arange(1, curves.n_steps + 1)
@@ -57,12 +63,12 @@ def _plot_curves(figure: Figure, results: Sequence[Result]) -> plt.Figure:
     top.legend(fontsize="small")
     runs = results[0].curves.n_runs
     top.set_title(f"Figure {figure.name}: {figure.title}\n{runs} runs, shaded: 95% band")
-    fig.tight_layout()
     return fig
 
 
-def _plot_study(figure: Figure, results: Sequence[Result]) -> plt.Figure:
-    fig, axis = plt.subplots(figsize=(7, 4.5))
+def _plot_study(figure: Figure, results: Sequence[Result]) -> Canvas:
+    fig = _new((7, 4.5))
+    axis = fig.subplots()
     groups: dict[str, list[Result]] = {}
     for result in results:
         groups.setdefault(result.method.policy, []).append(result)
@@ -82,7 +88,6 @@ def _plot_study(figure: Figure, results: Sequence[Result]) -> plt.Figure:
     axis.set_ylabel(f"Average reward over first {steps} steps")
     axis.set_title(f"Figure {figure.name}: {figure.title}")
     axis.legend(fontsize="small")
-    fig.tight_layout()
     return fig
 
 
@@ -116,7 +121,8 @@ def plot_regret(results: Sequence[Result], lai_robbins: float, path: str | Path)
     Returns:
         The path written.
     """
-    fig, axis = plt.subplots(figsize=(7, 4.5))
+    fig = _new((7, 4.5))
+    axis = fig.subplots()
     for result in results:
         curves = result.curves
         steps = np.arange(1, curves.n_steps + 1)
@@ -129,5 +135,4 @@ def plot_regret(results: Sequence[Result], lai_robbins: float, path: str | Path)
     runs = results[0].curves.n_runs
     axis.set_title(f"Bernoulli arms: regret vs the Lai–Robbins line\n{runs} runs, shaded: 95% band")
     axis.legend(fontsize="small")
-    fig.tight_layout()
     return _save(fig, path)
