@@ -1,9 +1,11 @@
 """The agent's actions: short key sequences ("macros") over NetHack's keyboard.
 
-The policy chooses among ``N_ACTIONS`` actions. Most are one key (a move, ``>``, ``s``); a few
-are the two keys NetHack needs for one decision (``#pray`` then ``y``; ``^d`` kick then a
-direction; ``e`` eat then the letter of a food item). ``run_macro`` in ``nethack_agent.envs``
-presses them, answering the game's prompts from its message line.
+The policy chooses among ``N_ACTIONS`` actions. Most are one key (a move, ``>``, ``s``); some are
+the keys NetHack needs for one decision: ``20s`` (rest: search for up to 20 turns, interrupted
+when something appears), ``M-p`` pray then ``y``; ``^d`` kick then a direction; ``e`` eat then
+the letter of a food item. ``ACTION_KEYS`` holds the keys pressed first; ``GameRunner._act`` in
+``nethack_agent.envs`` presses them and answers the game's follow-up questions from its message
+line.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from nle import nethack
 from nle.env.tasks import TASK_ACTIONS
 
 __all__ = [
+    "ACTION_KEYS",
     "ACTION_NAMES",
     "DESCEND",
     "DIRECTIONS",
@@ -26,6 +29,7 @@ __all__ = [
     "N_DIRECTIONS",
     "PRAY",
     "RANDOM_BASELINE_KEYS",
+    "REST",
     "SEARCH",
 ]
 
@@ -37,8 +41,8 @@ _DIRECTION_NAMES = ("n", "e", "s", "w", "ne", "se", "sw", "nw")
 
 MOVE = 0  # actions 0..7: move (or attack, or open a door) in direction d
 KICK = 8  # actions 8..15: kick in direction d
-DESCEND, SEARCH, PRAY, EAT, ESCAPE = range(16, 21)
-N_ACTIONS = 21
+DESCEND, SEARCH, PRAY, EAT, ESCAPE, REST = range(16, 22)
+N_ACTIONS = 22
 ACTION_NAMES = (
     *(f"move_{name}" for name in _DIRECTION_NAMES),
     *(f"kick_{name}" for name in _DIRECTION_NAMES),
@@ -47,7 +51,19 @@ ACTION_NAMES = (
     "pray",
     "eat",
     "escape",
+    "rest",
 )
+ACTION_KEYS = (
+    *((key,) for key in DIRECTION_KEYS),
+    *((int(nethack.Command.KICK),) for _ in DIRECTION_KEYS),
+    (int(nethack.MiscDirection.DOWN),),
+    (int(nethack.Command.SEARCH),),
+    (int(nethack.Command.PRAY),),
+    (int(nethack.Command.EAT),),
+    (int(nethack.Command.ESC),),
+    (ord("2"), ord("0"), int(nethack.Command.SEARCH)),
+)
+"""The keys each action presses before answering any question."""
 
 RANDOM_BASELINE_KEYS = tuple(int(key) for key in TASK_ACTIONS)
 """The 23 keys of NetHackScore-v0's own action set: what the uniformly random baseline presses."""
@@ -63,6 +79,7 @@ ENV_KEYS = tuple(
             int(nethack.Command.SEARCH),
             int(nethack.Command.ESC),
             int(nethack.MiscDirection.DOWN),
+            *range(ord("0"), ord("9") + 1),
             *range(ord("a"), ord("z") + 1),
             *range(ord("A"), ord("Z") + 1),
         }

@@ -26,16 +26,16 @@ import numpy as np
 from nle import nethack
 
 from nethack_agent.actions import (
-    DESCEND,
+    ACTION_KEYS,
     DIRECTION_KEYS,
     EAT,
     ENV_KEYS,
-    ESCAPE,
     KEY_INDEX,
     KICK,
     N_DIRECTIONS,
     PRAY,
     RANDOM_BASELINE_KEYS,
+    REST,
     SEARCH,
 )
 from nethack_agent.features import MapMemory, extract_features
@@ -50,12 +50,7 @@ OBSERVATION_KEYS = ("glyphs", "blstats", "message")
 _PROMPTS = (b"[yn", b"direction?", b"What do you want to")
 _FOOD_LETTERS = re.compile(rb"What do you want to eat\? \[([a-zA-Z])")
 _KEY = {
-    "kick": int(nethack.Command.KICK),
-    "pray": int(nethack.Command.PRAY),
-    "eat": int(nethack.Command.EAT),
-    "search": int(nethack.Command.SEARCH),
     "esc": int(nethack.Command.ESC),
-    "down": int(nethack.MiscDirection.DOWN),
     "yes": ord("y"),
     "no": ord("n"),
 }
@@ -262,14 +257,6 @@ class GameRunner:
         truncated = bool(done and info["end_status"] == -1)
         return float(reward), bool(done and not truncated), truncated
 
-    def _first_key(self, action: int) -> int:
-        if action < N_DIRECTIONS:
-            return DIRECTION_KEYS[action]
-        if action < KICK + N_DIRECTIONS:
-            return _KEY["kick"]
-        first = {DESCEND: "down", SEARCH: "search", PRAY: "pray", EAT: "eat", ESCAPE: "esc"}
-        return _KEY[first[action]]
-
     def _answer(self, i: int, action: int) -> int | None:
         """The key that answers the prompt environment i shows after ``action``, if any."""
         text = self.message[i].tobytes()
@@ -280,6 +267,8 @@ class GameRunner:
         if action == PRAY and b"Are you sure you want to pray?" in text:
             self.last_prayer_turn[i] = self.blstats[i, nethack.NLE_BL_TIME]
             return _KEY["yes"]
+        if action == EAT and b"Stop eating?" in text:
+            return _KEY["yes"]  # "You're having a hard time getting all of it down": or choke
         if action == EAT and (b"eat it?" in text or b"eat one?" in text):
             return _KEY["no"]  # corpses on the floor may be poisonous or rotten
         if action == EAT and (food := _FOOD_LETTERS.search(text)):
@@ -290,7 +279,12 @@ class GameRunner:
 
     def _act(self, i: int, action: int) -> tuple[float, bool, bool]:
         """Press the keys of one agent action in environment i, answering NetHack's prompts."""
-        reward, terminated, truncated = self._press(i, self._first_key(action))
+        reward, terminated, truncated = 0.0, False, False
+        for key in ACTION_KEYS[action]:
+            r, terminated, truncated = self._press(i, key)
+            reward += r
+            if terminated or truncated:
+                return reward, terminated, truncated
         for _ in range(2):  # at most two follow-up prompts (eat: floor food, then which item)
             key = None if terminated or truncated else self._answer(i, action)
             if key is None:
@@ -334,7 +328,8 @@ class GameRunner:
             self.ep_return[i] += r
             self.ep_length[i] += 1
             moved = (self.blstats[i, 1], self.blstats[i, 0]) != (y, x)
-            self.searches_here[i] = 0.0 if moved else self.searches_here[i] + (action == SEARCH)
+            searched = 1 if action == SEARCH else 20 if action == REST else 0
+            self.searches_here[i] = 0.0 if moved else self.searches_here[i] + searched
             if not (term or trunc):
                 self.ep_score[i] = self.blstats[i, nethack.NLE_BL_SCORE]
                 self.ep_depth[i] = max(self.ep_depth[i], self.blstats[i, nethack.NLE_BL_DEPTH])

@@ -19,9 +19,11 @@ State block ψ(s), ``STATE_FEATURES`` (also the value baseline's features):
     bias: constant 1.
     hp_frac: HP / max HP.
     low_hp: HP below a third of max HP.
-    major_trouble: HP ≤ 5 or HP ≤ max HP / 7 — NetHack's "major trouble" a prayer can fix.
-    prayer_safe: no prayer yet and game turn > 300, or ≥ 1000 turns since the last prayer.
-    trouble_and_safe: major_trouble × prayer_safe (when praying heals).
+    major_trouble: HP ≤ 5, HP ≤ max HP / 7, or Weak from hunger — "major trouble" prayer fixes.
+    prayer_safe: no prayer yet and game turn > 200, or ≥ 1000 turns since the last prayer
+        (prayer timeout starts at 300 and must be ≤ 200; a prayer resets it to ~350).
+    trouble_and_safe: major_trouble × prayer_safe (praying now fixes the trouble).
+    trouble_unsafe: major_trouble × (1 − prayer_safe) (praying now angers the god).
     hungry: hunger status "Hungry".
     weak: hunger status "Weak" or worse.
     depth: dungeon depth / 10.
@@ -35,6 +37,8 @@ State block ψ(s), ``STATE_FEATURES`` (also the value baseline's features):
     msg_bump: the last move bumped into a wall or rock.
     low_hp_adjacent: low_hp × a monster is adjacent.
     hp_adjacent: hp_frac × a monster is adjacent.
+    satiated: hunger status "Satiated" (eating more may choke).
+    in_mines: the agent is in the Gnomish Mines (dungeon number 2).
     on_downstairs: the agent stands on a down-staircase.
     downstairs_known: a down-staircase is reachable on the remembered map.
     downstairs_near: 8 / (8 + path distance to it), 0 if none.
@@ -92,6 +96,7 @@ _STATUS_FEATURES = (
     "major_trouble",
     "prayer_safe",
     "trouble_and_safe",
+    "trouble_unsafe",
     "hungry",
     "weak",
     "depth",
@@ -105,6 +110,8 @@ _STATUS_FEATURES = (
     "msg_bump",
     "low_hp_adjacent",
     "hp_adjacent",
+    "satiated",
+    "in_mines",
 )
 _MAP_STATE_FEATURES = (
     "on_downstairs",
@@ -138,6 +145,10 @@ DIRECTION_FEATURES = (
 N_STATE_FEATURES = len(STATE_FEATURES)
 N_DIRECTION_FEATURES = len(DIRECTION_FEATURES)
 _N_STATUS = len(_STATUS_FEATURES)
+_SEARCHES_HERE = STATE_FEATURES.index("searches_here")
+_STUCK_SEARCHES = STATE_FEATURES.index("stuck_searches")
+_LOW_HP_ADJACENT = STATE_FEATURES.index("low_hp_adjacent")
+_HP_ADJACENT = STATE_FEATURES.index("hp_adjacent")
 _S = {name: i for i, name in enumerate(STATE_FEATURES)}
 
 _DY = np.array([dy for dy, _ in DIRECTIONS], dtype=np.int64)
@@ -339,27 +350,39 @@ def _features(
         max_hp = float(max(blstats[e, 11], 1))
         hp_frac[e] = min(max(hp / max_hp, 0.0), 1.0)
         low_hp[e] = hp_frac[e] < 1.0 / 3.0
-        major_trouble = hp <= 5 or hp * 7 <= max_hp
+        major_trouble = hp <= 5 or hp * 7 <= max_hp or blstats[e, 21] >= 3
         turn = float(blstats[e, 20])
         if last_prayer_turn[e] < 0:
-            prayer_safe = turn > 300
+            prayer_safe = turn > 200
         else:
             prayer_safe = turn - last_prayer_turn[e] >= 1000
         searches = min(searches_here[e], 30.0) / 20.0
-        psi[e, 0] = 1.0
-        psi[e, 1] = hp_frac[e]
-        psi[e, 2] = low_hp[e]
-        psi[e, 3] = major_trouble
-        psi[e, 4] = prayer_safe
-        psi[e, 5] = major_trouble and prayer_safe
-        psi[e, 6] = blstats[e, 21] == 2
-        psi[e, 7] = blstats[e, 21] >= 3
-        psi[e, 8] = blstats[e, 12] / 10.0
-        psi[e, 9] = blstats[e, 18] / 10.0
-        psi[e, 10] = episode_time[e]
-        psi[e, 11] = searches
-        for j in range(4):
-            psi[e, 13 + j] = flags[e, j]
+        status = (
+            1.0,
+            1.0 * (hp_frac[e]),
+            1.0 * (low_hp[e]),
+            1.0 * (major_trouble),
+            1.0 * (prayer_safe),
+            1.0 * (major_trouble and prayer_safe),
+            1.0 * (major_trouble and not prayer_safe),
+            1.0 * (blstats[e, 21] == 2),
+            1.0 * (blstats[e, 21] >= 3),
+            1.0 * (blstats[e, 12] / 10.0),
+            1.0 * (blstats[e, 18] / 10.0),
+            1.0 * (episode_time[e]),
+            1.0 * (searches),
+            0.0,  # stuck_searches, after the map features
+            1.0 * (flags[e, 0]),
+            1.0 * (flags[e, 1]),
+            1.0 * (flags[e, 2]),
+            1.0 * (flags[e, 3]),
+            0.0,  # low_hp_adjacent, after the map features
+            0.0,  # hp_adjacent, after the map features
+            1.0 * (blstats[e, 21] == 0),
+            1.0 * (blstats[e, 23] == 2),
+        )
+        for j in range(_N_STATUS):
+            psi[e, j] = status[j]
     _map_features(
         glyph_maps,
         kind_of_glyph,
@@ -377,9 +400,10 @@ def _features(
         phi,
     )
     for e in range(n_envs):
-        psi[e, 12] = psi[e, 11] * psi[e, _N_STATUS + 5]  # searches_here × stuck
-        psi[e, 17] = low_hp[e] * psi[e, _N_STATUS + 7]  # low_hp × monster_adjacent
-        psi[e, 18] = hp_frac[e] * psi[e, _N_STATUS + 7]  # hp_frac × monster_adjacent
+        stuck, adjacent = psi[e, _N_STATUS + 5], psi[e, _N_STATUS + 7]
+        psi[e, _STUCK_SEARCHES] = psi[e, _SEARCHES_HERE] * stuck
+        psi[e, _LOW_HP_ADJACENT] = low_hp[e] * adjacent
+        psi[e, _HP_ADJACENT] = hp_frac[e] * adjacent
 
 
 @numba.njit(cache=True)

@@ -7,8 +7,11 @@ features)::
     π(a|s) = softmax(z(s))_a
 
 so π(a|s) ∝ exp(θ·φ(s, a)) with φ(s, a) stacking ψ(s) in action a's block of W and, for the
-sixteen directional actions, φ(s, d) in the block of θ_move or θ_kick. The value baseline is
-linear too: V(s) = ψ(s)·v.
+sixteen directional actions, φ(s, d) in the block of θ_move or θ_kick. Kicks are offered only
+toward closed doors: a kick elsewhere gets a fixed logit offset of −30 (invalid-action masking,
+Huang & Ontañón 2022), since kicking walls hurts and kills weak characters. The offset is no
+parameter, so the gradients below are unchanged. The value baseline is linear too:
+V(s) = ψ(s)·v.
 
 Gradients come from ``gradients.log_softmax_grad`` (the score ``e_a − π`` with respect to the
 logits) and the chain rule through the linear map z(params): ∂z_a/∂W[:, a] = ψ(s),
@@ -21,8 +24,10 @@ import numpy as np
 
 from gradients import log_softmax, log_softmax_grad, softmax
 from nethack_agent.actions import KICK, MOVE, N_ACTIONS, N_DIRECTIONS
+from nethack_agent.features import DIRECTION_FEATURES
 
 __all__ = [
+    "KICK_MASK_LOGIT",
     "PARAM_NAMES",
     "action_probabilities",
     "entropy",
@@ -36,6 +41,9 @@ __all__ = [
 ]
 
 PARAM_NAMES = ("W", "theta_move", "theta_kick", "v")
+KICK_MASK_LOGIT = -30.0
+"""Logit offset of a kick toward anything but a closed door."""
+_CLOSED_DOOR = DIRECTION_FEATURES.index("kind_closed_door")
 _MOVES = slice(MOVE, MOVE + N_DIRECTIONS)
 _KICKS = slice(KICK, KICK + N_DIRECTIONS)
 
@@ -75,6 +83,7 @@ def policy_logits(params: dict[str, np.ndarray], psi: np.ndarray, phi: np.ndarra
     z = psi @ params["W"]
     z[..., _MOVES] += phi @ params["theta_move"]
     z[..., _KICKS] += phi @ params["theta_kick"]
+    z[..., _KICKS] += np.where(phi[..., _CLOSED_DOOR] > 0, 0.0, KICK_MASK_LOGIT)
     return z
 
 

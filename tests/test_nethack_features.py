@@ -210,3 +210,26 @@ def test_real_seeded_observation_against_the_character_map(seed):
     other, _ = env.reset()
     assert not np.array_equal(other["glyphs"], obs["glyphs"])
     env.close()
+
+
+def test_prayer_features_follow_trouble_and_the_prayer_timeout():
+    g = room_map()
+    g[5, 15] = AGENT
+    weak = blstats_at(5, 15)
+    weak[20], weak[21] = 500, 3  # game turn 500, hunger status Weak
+    memory = MapMemory(2)
+    n = 2
+    psi, _ = extract_features(
+        np.stack([g, g]),
+        np.stack([weak, weak]),
+        np.zeros((n, 256), dtype=np.uint8),
+        memory,
+        np.zeros(n),
+        np.array([-1.0, 100.0]),  # never prayed; prayed at turn 100 (400 turns ago)
+        np.zeros(n),
+    )
+    assert psi[:, SF["major_trouble"]].tolist() == [1.0, 1.0]
+    assert psi[:, SF["prayer_safe"]].tolist() == [1.0, 0.0]
+    assert psi[:, SF["trouble_and_safe"]].tolist() == [1.0, 0.0]
+    assert psi[:, SF["trouble_unsafe"]].tolist() == [0.0, 1.0]
+    assert psi[:, SF["weak"]].tolist() == [1.0, 1.0]

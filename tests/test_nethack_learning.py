@@ -8,8 +8,10 @@ from scipy import stats
 from gradients import numerical_gradient, softmax
 from nethack_agent.actions import KICK, MOVE, N_ACTIONS
 from nethack_agent.evaluate import summarize
+from nethack_agent.features import DIRECTION_FEATURES, N_DIRECTION_FEATURES
 from nethack_agent.learning import Adam, clip_by_global_norm, gae
 from nethack_agent.policy import (
+    KICK_MASK_LOGIT,
     action_probabilities,
     init_params,
     policy_logits,
@@ -18,7 +20,8 @@ from nethack_agent.policy import (
     sample_actions,
 )
 
-DS, DD, B = 5, 4, 7
+DS, DD, B = 5, N_DIRECTION_FEATURES, 7
+CLOSED_DOOR = DIRECTION_FEATURES.index("kind_closed_door")
 
 
 def random_problem(seed):
@@ -36,14 +39,15 @@ def random_problem(seed):
 def test_logits_are_the_action_dependent_linear_form():
     params, psi, phi, _, _ = random_problem(0)
     z = policy_logits(params, psi, phi)
-    b, d = 3, 5
-    np.testing.assert_allclose(
-        z[b, MOVE + d], psi[b] @ params["W"][:, MOVE + d] + phi[b, d] @ params["theta_move"]
-    )
-    np.testing.assert_allclose(
-        z[b, KICK + d], psi[b] @ params["W"][:, KICK + d] + phi[b, d] @ params["theta_kick"]
-    )
-    np.testing.assert_allclose(z[b, -1], psi[b] @ params["W"][:, -1])
+    for b in range(B):
+        for d in range(8):
+            move = psi[b] @ params["W"][:, MOVE + d] + phi[b, d] @ params["theta_move"]
+            np.testing.assert_allclose(z[b, MOVE + d], move)
+            # Kicks only toward a closed door; elsewhere the fixed -30 offset masks them.
+            mask = 0.0 if phi[b, d, CLOSED_DOOR] > 0 else KICK_MASK_LOGIT
+            kick = psi[b] @ params["W"][:, KICK + d] + phi[b, d] @ params["theta_kick"] + mask
+            np.testing.assert_allclose(z[b, KICK + d], kick)
+    np.testing.assert_allclose(z[:, -1], psi @ params["W"][:, -1])
     np.testing.assert_allclose(action_probabilities(params, psi, phi).sum(axis=-1), 1.0)
 
 

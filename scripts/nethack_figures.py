@@ -1,0 +1,105 @@
+"""Regenerate the README's NetHack figures from a trained run.
+
+    python scripts/nethack_figures.py runs/score [--episodes 200] [--seed 10000] [--greedy]
+
+Plays the run's policy (sampled, and greedy with ``--greedy``) and the uniformly random policy on
+the same seeded games (``seed`` … ``seed + episodes − 1``), then writes into ``RUN/figures/``:
+``evaluation.json`` (every figure), ``scores.png`` (the distribution of in-game scores of each
+policy) and prints the README's table in Markdown, with the run's training time and speed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from nethack_agent.checkpoint import load_checkpoint  # noqa: E402
+from nethack_agent.evaluate import play_games, summarize  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("--episodes", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=10000)
+    parser.add_argument("--greedy", action="store_true", help="also evaluate the greedy policy")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+
+    state = load_checkpoint(args.run_dir)
+    seeds = list(range(args.seed, args.seed + args.episodes))
+    policies = [("agent (sampled)", state.params, "sampled")]
+    if args.greedy:
+        policies.append(("agent (greedy)", state.params, "greedy"))
+    policies.append(("random", None, "random"))
+    results, scores = {}, {}
+    for name, params, kind in policies:
+        games = play_games(
+            state.config.env_id,
+            params,
+            kind,
+            seeds,
+            n_workers=args.workers,
+            max_episode_steps=state.config.max_episode_steps,
+        )
+        scores[name] = np.array([g.score for g in games])
+        results[name] = summarize(np.array([g.ret for g in games]), scores[name])
+        results[name]["mean_depth"] = float(np.mean([g.depth for g in games]))
+        results[name]["mean_length"] = float(np.mean([g.length for g in games]))
+
+    out = args.run_dir / "figures"
+    out.mkdir(exist_ok=True)
+    summary = {
+        "run": str(args.run_dir),
+        "env": state.config.env_id,
+        "training_steps": state.step,
+        "training_minutes": state.elapsed / 60,
+        "training_steps_per_second": state.step / state.elapsed,
+        "episodes": args.episodes,
+        "seed": args.seed,
+        "policies": results,
+    }
+    (out / "evaluation.json").write_text(json.dumps(summary, indent=2))
+
+    figure, ax = plt.subplots(figsize=(7, 4), constrained_layout=True)
+    bins = np.linspace(0, max(np.percentile(s, 98) for s in scores.values()) + 1, 40)
+    for name, values in scores.items():
+        ax.hist(
+            np.clip(values, 0, bins[-1]),
+            bins=bins,
+            alpha=0.5,
+            label=f"{name}: mean {values.mean():.0f}",
+        )
+    ax.set_xlabel("in-game score at the end of the game")
+    ax.set_ylabel(f"games (of {args.episodes}, seeds {args.seed}..{seeds[-1]})")
+    ax.legend()
+    figure.savefig(out / "scores.png", dpi=110)
+
+    print(
+        f"{state.config.env_id}: {state.step:,} training steps in {state.elapsed / 60:.1f} min "
+        f"({state.step / state.elapsed:,.0f} steps/s); {args.episodes} games seeded "
+        f"{args.seed}..{seeds[-1]}\n"
+    )
+    print(
+        "| policy | mean score | median score | 95% CI of mean score | mean return | mean depth |"
+    )
+    print("|---|---|---|---|---|---|")
+    for name, r in results.items():
+        print(
+            f"| {name} | {r['mean_score']:.1f} | {r['median_score']:.0f} | "
+            f"[{r['ci_low']:.1f}, {r['ci_high']:.1f}] | {r['mean_return']:.1f} | "
+            f"{r['mean_depth']:.2f} |"
+        )
+    ratio = results["agent (sampled)"]["mean_score"] / results["random"]["mean_score"]
+    print(f"\nmean score ratio agent (sampled) / random: {ratio:.1f}x; figures in {out}")
+
+
+if __name__ == "__main__":
+    main()
