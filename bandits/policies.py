@@ -174,42 +174,39 @@ def ucb_scores(q_est: ArrayLike, n_pulls: ArrayLike, c: float) -> FloatArray:
     return np.where(n_pulls > 0, q_est + bonus, np.inf)
 
 
-def _exclusive_product(values: FloatArray) -> FloatArray:
-    """``Π_{j≠i} v_j`` along the last axis, without dividing (values may be 0)."""
-    ones = np.ones_like(values[..., :1])
-    left = np.cumprod(np.concatenate([ones, values[..., :-1]], axis=-1), axis=-1)
-    right = np.cumprod(np.concatenate([ones, values[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
-    return left * right
-
-
 def max_probabilities(
-    density: Callable[[float], FloatArray],
-    cdf: Callable[[float], FloatArray],
-    lower: float,
-    upper: float,
+    density: Callable[[FloatArray], FloatArray],
+    cdf: Callable[[FloatArray], FloatArray],
+    center: FloatArray,
+    scale: FloatArray,
 ) -> FloatArray:
     """Probability that each independent variable is the largest, by adaptive quadrature.
 
     ``P(A = i) = P(X_i = max_j X_j) = ∫ f_i(x) Π_{j≠i} F_j(x) dx`` — the probability that
-    Thompson sampling picks arm i. All rows and arms are integrated at once with
-    ``scipy.integrate.quad_vec``. The integral may be taken in a substituted variable s with
-    x = x(s): then ``density(s)`` is ``f_i(x(s))·x'(s)`` and ``cdf(s)`` is ``F_i(x(s))``.
+    Thompson sampling picks arm i. Each arm's integral is taken in its own standardised
+    variable ``x = center_i + scale_i·z``, so that a narrow density far from the origin is
+    never missed by the quadrature; all rows and arms are integrated at once over z ∈ ℝ with
+    ``scipy.integrate.quad_vec``.
 
     Args:
-        density: s ↦ (R, K) densities (times the substitution's Jacobian).
-        cdf: s ↦ (R, K) distribution functions.
-        lower: lower end of the range of s (may be -inf).
-        upper: upper end of the range of s (may be +inf).
+        density: x ↦ f(x) for x of shape (R, K): entry [r, i] is f_i at x[r, i].
+        cdf: x ↦ F(x) for x of shape (R, K, 1): entry [r, i, j] is F_j at x[r, i, 0] (the
+            parameters broadcast as (R, 1, K)).
+        center: (R, K) a central value of each variable (its mean, say).
+        scale: (R, K) > 0, its spread (its standard deviation, say).
 
     Returns:
         (R, K) probabilities.
     """
+    others = ~np.eye(center.shape[-1], dtype=bool)
 
-    def integrand(s: float) -> FloatArray:
-        return density(s) * _exclusive_product(cdf(s))
+    def integrand(z: float) -> FloatArray:
+        x = center + scale * z
+        cdfs = np.where(others, cdf(x[..., None]), 1.0)
+        return density(x) * scale * np.prod(cdfs, axis=-1)
 
     value, _ = integrate.quad_vec(
-        integrand, lower, upper, epsabs=_QUAD_EPSABS, epsrel=_QUAD_EPSREL, limit=10_000
+        integrand, -np.inf, np.inf, epsabs=_QUAD_EPSABS, epsrel=_QUAD_EPSREL, limit=10_000
     )
     return value
 
@@ -552,7 +549,8 @@ class BetaThompson(_PolicyBase):
 
         Integrated in the log-odds s = ln(x / (1 − x)): there ``f(x) dx`` becomes
         ``x^α (1 − x)^β / B(α, β) ds``, smooth and bounded even for α or β < 1, where the
-        density in x is infinite at an end of [0, 1].
+        density in x is infinite at an end of [0, 1]. The log-odds of a Beta(α, β) variable
+        has mean ψ(α) − ψ(β) and variance ψ'(α) + ψ'(β) (ψ the digamma function).
         """
         alpha, beta = self.alpha, self.beta
         log_norm = special.betaln(alpha, beta)
@@ -560,9 +558,9 @@ class BetaThompson(_PolicyBase):
             lambda s: np.exp(
                 alpha * special.log_expit(s) + beta * special.log_expit(-s) - log_norm
             ),
-            lambda s: special.betainc(alpha, beta, special.expit(s)),
-            -np.inf,
-            np.inf,
+            lambda s: special.betainc(alpha[..., None, :], beta[..., None, :], special.expit(s)),
+            special.digamma(alpha) - special.digamma(beta),
+            np.sqrt(special.polygamma(1, alpha) + special.polygamma(1, beta)),
         )
 
 
@@ -633,9 +631,9 @@ class GaussianThompson(_PolicyBase):
         mean, std = self.posterior_mean, self.posterior_std
         return max_probabilities(
             lambda x: stats.norm.pdf(x, mean, std),
-            lambda x: stats.norm.cdf(x, mean, std),
-            -np.inf,
-            np.inf,
+            lambda x: special.ndtr((x - mean[..., None, :]) / std[..., None, :]),
+            mean,
+            std,
         )
 
 

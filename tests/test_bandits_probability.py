@@ -223,6 +223,24 @@ def test_gaussian_thompson_closed_form_matches_quadrature(case, noise_std):
     assert _inside(simulated, exact)
 
 
+def test_quadrature_finds_narrow_posteriors_far_from_the_origin():
+    # 3000 rewards near 1000: posteriors of width ≈ 0.03 around 1000 (Gaussian), and Beta
+    # posteriors of a few hundred counts, narrow in the log-odds and away from 1/2.
+    rng = np.random.default_rng(0)
+    actions = rng.integers(3, size=3000)
+    history = [(int(a), 1000.0 + 0.02 * a + rng.normal()) for a in actions]
+    params = {"prior_std": 100.0}
+    exact = action_probabilities("gaussian-thompson", history, **params)
+    integral = action_probabilities("gaussian-thompson", history, method="integration", **params)
+    assert min(exact) > 0.05
+    np.testing.assert_allclose(integral, exact, rtol=0, atol=1e-9)
+    history = [(0, 1)] * 300 + [(0, 0)] * 60 + [(1, 1)] * 280 + [(1, 0)] * 70 + [(2, 0)] * 5
+    exact = action_probabilities("thompson", history)
+    integral = action_probabilities("thompson", history, method="integration")
+    assert 0.1 < exact[0] < 0.9
+    np.testing.assert_allclose(integral, [float(p) for p in exact], rtol=0, atol=1e-9)
+
+
 def test_gaussian_thompson_four_arms_and_simulation():
     mean, std = [0.3, 0.1, -0.2, 0.5], [0.7, 1.0, 0.5, 0.9]
     exact = gaussian_thompson_exact(mean, std)
