@@ -21,7 +21,9 @@ is exactly 1/10 on the exact route (floats are read through their shortest repr)
 
 from __future__ import annotations
 
+import itertools
 import math
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
@@ -185,7 +187,11 @@ def _ucb_exact(values: list[Fraction], counts: list[int], c: Fraction) -> tuple[
 
 
 def _poly_mul(p: list[int], q: list[int]) -> list[int]:
-    """Product of two integer polynomials (coefficient lists, lowest degree first)."""
+    """Product of two polynomials in scaled Bernstein form: a convolution of coefficients.
+
+    ``Σ_k p_k x^k (1−x)^(n−k) · Σ_l q_l x^l (1−x)^(m−l)
+    = Σ_{k,l} p_k q_l x^(k+l) (1−x)^(n+m−k−l)``.
+    """
     out = [0] * (len(p) + len(q) - 1)
     for i, p_i in enumerate(p):
         if p_i:
@@ -194,42 +200,39 @@ def _poly_mul(p: list[int], q: list[int]) -> list[int]:
     return out
 
 
-def _beta_pdf_poly(a: int, b: int) -> list[int]:
-    """Beta(a, b) density for integers a, b ≥ 1: ``x^(a−1) (1−x)^(b−1) / B(a, b)``.
-
-    ``1/B(a, b) = (a+b−1)! / ((a−1)! (b−1)!) = (a+b−1)·C(a+b−2, a−1)``, an integer.
-    """
-    norm = (a + b - 1) * math.comb(a + b - 2, a - 1)
-    return [0] * (a - 1) + [norm * math.comb(b - 1, k) * (-1) ** k for k in range(b)]
-
-
 def _beta_cdf_poly(a: int, b: int) -> list[int]:
-    """Beta(a, b) distribution function for integers a, b ≥ 1.
+    """Beta(a, b) distribution function for integers a, b ≥ 1, in scaled Bernstein form.
 
     ``I_x(a, b) = Σ_{k=a}^{n} C(n, k) x^k (1−x)^(n−k)`` with n = a + b − 1: the probability that
-    a Binomial(n, x) variable is at least a.
+    a Binomial(n, x) variable is at least a. Every coefficient is a non-negative integer.
     """
     n = a + b - 1
-    coeffs = [0] * (n + 1)
-    for k in range(a, n + 1):
-        c_k = math.comb(n, k)
-        for m in range(n - k + 1):
-            coeffs[k + m] += c_k * math.comb(n - k, m) * (-1) ** m
-    return coeffs
+    return [math.comb(n, k) if k >= a else 0 for k in range(n + 1)]
 
 
-def _integral_01(p: list[int]) -> Fraction:
-    """``∫₀¹ Σ_k p_k x^k dx = Σ_k p_k / (k+1)``, exactly (one common denominator)."""
-    common = math.lcm(*range(1, len(p) + 1))
-    return Fraction(sum(p_k * (common // (k + 1)) for k, p_k in enumerate(p)), common)
+def _beta_expectation(a: int, b: int, g: list[int], factorial: list[int]) -> Fraction:
+    """``∫₀¹ f(x) G(x) dx`` for the Beta(a, b) density f and G in scaled Bernstein form.
+
+    ``f(x) = x^(a−1) (1−x)^(b−1) / B(a, b)`` and ``∫₀¹ x^k (1−x)^l dx = k! l! / (k+l+1)!``, so
+    with G of degree m: ``Σ_k g_k (k+a−1)! (m−k+b−1)! / ((m+a+b−1)! B(a, b))``.
+    """
+    m = len(g) - 1
+    inverse_beta = (a + b - 1) * math.comb(a + b - 2, a - 1)  # 1/B(a, b), an integer
+    numerator = sum(
+        g_k * factorial[k + a - 1] * factorial[m - k + b - 1] for k, g_k in enumerate(g) if g_k
+    )
+    return Fraction(inverse_beta * numerator, factorial[m + a + b - 1])
 
 
 def beta_thompson_exact(alpha: Sequence[int], beta: Sequence[int]) -> tuple[Fraction, ...]:
     """Exact probability that Thompson sampling picks each arm, for integer Beta posteriors.
 
     ``P(A = i) = ∫₀¹ f_i(x) Π_{j≠i} F_j(x) dx`` where, for integer parameters, the density f_i
-    and the distribution functions F_j are polynomials with integer coefficients, so the
-    integral is a rational number, evaluated exactly (REFERENCE.md §1; Russo et al. 2018).
+    and the distribution functions F_j are polynomials with integer coefficients (in the
+    scaled Bernstein basis x^k (1−x)^(n−k), all non-negative), so the integral is a rational
+    number, evaluated exactly (REFERENCE.md §1; Russo et al. 2018). About half a second for
+    a history of 1,000 observations on 2–10 arms; the cost grows quickly beyond that (the
+    numbers have thousands of digits), where ``method="integration"`` is the tool.
 
     Args:
         alpha: (K,) integer α parameters ≥ 1.
@@ -261,8 +264,10 @@ def beta_thompson_exact(alpha: Sequence[int], beta: Sequence[int]) -> tuple[Frac
     for cdf in cdfs[:0:-1]:
         suffix.append(_poly_mul(suffix[-1], cdf))
     suffix.reverse()
+    top = sum(a + b for a, b in params)
+    factorial = list(itertools.accumulate(range(1, top + 1), operator.mul, initial=1))
     return tuple(
-        _integral_01(_poly_mul(_beta_pdf_poly(a, b), _poly_mul(prefix[i], suffix[i])))
+        _beta_expectation(a, b, _poly_mul(prefix[i], suffix[i]), factorial)
         for i, (a, b) in enumerate(params)
     )
 
