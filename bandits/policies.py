@@ -272,13 +272,19 @@ def _check_step(
     return actions.astype(np.int64), rewards
 
 
+def _is_pair(entry: Any) -> bool:
+    """Whether ``entry`` can be an (action, reward) pair: a length-2 sequence or array."""
+    is_sequence = isinstance(entry, Sequence | np.ndarray) and not isinstance(entry, str)
+    return is_sequence and len(entry) == 2
+
+
 def _check_history(n_arms: int, history: Iterable[tuple[int, float]]) -> list[tuple[int, float]]:
     """Check a history of (action_index, reward) pairs; returns it as a list."""
     if isinstance(history, str | bytes):
         raise TypeError("history must be a sequence of (action, reward) pairs, got a string")
     checked = []
     for step, entry in enumerate(history):
-        if not isinstance(entry, Sequence) or isinstance(entry, str) or len(entry) != 2:
+        if not _is_pair(entry):
             raise ValueError(
                 f"history entry {step} must be an (action, reward) pair, got {entry!r}"
             )

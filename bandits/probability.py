@@ -44,6 +44,7 @@ from bandits.policies import (
     GradientBandit,
     Greedy,
     Policy,
+    _is_pair,
 )
 
 __all__ = [
@@ -440,7 +441,7 @@ def _exact_params(params: dict[str, Any]) -> dict[str, Any]:
 def _n_arms(n_arms: int | None, history: list) -> int:
     if n_arms is not None:
         return n_arms
-    actions = [entry[0] for entry in history if isinstance(entry, Sequence) and entry]
+    actions = [entry[0] for entry in history if _is_pair(entry)]
     if not all(isinstance(a, int | np.integer) and not isinstance(a, bool) for a in actions):
         raise TypeError("history actions must be integer arm indices")
     if not actions:
@@ -452,7 +453,7 @@ def _exact_history(history: Iterable[tuple[int, Any]]) -> list:
     """Rewards as the rationals they read as; malformed entries are left to the policy's check."""
     exact = []
     for step, entry in enumerate(history):
-        if isinstance(entry, Sequence) and not isinstance(entry, str) and len(entry) == 2:
+        if _is_pair(entry):
             entry = (entry[0], _fraction(f"history entry {step}: reward", entry[1]))
         exact.append(entry)
     return exact

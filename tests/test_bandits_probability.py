@@ -390,3 +390,12 @@ def test_clopper_pearson_interval_covers_at_its_level():
 def test_bad_input(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_history_as_an_integer_array():
+    assert action_probabilities("thompson", np.array([[0, 0], [1, 1]])) == (
+        Fraction(1, 6),
+        Fraction(5, 6),
+    )
+    with pytest.raises(TypeError, match="integer arm indices"):
+        action_probabilities("thompson", np.array([[0.0, 0.0], [1.0, 1.0]]))
