@@ -8,9 +8,10 @@ answers the same question for any policy, arms and history.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, NoReturn
@@ -63,6 +64,20 @@ def _one_line_errors(parser: argparse.ArgumentParser) -> None:
     parser.error = error
 
 
+def _interruptible(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Ctrl-C during a long simulation: one line on stderr and exit status 130, no traceback."""
+
+    @functools.wraps(run)
+    def wrapper(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except KeyboardInterrupt:
+            print("interrupted; nothing printed", file=sys.stderr)
+            return 130
+
+    return wrapper
+
+
 def _seed_sequence(seed: int) -> np.random.SeedSequence:
     if seed < 0:
         raise ValueError(f"--seed must be >= 0, got {seed}")
@@ -89,7 +104,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lecture.add_argument("--alpha", default="0.1", help="gradient bandit step size (default 0.1)")
     lecture.add_argument("--plot", metavar="FILE.png", help="draw the Thompson posteriors")
     _add_sampling_options(lecture)
-    lecture.set_defaults(run=run_lecture)
+    lecture.set_defaults(run=_interruptible(run_lecture))
     _one_line_errors(lecture)
 
     probability = subparsers.add_parser(
@@ -131,7 +146,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="gradient: no average-reward baseline",
     )
     _add_sampling_options(probability)
-    probability.set_defaults(run=run_probability)
+    probability.set_defaults(run=_interruptible(run_probability))
     _one_line_errors(probability)
 
 

@@ -1,17 +1,18 @@
-"""The lecture figure: two Beta posteriors and the region X_a > X_b their integral covers."""
+"""The lecture figure: two Beta posteriors and the region X_a > X_b their integral covers.
+
+Drawn with ``matplotlib.figure.Figure`` on an explicit Agg canvas, not through pyplot:
+importing this module changes no global matplotlib state (backend, open figures).
+"""
 
 from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-import numpy as np  # noqa: E402
-from scipy import stats  # noqa: E402
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from scipy import stats
 
 __all__ = ["plot_two_beta_posteriors"]
 
@@ -42,7 +43,9 @@ def plot_two_beta_posteriors(
     x = np.linspace(0.0, 1.0, 401)
     pdf_a = stats.beta.pdf(x, alpha[0], beta[0])
     pdf_b = stats.beta.pdf(x, alpha[1], beta[1])
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.4), constrained_layout=True)
+    fig = Figure(figsize=(10, 4.4), layout="constrained")
+    FigureCanvasAgg(fig)
+    left, right = fig.subplots(1, 2)
     for pdf, name, a, b in (
         (pdf_a, names[0], alpha[0], beta[0]),
         (pdf_b, names[1], alpha[1], beta[1]),
@@ -71,5 +74,4 @@ def plot_two_beta_posteriors(
     right.set_title(f"Thompson picks {names[0]} below the diagonal")
     path = Path(path)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path

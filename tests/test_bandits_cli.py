@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import pytest
 
+from bandits import cli_probability
 from bandits.__main__ import main
 
 
@@ -225,3 +226,13 @@ def test_bad_input_end_to_end_has_no_traceback():
     assert result.stderr.strip() == (
         "error: Beta–Bernoulli Thompson sampling needs rewards 0 or 1, got 2"
     )
+
+
+def test_ctrl_c_exits_130_with_one_line(capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_probability, "action_probabilities", interrupted)
+    status, out, err = _run(capsys, "lecture")
+    assert status == 130 and out == ""
+    assert err == "interrupted; nothing printed\n"

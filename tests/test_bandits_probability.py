@@ -1,5 +1,7 @@
 """P(next action): exact Fractions vs scipy quadrature vs simulation, and hand-derived values."""
 
+import doctest
+import importlib
 import math
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -399,3 +401,9 @@ def test_history_as_an_integer_array():
     )
     with pytest.raises(TypeError, match="integer arm indices"):
         action_probabilities("thompson", np.array([[0.0, 0.0], [1.0, 1.0]]))
+
+
+@pytest.mark.parametrize("module", ["bandits.policies", "bandits.probability"])
+def test_docstring_examples(module):
+    failures, attempted = doctest.testmod(importlib.import_module(module))
+    assert attempted > 0 and failures == 0
