@@ -1,6 +1,8 @@
 """Bandit policies, the exact probability of their next action, and vectorised experiments."""
 
-from bandits.kl_ucb import KLUCB
+from bandits.engine import Curves, run
+from bandits.environments import BernoulliBandit, GaussianBandit, gaussian_testbed
+from bandits.kl_ucb import KLUCB, bernoulli_kl, kl_ucb_index, lai_robbins_constant
 from bandits.policies import (
     UCB,
     ActionValuePolicy,
@@ -22,6 +24,14 @@ from bandits.probability import (
 )
 
 __all__ = [
+    "BernoulliBandit",
+    "Curves",
+    "GaussianBandit",
+    "bernoulli_kl",
+    "gaussian_testbed",
+    "kl_ucb_index",
+    "lai_robbins_constant",
+    "run",
     "KLUCB",
     "UCB",
     "ActionValuePolicy",

@@ -8,13 +8,11 @@ answers the same question for any policy, arms and history.
 from __future__ import annotations
 
 import argparse
-import functools
 import json
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 
@@ -54,30 +52,6 @@ class Row:
     arm: int
 
 
-def _one_line_errors(parser: argparse.ArgumentParser) -> None:
-    """Make argparse report a usage error as one ``error:`` line (it prints the usage too)."""
-
-    def error(message: str) -> NoReturn:
-        print(f"error: {parser.prog}: {message}", file=sys.stderr)
-        raise SystemExit(2)
-
-    parser.error = error
-
-
-def _interruptible(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Ctrl-C during a long simulation: one line on stderr and exit status 130, no traceback."""
-
-    @functools.wraps(run)
-    def wrapper(args: argparse.Namespace) -> int:
-        try:
-            return run(args)
-        except KeyboardInterrupt:
-            print("interrupted; nothing printed", file=sys.stderr)
-            return 130
-
-    return wrapper
-
-
 def _seed_sequence(seed: int) -> np.random.SeedSequence:
     if seed < 0:
         raise ValueError(f"--seed must be >= 0, got {seed}")
@@ -104,8 +78,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     lecture.add_argument("--alpha", default="0.1", help="gradient bandit step size (default 0.1)")
     lecture.add_argument("--plot", metavar="FILE.png", help="draw the Thompson posteriors")
     _add_sampling_options(lecture)
-    lecture.set_defaults(run=_interruptible(run_lecture))
-    _one_line_errors(lecture)
+    lecture.set_defaults(run=run_lecture)
 
     probability = subparsers.add_parser(
         "probability",
@@ -146,8 +119,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="gradient: no average-reward baseline",
     )
     _add_sampling_options(probability)
-    probability.set_defaults(run=_interruptible(run_probability))
-    _one_line_errors(probability)
+    probability.set_defaults(run=run_probability)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -235,4 +235,4 @@ def test_ctrl_c_exits_130_with_one_line(capsys, monkeypatch):
     monkeypatch.setattr(cli_probability, "action_probabilities", interrupted)
     status, out, err = _run(capsys, "lecture")
     assert status == 130 and out == ""
-    assert err == "interrupted; nothing printed\n"
+    assert err == "interrupted\n"
