@@ -51,6 +51,7 @@ State block ψ(s), ``STATE_FEATURES`` (also the value baseline's features):
     monster_near: 8 / (8 + path distance to the nearest monster), 0 if none.
     gold_known: gold is reachable.
     on_item: the agent stands on an object.
+    adjacent_difficulty: the largest difficulty / 10 of the adjacent monsters.
 
 Direction block φ(s, d), ``DIRECTION_FEATURES``, for the square n next to the agent in d:
     bias: constant 1 (a per-group bias shared by the eight directions).
@@ -65,6 +66,9 @@ Direction block φ(s, d), ``DIRECTION_FEATURES``, for the square n next to the a
     flee: n is free and farther (Chebyshev) from every visible monster than the agent's square.
     flee_low_hp: flee × low_hp.
     locked_door: n is a closed door × msg_locked (kick it).
+    monster_difficulty: difficulty / 10 of the monster on n (NetHack's own rating), 0 if none.
+    passive_monster: the monster on n hurts whoever hits it bare-handed (floating eye, gas
+        spore, cockatrice, acid blob, molds, jellies): never attack it.
 """
 
 from __future__ import annotations
@@ -126,6 +130,7 @@ _MAP_STATE_FEATURES = (
     "monster_near",
     "gold_known",
     "on_item",
+    "adjacent_difficulty",
 )
 STATE_FEATURES = _STATUS_FEATURES + _MAP_STATE_FEATURES
 DIRECTION_FEATURES = (
@@ -141,6 +146,8 @@ DIRECTION_FEATURES = (
     "flee",
     "flee_low_hp",
     "locked_door",
+    "monster_difficulty",
+    "passive_monster",
 )
 N_STATE_FEATURES = len(STATE_FEATURES)
 N_DIRECTION_FEATURES = len(DIRECTION_FEATURES)
@@ -308,6 +315,7 @@ def extract_features(
     _features(
         np.ascontiguousarray(glyph_maps, dtype=np.int16),
         glyphs.KIND_OF_GLYPH,
+        glyphs.MONSTER_INFO,
         np.ascontiguousarray(blstats, dtype=np.int64),
         message_flags_out,
         memory.kind,
@@ -328,6 +336,7 @@ def extract_features(
 def _features(
     glyph_maps,
     kind_of_glyph,
+    monster_info,
     blstats,
     flags,
     mem_kind,
@@ -386,6 +395,7 @@ def _features(
     _map_features(
         glyph_maps,
         kind_of_glyph,
+        monster_info,
         kinds,
         blstats,
         mem_kind,
@@ -410,6 +420,7 @@ def _features(
 def _map_features(
     glyph_maps,
     kind_of_glyph,
+    monster_info,
     kinds,
     blstats,
     mem_kind,
@@ -527,6 +538,12 @@ def _map_features(
         psi_map[e, 9] = near[4]
         psi_map[e, 10] = target_dist[2] > 0
         psi_map[e, 11] = mem[ay, ax] == 15
+        hardest = 0.0
+        for d in range(8):
+            ny, nx = ay + dy[d], ax + dx[d]
+            if 0 <= ny < height and 0 <= nx < width and cur[ny, nx] == 13:
+                hardest = max(hardest, monster_info[glyph_maps[e, ny, nx], 0])
+        psi_map[e, 12] = hardest
 
         here_door = mem[ay, ax] == 5 or mem[ay, ax] == 6
         for d in range(8):
@@ -558,3 +575,6 @@ def _map_features(
                 f[33] = farther
                 f[34] = farther * low_hp[e]
             f[35] = (m == 6) * flags[e, 0]
+            if monster:
+                f[36] = monster_info[glyph_maps[e, ny, nx], 0]
+                f[37] = monster_info[glyph_maps[e, ny, nx], 1]

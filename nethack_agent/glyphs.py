@@ -23,6 +23,7 @@ __all__ = [
     "ITEM",
     "KIND_NAMES",
     "KIND_OF_GLYPH",
+    "MONSTER_INFO",
     "MONSTER",
     "N_KINDS",
     "OBSTACLE",
@@ -34,6 +35,7 @@ __all__ = [
     "WALL",
     "WATER",
     "glyph_kinds",
+    "monster_info",
 ]
 
 UNEXPLORED, WALL, FLOOR, CORRIDOR, DOORWAY, OPEN_DOOR, CLOSED_DOOR = range(7)
@@ -138,4 +140,39 @@ def _object_index(name: str) -> int:
     raise LookupError(f"no NetHack object named {name!r}")
 
 
+# Monsters a bare-handed monk must not hit: passive stoning, paralysis, explosion, acid, ...
+PASSIVE_MONSTERS = (
+    "acid blob",
+    "chickatrice",
+    "cockatrice",
+    "gas spore",
+    "floating eye",
+    "blue jelly",
+    "spotted jelly",
+    "ochre jelly",
+    "brown mold",
+    "yellow mold",
+    "green mold",
+    "red mold",
+)
+
+
+def monster_info() -> np.ndarray:
+    """Per glyph: how dangerous the monster drawn is, and whether hitting it hurts the hitter.
+
+    Returns:
+        float64 array (MAX_GLYPH + 1, 2): column 0 the monster's difficulty / 10 (NetHack's
+        ``permonst.difficulty``; 0 for non-monsters), column 1 1.0 for the monsters in
+        ``PASSIVE_MONSTERS`` (never melee them bare-handed).
+    """
+    info = np.zeros((nethack.MAX_GLYPH + 1, 2))
+    for glyph in range(nethack.MAX_GLYPH):
+        if nethack.glyph_is_monster(glyph) and not nethack.glyph_is_pet(glyph):
+            monster = nethack.permonst(nethack.glyph_to_mon(glyph))
+            info[glyph, 0] = monster.difficulty / 10.0
+            info[glyph, 1] = monster.mname in PASSIVE_MONSTERS
+    return info
+
+
 KIND_OF_GLYPH = glyph_kinds()
+MONSTER_INFO = monster_info()

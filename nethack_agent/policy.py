@@ -7,10 +7,13 @@ features)::
     π(a|s) = softmax(z(s))_a
 
 so π(a|s) ∝ exp(θ·φ(s, a)) with φ(s, a) stacking ψ(s) in action a's block of W and, for the
-sixteen directional actions, φ(s, d) in the block of θ_move or θ_kick. Kicks are offered only
-toward closed doors: a kick elsewhere gets a fixed logit offset of −30 (invalid-action masking,
-Huang & Ontañón 2022), since kicking walls hurts and kills weak characters. The offset is no
-parameter, so the gradients below are unchanged. The value baseline is linear too:
+sixteen directional actions, φ(s, d) in the block of θ_move or θ_kick. Three actions are offered
+only where they can help (invalid-action masking, Huang & Ontañón 2022): a kick only toward a
+closed door outside the Gnomish Mines (kicking walls hurts and kills weak characters; kicking
+Minetown's doors sets the watch on you), ``rest`` only below full HP (else it
+is a way to idle), ``descend`` only on a down-staircase. Elsewhere they get a fixed logit offset
+of ``MASK_LOGIT`` = −30; the offset is no parameter, so the gradients below are unchanged.
+The value baseline is linear too:
 V(s) = ψ(s)·v.
 
 Gradients come from ``gradients.log_softmax_grad`` (the score ``e_a − π`` with respect to the
@@ -23,11 +26,11 @@ from __future__ import annotations
 import numpy as np
 
 from gradients import log_softmax, log_softmax_grad, softmax
-from nethack_agent.actions import KICK, MOVE, N_ACTIONS, N_DIRECTIONS
-from nethack_agent.features import DIRECTION_FEATURES
+from nethack_agent.actions import DESCEND, KICK, MOVE, N_ACTIONS, N_DIRECTIONS, REST
+from nethack_agent.features import DIRECTION_FEATURES, STATE_FEATURES
 
 __all__ = [
-    "KICK_MASK_LOGIT",
+    "MASK_LOGIT",
     "PARAM_NAMES",
     "action_probabilities",
     "entropy",
@@ -41,9 +44,12 @@ __all__ = [
 ]
 
 PARAM_NAMES = ("W", "theta_move", "theta_kick", "v")
-KICK_MASK_LOGIT = -30.0
-"""Logit offset of a kick toward anything but a closed door."""
+MASK_LOGIT = -30.0
+"""Logit offset of an action offered nowhere near where it helps (π ≈ e⁻³⁰ relative)."""
 _CLOSED_DOOR = DIRECTION_FEATURES.index("kind_closed_door")
+_HP_FRAC = STATE_FEATURES.index("hp_frac")
+_ON_DOWNSTAIRS = STATE_FEATURES.index("on_downstairs")
+_IN_MINES = STATE_FEATURES.index("in_mines")
 _MOVES = slice(MOVE, MOVE + N_DIRECTIONS)
 _KICKS = slice(KICK, KICK + N_DIRECTIONS)
 
@@ -83,7 +89,10 @@ def policy_logits(params: dict[str, np.ndarray], psi: np.ndarray, phi: np.ndarra
     z = psi @ params["W"]
     z[..., _MOVES] += phi @ params["theta_move"]
     z[..., _KICKS] += phi @ params["theta_kick"]
-    z[..., _KICKS] += np.where(phi[..., _CLOSED_DOOR] > 0, 0.0, KICK_MASK_LOGIT)
+    door = (phi[..., _CLOSED_DOOR] > 0) & (psi[..., None, _IN_MINES] == 0)
+    z[..., _KICKS] += np.where(door, 0.0, MASK_LOGIT)
+    z[..., REST] += np.where(psi[..., _HP_FRAC] < 1.0, 0.0, MASK_LOGIT)
+    z[..., DESCEND] += np.where(psi[..., _ON_DOWNSTAIRS] > 0, 0.0, MASK_LOGIT)
     return z
 
 

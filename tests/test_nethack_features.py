@@ -233,3 +233,23 @@ def test_prayer_features_follow_trouble_and_the_prayer_timeout():
     assert psi[:, SF["trouble_and_safe"]].tolist() == [1.0, 0.0]
     assert psi[:, SF["trouble_unsafe"]].tolist() == [0.0, 1.0]
     assert psi[:, SF["weak"]].tolist() == [1.0, 1.0]
+
+
+def test_passive_monsters_and_difficulty():
+    eye = next(i for i in range(nethack.NUMMONS) if nethack.permonst(i).mname == "floating eye")
+    jackal = next(i for i in range(nethack.NUMMONS) if nethack.permonst(i).mname == "jackal")
+    g = room_map()
+    g[5, 15] = AGENT
+    g[5, 16] = nethack.GLYPH_MON_OFF + eye
+    g[5, 14] = nethack.GLYPH_MON_OFF + jackal
+    psi, phi = features_of([g], [blstats_at(5, 15)])
+    assert phi[0, E, F["passive_monster"]] == 1.0 and phi[0, W, F["passive_monster"]] == 0.0
+    np.testing.assert_allclose(
+        phi[0, E, F["monster_difficulty"]], nethack.permonst(eye).difficulty / 10
+    )
+    np.testing.assert_allclose(
+        phi[0, W, F["monster_difficulty"]], nethack.permonst(jackal).difficulty / 10
+    )
+    hardest = max(nethack.permonst(eye).difficulty, nethack.permonst(jackal).difficulty) / 10
+    np.testing.assert_allclose(psi[0, SF["adjacent_difficulty"]], hardest)
+    assert psi[0, SF["adjacent_monsters"]] == 2 / 3

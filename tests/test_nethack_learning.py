@@ -6,12 +6,17 @@ import pytest
 from scipy import stats
 
 from gradients import numerical_gradient, softmax
-from nethack_agent.actions import KICK, MOVE, N_ACTIONS
+from nethack_agent.actions import DESCEND, ESCAPE, KICK, MOVE, N_ACTIONS, REST
 from nethack_agent.evaluate import summarize
-from nethack_agent.features import DIRECTION_FEATURES, N_DIRECTION_FEATURES
+from nethack_agent.features import (
+    DIRECTION_FEATURES,
+    N_DIRECTION_FEATURES,
+    N_STATE_FEATURES,
+    STATE_FEATURES,
+)
 from nethack_agent.learning import Adam, clip_by_global_norm, gae
 from nethack_agent.policy import (
-    KICK_MASK_LOGIT,
+    MASK_LOGIT,
     action_probabilities,
     init_params,
     policy_logits,
@@ -20,7 +25,7 @@ from nethack_agent.policy import (
     sample_actions,
 )
 
-DS, DD, B = 5, N_DIRECTION_FEATURES, 7
+DS, DD, B = N_STATE_FEATURES, N_DIRECTION_FEATURES, 7
 CLOSED_DOOR = DIRECTION_FEATURES.index("kind_closed_door")
 
 
@@ -30,6 +35,7 @@ def random_problem(seed):
     for name in params:
         params[name] = rng.normal(scale=0.5, size=params[name].shape)
     psi = rng.normal(size=(B, DS))
+    psi[:, STATE_FEATURES.index("in_mines")] = rng.integers(0, 2, size=B)  # exercise both masks
     phi = rng.normal(size=(B, 8, DD))
     actions = rng.integers(N_ACTIONS, size=B)
     advantages = rng.normal(size=B)
@@ -44,10 +50,17 @@ def test_logits_are_the_action_dependent_linear_form():
             move = psi[b] @ params["W"][:, MOVE + d] + phi[b, d] @ params["theta_move"]
             np.testing.assert_allclose(z[b, MOVE + d], move)
             # Kicks only toward a closed door; elsewhere the fixed -30 offset masks them.
-            mask = 0.0 if phi[b, d, CLOSED_DOOR] > 0 else KICK_MASK_LOGIT
+            door = phi[b, d, CLOSED_DOOR] > 0 and psi[b, STATE_FEATURES.index("in_mines")] == 0
+            mask = 0.0 if door else MASK_LOGIT
             kick = psi[b] @ params["W"][:, KICK + d] + phi[b, d] @ params["theta_kick"] + mask
             np.testing.assert_allclose(z[b, KICK + d], kick)
-    np.testing.assert_allclose(z[:, -1], psi @ params["W"][:, -1])
+    np.testing.assert_allclose(z[:, ESCAPE], psi @ params["W"][:, ESCAPE])
+    # Rest only below full HP, descend only on a down-staircase.
+    rest_mask = np.where(psi[:, STATE_FEATURES.index("hp_frac")] < 1.0, 0.0, MASK_LOGIT)
+    np.testing.assert_allclose(z[:, REST], psi @ params["W"][:, REST] + rest_mask)
+    on_stairs = psi[:, STATE_FEATURES.index("on_downstairs")] > 0
+    descend_mask = np.where(on_stairs, 0.0, MASK_LOGIT)
+    np.testing.assert_allclose(z[:, DESCEND], psi @ params["W"][:, DESCEND] + descend_mask)
     np.testing.assert_allclose(action_probabilities(params, psi, phi).sum(axis=-1), 1.0)
 
 
