@@ -40,7 +40,7 @@ FloatArray = NDArray[np.float64]
 
 # Per-step values are buffered for up to this many (step, run) entries and steps, then reduced
 # over runs (and the progress callback told).
-_BUFFER_ENTRIES = 1 << 18
+_BUFFER_ENTRIES = 1 << 15
 _BUFFER_STEPS = 100
 
 
