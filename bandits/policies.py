@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from numbers import Real
 from typing import Any, ClassVar, Protocol, Self
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import integrate, special, stats
@@ -112,40 +113,51 @@ def epsilon_greedy_probabilities(scores: ArrayLike, epsilon: float) -> FloatArra
     return (1.0 - epsilon) * greedy + epsilon / greedy.shape[-1]
 
 
-def _single_maximisers(scores: FloatArray) -> tuple[IntArray, NDArray[np.bool_], NDArray[Any]]:
-    """Each row's maximiser where it is single, computed arm-major.
+@numba.njit(cache=True)
+def _maximisers(by_arm: FloatArray) -> tuple[IntArray, IntArray, int]:
+    """First maximiser and number of maximisers of every run, from (K, R) scores (numba).
 
-    numpy's reductions along the long run axis of a (K, R) array are an order of magnitude
-    faster than ``argmax`` along the short arm axis of (R, K). With ``m_r = max_a s_ra`` from
-    a reduction over the arms, a row with a single maximiser has it at ``Σ_a a·1[s_ra = m_r]``.
+    The arms are the outer loop and the runs the inner one, so arm-major state is read in
+    memory order. A run holding nan has no maximiser (count 0), as ``s == max(s)`` is false.
 
     Args:
-        scores: (R, K) scores; used in place when their transpose is C-contiguous (state stored
-            arm-major), else copied once.
+        by_arm: (K, R) scores, any strides (a broadcast view is not copied).
 
     Returns:
-        ``(choice, is_max, n_max)``: (R,) int64, right where ``n_max == 1``; the (K, R) mask
-        ``s_ra = m_r``; (R,) the number of maximisers (0 in a row holding nan).
+        ``(first, n_max, n_other)``: (R,) int64 index of the first maximiser, (R,) int64
+        number of maximisers, and the number of runs where that number is not 1.
     """
-    by_arm = np.ascontiguousarray(np.asarray(scores, dtype=np.float64).T)
-    is_max = by_arm == by_arm.max(axis=0)
-    # sums of small integers along the arm axis: fast, and exact where one term is nonzero
-    is_max_int = is_max.view(np.uint8)
-    arms = np.arange(by_arm.shape[0], dtype=np.min_scalar_type(by_arm.shape[0]))
-    choice = np.einsum("k,kr->r", arms, is_max_int).astype(np.int64)
-    return choice, is_max, np.add.reduce(is_max_int, axis=0, dtype=arms.dtype)
+    n_arms, n_runs = by_arm.shape
+    best = by_arm[0].copy()
+    first = np.zeros(n_runs, np.int64)
+    n_max = np.ones(n_runs, np.int64)
+    has_nan = best != best
+    for arm in range(1, n_arms):
+        for run in range(n_runs):
+            score = by_arm[arm, run]
+            greater = score > best[run]
+            has_nan[run] |= score != score
+            n_max[run] = 1 if greater else n_max[run] + (score == best[run])
+            first[run] = arm if greater else first[run]
+            best[run] = score if greater else best[run]
+    n_other = 0
+    for run in range(n_runs):
+        n_max[run] = 0 if has_nan[run] else n_max[run]
+        n_other += n_max[run] != 1
+    return first, n_max, n_other
 
 
 def argmax_uniform(scores: ArrayLike, rng: np.random.Generator) -> IntArray:
     """Argmax of each row, ties broken uniformly at random.
 
-    Rows with a single maximiser cost a few reductions over the arm axis (see
-    ``_single_maximisers``). Random keys are drawn only for the rows that hold a tie,
-    ``rng.random((n_tied, K))`` in row order, and each of those plays its tied arm of largest
-    key: a uniform choice among its maximisers.
+    One compiled pass over the arms finds each row's first maximiser and counts its
+    maximisers (``_maximisers``; fastest on arm-major scores, the transpose of a C-contiguous
+    (K, R) array, as the policies store their state). Random keys are drawn only for the rows
+    that hold a tie, ``rng.random((n_tied, K))`` in row order, and each of those plays its
+    tied arm of largest key: a uniform choice among its maximisers.
 
     Args:
-        scores: (R, K) scores (+inf allowed, nan is not); fastest stored arm-major.
+        scores: (R, K) scores (+inf allowed, nan is not).
         rng: the random generator.
 
     Returns:
@@ -154,27 +166,55 @@ def argmax_uniform(scores: ArrayLike, rng: np.random.Generator) -> IntArray:
     Raises:
         ValueError: if a row holds nan (it has no maximiser).
     """
-    choice, is_max, n_max = _single_maximisers(scores)
-    if np.any(n_max != 1):
+    scores = np.asarray(scores, dtype=np.float64)
+    choice, n_max, n_other = _maximisers(scores.T)
+    if n_other:
         if not np.all(n_max):
             raise ValueError("scores must not be nan")
         tied = np.flatnonzero(n_max > 1)
-        keys = rng.random((tied.size, is_max.shape[0]))
-        choice[tied] = np.argmax(np.where(is_max[:, tied].T, keys, -1.0), axis=-1)
+        tied_scores = scores[tied]
+        is_max = tied_scores == tied_scores.max(axis=-1, keepdims=True)
+        keys = rng.random((tied.size, scores.shape[-1]))
+        choice[tied] = np.argmax(np.where(is_max, keys, -1.0), axis=-1)
     return choice
 
 
 def _first_argmax(samples: FloatArray) -> IntArray:
-    """``np.argmax(samples, axis=-1)`` of (R, K) continuous samples, faster.
+    """``np.argmax(samples, axis=-1)`` of (R, K) samples: the first maximiser of each row.
 
-    Rows with one maximiser (all of them, but for float coincidences) take the arm-major route
-    of ``_single_maximisers``; any other row falls back to ``np.argmax`` (first maximiser).
+    The compiled ``_maximisers`` pass gives it for every row with one maximiser (all of them
+    for continuous samples, but for float coincidences); the others fall back to ``np.argmax``.
     """
-    choice, _, n_max = _single_maximisers(samples)
-    if np.any(n_max != 1):
+    choice, n_max, n_other = _maximisers(samples.T)
+    if n_other:
         rows = np.flatnonzero(n_max != 1)
         choice[rows] = np.argmax(samples[rows], axis=-1)
     return choice
+
+
+@numba.njit(cache=True)
+def _update_values(
+    q_est: FloatArray,
+    n_pulls: IntArray,
+    reward_sums: FloatArray,
+    actions: IntArray,
+    rewards: FloatArray,
+    step_size: float,
+) -> None:
+    """The pulled arm's estimate in every run, in place on (K, R) arm-major state (numba).
+
+    ``N ← N + 1``, ``S ← S + R`` and ``Q ← S / N`` (sample average, ``step_size = 0``) or
+    ``Q ← Q + α (R − Q)`` (constant ``step_size = α``); the same floating-point operations as
+    the array expressions, so the same values bit for bit.
+    """
+    for run in range(actions.size):
+        arm = actions[run]
+        n_pulls[arm, run] += 1
+        reward_sums[arm, run] += rewards[run]
+        if step_size == 0.0:
+            q_est[arm, run] = reward_sums[arm, run] / n_pulls[arm, run]
+        else:
+            q_est[arm, run] += step_size * (rewards[run] - q_est[arm, run])
 
 
 def sample_categorical(pi: ArrayLike, rng: np.random.Generator) -> IntArray:
@@ -502,16 +542,8 @@ class ActionValuePolicy(_PolicyBase):
             rewards: (n_runs,) finite rewards.
         """
         actions, rewards = self._checked_step(actions, rewards)
-        pulled = _pulled_entries(actions)
-        n_pulls = self._n_pulls.reshape(-1)[pulled] + 1
-        reward_sums = self._reward_sums.reshape(-1)[pulled] + rewards
-        self._n_pulls.reshape(-1)[pulled] = n_pulls
-        self._reward_sums.reshape(-1)[pulled] = reward_sums
-        q_est = self._q_est.reshape(-1)
-        if self.step_size is None:
-            q_est[pulled] = reward_sums / n_pulls
-        else:
-            q_est[pulled] += self.step_size * (rewards - q_est[pulled])
+        step_size = 0.0 if self.step_size is None else self.step_size
+        _update_values(self._q_est, self._n_pulls, self._reward_sums, actions, rewards, step_size)
 
 
 class Greedy(ActionValuePolicy):
