@@ -139,6 +139,7 @@ class GameRunner:
         self.group = group
         self.ttyrec_dir = ttyrec_dir
         self.observation_keys = OBSERVATION_KEYS + tuple(extra_keys)
+        self._extra_keys = tuple(extra_keys)
         self.max_episode_steps = max_episode_steps
         self._make_env = make_env or gym.make
         self._queue = None if episode_seeds is None else [int(s) for s in episode_seeds][::-1]
@@ -226,7 +227,7 @@ class GameRunner:
         self.glyphs[i] = observation["glyphs"]
         self.blstats[i] = observation["blstats"]
         self.message[i] = observation["message"]
-        for key in self.observation_keys[len(OBSERVATION_KEYS) :]:
+        for key in self._extra_keys:
             self.extra.setdefault(
                 key, np.zeros((self.n_envs, *observation[key].shape), observation[key].dtype)
             )
@@ -312,9 +313,10 @@ class GameRunner:
         finished: list[Episode] = []
         presses = self.presses
         self._features = None
-        for i in np.flatnonzero(self.active):
+        position = self.blstats[:, :2].copy()
+        ongoing = self.active.copy()
+        for i in np.flatnonzero(self.active).tolist():
             action = int(actions[i])
-            y, x = self.blstats[i, 1], self.blstats[i, 0]
             try:
                 if raw_keys:
                     r, term, trunc = self._press(i, RANDOM_BASELINE_KEYS[action])
@@ -322,34 +324,37 @@ class GameRunner:
                     r, term, trunc = self._act(i, action)
             except Exception as error:  # noqa: BLE001  (any NetHack failure: restart, go on)
                 self._restart(i, error)
-                truncated[i] = True
+                truncated[i], ongoing[i] = True, False
                 continue
             rewards[i], terminated[i], truncated[i] = r, term, trunc
-            self.ep_return[i] += r
-            self.ep_length[i] += 1
-            moved = (self.blstats[i, 1], self.blstats[i, 0]) != (y, x)
-            searched = 1 if action == SEARCH else 20 if action == REST else 0
-            self.searches_here[i] = 0.0 if moved else self.searches_here[i] + searched
-            if not (term or trunc):
-                self.ep_score[i] = self.blstats[i, nethack.NLE_BL_SCORE]
-                self.ep_depth[i] = max(self.ep_depth[i], self.blstats[i, nethack.NLE_BL_DEPTH])
-            else:
-                # After the game ends NLE's blstats may be zeroed: keep the last seen values.
-                self.ep_score[i] = max(self.ep_score[i], self.blstats[i, nethack.NLE_BL_SCORE])
-                finished.append(
-                    Episode(
-                        t=-1,
-                        env=int(i),
-                        seed=int(self.game_seed[i]),
-                        ret=float(self.ep_return[i]),
-                        length=int(self.ep_length[i]),
-                        score=int(self.ep_score[i]),
-                        depth=int(self.ep_depth[i]),
-                        ttyrec=self._ttyrec_path(i),
-                    )
-                )
+            if term or trunc:
+                finished.append(self._finished(i, r))
                 self._start_game(i)
+                ongoing[i] = False
+        # Bookkeeping of the games that go on, all at once.
+        moved = (self.blstats[:, :2] != position).any(axis=1)
+        searched = np.where(actions == SEARCH, 1.0, np.where(actions == REST, 20.0, 0.0))
+        self.ep_return[ongoing] += rewards[ongoing]
+        self.ep_length[ongoing] += 1
+        self.searches_here[ongoing] = np.where(moved, 0.0, self.searches_here + searched)[ongoing]
+        self.ep_score[ongoing] = self.blstats[ongoing, nethack.NLE_BL_SCORE]
+        depth = np.maximum(self.ep_depth, self.blstats[:, nethack.NLE_BL_DEPTH])
+        self.ep_depth[ongoing] = depth[ongoing]
         return rewards, terminated, truncated, finished, self.presses - presses
+
+    def _finished(self, i: int, last_reward: float) -> Episode:
+        """The record of environment i's game, which ended with ``last_reward``."""
+        # After the game ends NLE's blstats may be zeroed: keep the last values seen.
+        return Episode(
+            t=-1,
+            env=i,
+            seed=int(self.game_seed[i]),
+            ret=float(self.ep_return[i] + last_reward),
+            length=int(self.ep_length[i] + 1),
+            score=int(max(self.ep_score[i], self.blstats[i, nethack.NLE_BL_SCORE])),
+            depth=int(max(self.ep_depth[i], self.blstats[i, nethack.NLE_BL_DEPTH])),
+            ttyrec=self._ttyrec_path(i),
+        )
 
     def features(self) -> tuple[np.ndarray, np.ndarray]:
         """ψ (N, Ds) and φ (N, 8, Dd) of the current observations (computed once per step)."""

@@ -7,13 +7,10 @@ features)::
     π(a|s) = softmax(z(s))_a
 
 so π(a|s) ∝ exp(θ·φ(s, a)) with φ(s, a) stacking ψ(s) in action a's block of W and, for the
-sixteen directional actions, φ(s, d) in the block of θ_move or θ_kick. Three actions are offered
-only where they can help (invalid-action masking, Huang & Ontañón 2022): a kick only toward a
-closed door outside the Gnomish Mines (kicking walls hurts and kills weak characters; kicking
-Minetown's doors sets the watch on you), ``rest`` only below full HP (else it
-is a way to idle), ``descend`` only on a down-staircase. Elsewhere they get a fixed logit offset
-of ``MASK_LOGIT`` = −30; the offset is no parameter, so the gradients below are unchanged.
-The value baseline is linear too:
+sixteen directional actions, φ(s, d) in the block of θ_move or θ_kick. Some actions are offered
+only where they can help (invalid-action masking, Huang & Ontañón 2022; ``action_mask``): they
+get a fixed logit offset of ``MASK_LOGIT`` = −30 elsewhere. The offset is no parameter, so the
+gradients below are unchanged. The value baseline is linear too:
 V(s) = ψ(s)·v.
 
 Gradients come from ``gradients.log_softmax_grad`` (the score ``e_a − π`` with respect to the
@@ -26,12 +23,13 @@ from __future__ import annotations
 import numpy as np
 
 from gradients import log_softmax, log_softmax_grad, softmax
-from nethack_agent.actions import DESCEND, KICK, MOVE, N_ACTIONS, N_DIRECTIONS, REST
+from nethack_agent.actions import DESCEND, KICK, MOVE, N_ACTIONS, N_DIRECTIONS, PRAY, REST
 from nethack_agent.features import DIRECTION_FEATURES, STATE_FEATURES
 
 __all__ = [
     "MASK_LOGIT",
     "PARAM_NAMES",
+    "action_mask",
     "action_probabilities",
     "entropy",
     "init_params",
@@ -50,6 +48,8 @@ _CLOSED_DOOR = DIRECTION_FEATURES.index("kind_closed_door")
 _HP_FRAC = STATE_FEATURES.index("hp_frac")
 _ON_DOWNSTAIRS = STATE_FEATURES.index("on_downstairs")
 _IN_MINES = STATE_FEATURES.index("in_mines")
+_MAJOR_TROUBLE = STATE_FEATURES.index("major_trouble")
+_PASSIVE = DIRECTION_FEATURES.index("passive_monster")
 _MOVES = slice(MOVE, MOVE + N_DIRECTIONS)
 _KICKS = slice(KICK, KICK + N_DIRECTIONS)
 
@@ -89,11 +89,36 @@ def policy_logits(params: dict[str, np.ndarray], psi: np.ndarray, phi: np.ndarra
     z = psi @ params["W"]
     z[..., _MOVES] += phi @ params["theta_move"]
     z[..., _KICKS] += phi @ params["theta_kick"]
+    return z + action_mask(psi, phi)
+
+
+def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """Logit offsets that withhold actions where they cannot help: 0 or ``MASK_LOGIT``.
+
+    - a move onto a monster that hurts whoever hits it bare-handed (floating eye: paralysis;
+      cockatrice: stoning; gas spore: explosion; acid blob, molds, jellies);
+    - a kick except toward a closed door outside the Gnomish Mines (kicking walls hurts and
+      kills weak characters; kicking Minetown's doors sets the watch on you);
+    - ``rest`` at full HP (it would only idle);
+    - ``descend`` off a down-staircase;
+    - ``pray`` out of major trouble (a prayer without trouble angers the god when the prayer
+      timeout has not run out, and the agent cannot see the timeout).
+
+    Args:
+        psi: state features (..., Ds).
+        phi: direction features (..., 8, Dd).
+
+    Returns:
+        (..., A) offsets.
+    """
+    mask = np.zeros((*psi.shape[:-1], N_ACTIONS))
+    mask[..., _MOVES] = np.where(phi[..., _PASSIVE] > 0, MASK_LOGIT, 0.0)
     door = (phi[..., _CLOSED_DOOR] > 0) & (psi[..., None, _IN_MINES] == 0)
-    z[..., _KICKS] += np.where(door, 0.0, MASK_LOGIT)
-    z[..., REST] += np.where(psi[..., _HP_FRAC] < 1.0, 0.0, MASK_LOGIT)
-    z[..., DESCEND] += np.where(psi[..., _ON_DOWNSTAIRS] > 0, 0.0, MASK_LOGIT)
-    return z
+    mask[..., _KICKS] = np.where(door, 0.0, MASK_LOGIT)
+    mask[..., REST] = np.where(psi[..., _HP_FRAC] < 1.0, 0.0, MASK_LOGIT)
+    mask[..., DESCEND] = np.where(psi[..., _ON_DOWNSTAIRS] > 0, 0.0, MASK_LOGIT)
+    mask[..., PRAY] = np.where(psi[..., _MAJOR_TROUBLE] > 0, 0.0, MASK_LOGIT)
+    return mask
 
 
 def action_probabilities(

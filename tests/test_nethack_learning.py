@@ -6,7 +6,7 @@ import pytest
 from scipy import stats
 
 from gradients import numerical_gradient, softmax
-from nethack_agent.actions import DESCEND, ESCAPE, KICK, MOVE, N_ACTIONS, REST
+from nethack_agent.actions import DESCEND, EAT, ESCAPE, KICK, MOVE, N_ACTIONS, PRAY, REST, SEARCH
 from nethack_agent.evaluate import summarize
 from nethack_agent.features import (
     DIRECTION_FEATURES,
@@ -17,6 +17,7 @@ from nethack_agent.features import (
 from nethack_agent.learning import Adam, clip_by_global_norm, gae
 from nethack_agent.policy import (
     MASK_LOGIT,
+    action_mask,
     action_probabilities,
     init_params,
     policy_logits,
@@ -45,23 +46,41 @@ def random_problem(seed):
 def test_logits_are_the_action_dependent_linear_form():
     params, psi, phi, _, _ = random_problem(0)
     z = policy_logits(params, psi, phi)
+    mask = action_mask(psi, phi)
     for b in range(B):
         for d in range(8):
             move = psi[b] @ params["W"][:, MOVE + d] + phi[b, d] @ params["theta_move"]
-            np.testing.assert_allclose(z[b, MOVE + d], move)
-            # Kicks only toward a closed door; elsewhere the fixed -30 offset masks them.
-            door = phi[b, d, CLOSED_DOOR] > 0 and psi[b, STATE_FEATURES.index("in_mines")] == 0
-            mask = 0.0 if door else MASK_LOGIT
-            kick = psi[b] @ params["W"][:, KICK + d] + phi[b, d] @ params["theta_kick"] + mask
-            np.testing.assert_allclose(z[b, KICK + d], kick)
-    np.testing.assert_allclose(z[:, ESCAPE], psi @ params["W"][:, ESCAPE])
-    # Rest only below full HP, descend only on a down-staircase.
-    rest_mask = np.where(psi[:, STATE_FEATURES.index("hp_frac")] < 1.0, 0.0, MASK_LOGIT)
-    np.testing.assert_allclose(z[:, REST], psi @ params["W"][:, REST] + rest_mask)
-    on_stairs = psi[:, STATE_FEATURES.index("on_downstairs")] > 0
-    descend_mask = np.where(on_stairs, 0.0, MASK_LOGIT)
-    np.testing.assert_allclose(z[:, DESCEND], psi @ params["W"][:, DESCEND] + descend_mask)
+            np.testing.assert_allclose(z[b, MOVE + d], move + mask[b, MOVE + d])
+            kick = psi[b] @ params["W"][:, KICK + d] + phi[b, d] @ params["theta_kick"]
+            np.testing.assert_allclose(z[b, KICK + d], kick + mask[b, KICK + d])
+    for a in (DESCEND, SEARCH, PRAY, EAT, ESCAPE, REST):
+        np.testing.assert_allclose(z[:, a], psi @ params["W"][:, a] + mask[:, a])
     np.testing.assert_allclose(action_probabilities(params, psi, phi).sum(axis=-1), 1.0)
+
+
+def test_action_mask_by_hand():
+    psi = np.zeros((2, N_STATE_FEATURES))
+    phi = np.zeros((2, 8, N_DIRECTION_FEATURES))
+    S, F = STATE_FEATURES.index, DIRECTION_FEATURES.index
+    psi[0, S("hp_frac")], psi[1, S("hp_frac")] = 1.0, 0.5
+    psi[1, S("on_downstairs")] = psi[1, S("major_trouble")] = 1.0
+    phi[:, 2, F("kind_closed_door")] = 1.0  # a closed door to the south of both
+    phi[0, 1, F("passive_monster")] = 1.0  # a floating eye east of the first
+    psi[1, S("in_mines")] = 1.0  # the second is in the Mines: no kicking there
+    mask = action_mask(psi, phi)
+    offered = mask == 0
+    assert offered[0].tolist() == [
+        *(d != 1 for d in range(8)),  # moves, except onto the floating eye
+        *(d == 2 for d in range(8)),  # kicks: only the door
+        False,
+        True,
+        False,
+        True,
+        True,
+        False,  # descend search pray eat escape rest
+    ]
+    assert offered[1].tolist() == [*(True,) * 8, *(False,) * 8, True, True, True, True, True, True]
+    assert set(np.unique(mask)) == {0.0, MASK_LOGIT}
 
 
 @pytest.mark.parametrize("entropy_coef", [0.0, 0.3])
