@@ -8,13 +8,16 @@ from scipy import stats
 
 from bandits.policies import (
     UCB,
+    ActionValuePolicy,
     BetaThompson,
     EpsilonGreedy,
     GaussianThompson,
     GradientBandit,
     Greedy,
+    _first_argmax,
     argmax_uniform,
     sample_categorical,
+    ucb_scores,
 )
 
 LECTURE = [(0, 0.0), (1, 1.0)]  # a: reward 0, then b: reward 1 (REFERENCE.md §1)
@@ -142,8 +145,143 @@ def test_argmax_uniform_and_sample_categorical():
 
 def test_broadcast_view_cannot_be_updated():
     view = Greedy.from_history(2, LECTURE).broadcast(3)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="broadcast policy is for sampling only"):
         view.update([0, 0, 0], [1.0, 1.0, 1.0])
+
+
+# ------------------------------------------------------------------------------------------
+# The compiled fast paths against plain numpy references (run-major, fancy indexing).
+# ------------------------------------------------------------------------------------------
+
+
+def reference_argmax_uniform(scores, rng):
+    """Argmax with ties uniform: keys rng.random((n_tied, K)) for the tied rows, in row order."""
+    scores = np.asarray(scores, dtype=np.float64)
+    is_max = scores == scores.max(axis=-1, keepdims=True)
+    choice = np.argmax(scores, axis=-1)
+    tied = np.flatnonzero(is_max.sum(axis=-1) > 1)
+    if tied.size:
+        keys = rng.random((tied.size, scores.shape[-1]))
+        choice[tied] = np.argmax(np.where(is_max[tied], keys, -1.0), axis=-1)
+    return choice
+
+
+def scores_with_ties_and_infinities(rng, n_runs, n_arms):
+    scores = rng.normal(size=(n_runs, n_arms))
+    scores[: n_runs // 3] = np.round(scores[: n_runs // 3])  # many ties among small integers
+    scores[rng.random((n_runs, n_arms)) < 0.1] = np.inf  # untried arms of UCB
+    return scores
+
+
+@pytest.mark.parametrize("n_arms", [1, 2, 5, 10, 300])
+def test_argmax_uniform_equals_the_numpy_reference(n_arms):
+    rng = np.random.default_rng(n_arms)
+    scores = scores_with_ties_and_infinities(rng, 500, n_arms)
+    layouts = {
+        "run-major": scores,
+        "arm-major": np.ascontiguousarray(scores.T).T,  # as the policies store their state
+        "broadcast": np.broadcast_to(scores[7], (40, n_arms)),
+    }
+    for name, array in layouts.items():
+        reference_rng, rng = np.random.default_rng(1), np.random.default_rng(1)
+        expected = reference_argmax_uniform(array, reference_rng)
+        got = argmax_uniform(array, rng)
+        assert got.dtype == np.int64, name
+        np.testing.assert_array_equal(got, expected, err_msg=name)
+        assert rng.random() == reference_rng.random(), f"{name}: a different number of draws"
+
+
+def test_argmax_uniform_rejects_nan():
+    with pytest.raises(ValueError, match="scores must not be nan"):
+        argmax_uniform([[0.0, 1.0], [np.nan, 0.0]], np.random.default_rng(0))
+    with pytest.raises(ValueError, match="scores must not be nan"):
+        argmax_uniform([[0.0, np.nan, 1.0]], np.random.default_rng(0))
+
+
+def test_first_argmax_equals_numpy_argmax():
+    rng = np.random.default_rng(4)
+    samples = scores_with_ties_and_infinities(rng, 400, 6)
+    samples[5, 2] = samples[9, 0] = np.nan  # np.argmax: the first nan
+    for array in (samples, np.ascontiguousarray(samples.T).T):
+        np.testing.assert_array_equal(_first_argmax(array), np.argmax(samples, axis=-1))
+
+
+@pytest.mark.parametrize("step_size", [None, 0.1, 1.0])
+def test_value_update_equals_the_numpy_reference(step_size):
+    rng = np.random.default_rng(6)
+    n_runs, n_arms, n_steps = 50, 4, 200
+    policy = ActionValuePolicy(n_arms, n_runs=n_runs, step_size=step_size, initial_value=0.5)
+    q_est = np.full((n_runs, n_arms), 0.5)
+    n_pulls = np.zeros((n_runs, n_arms), dtype=np.int64)
+    reward_sums = np.zeros((n_runs, n_arms))
+    runs = np.arange(n_runs)
+    for _ in range(n_steps):
+        actions = rng.integers(n_arms, size=n_runs)
+        rewards = rng.normal(size=n_runs) * 10.0 ** rng.integers(-3, 4, size=n_runs)
+        policy.update(actions, rewards)
+        n_pulls[runs, actions] += 1
+        reward_sums[runs, actions] += rewards
+        if step_size is None:
+            q_est[runs, actions] = reward_sums[runs, actions] / n_pulls[runs, actions]
+        else:
+            q_est[runs, actions] += step_size * (rewards - q_est[runs, actions])
+    np.testing.assert_array_equal(policy.n_pulls, n_pulls)  # bit for bit
+    np.testing.assert_array_equal(policy.reward_sums, reward_sums)
+    np.testing.assert_array_equal(policy.q_est, q_est)
+
+
+@pytest.mark.parametrize("c", [0.0, 0.5, 2.0, math.sqrt(2.0)])
+def test_ucb_scores_equal_the_formula(c):
+    rng = np.random.default_rng(8)
+    n_pulls = rng.integers(0, 40, size=(300, 7))
+    n_pulls[rng.random(n_pulls.shape) < 0.2] = 0
+    q_est = rng.normal(size=n_pulls.shape) * 10.0 ** rng.integers(-3, 4, size=n_pulls.shape)
+    log_t = np.log(n_pulls.sum(axis=-1, keepdims=True) + 1)
+    expected = np.where(n_pulls > 0, q_est + c * np.sqrt(log_t / np.maximum(n_pulls, 1)), np.inf)
+    for q, n in ((q_est, n_pulls), (np.ascontiguousarray(q_est.T).T, np.asfortranarray(n_pulls))):
+        np.testing.assert_array_equal(ucb_scores(q, n, c), expected)  # bit for bit
+
+
+class FixedUniforms:
+    """A stand-in generator whose ``random(size)`` returns given values (no ties to break)."""
+
+    def __init__(self, values):
+        self.values = np.asarray(values, dtype=np.float64)
+
+    def random(self, size):
+        assert size == self.values.size
+        return self.values
+
+
+def test_epsilon_greedy_explores_with_the_arm_of_its_uniform():
+    # K = 5, ε = 0.25, greedy arm 3: U < ε plays ⌊U·K/ε⌋ = ⌊20 U⌋, else the greedy arm
+    n_arms, epsilon = 5, 0.25
+    below_epsilon = np.nextafter(epsilon, 0.0)
+    uniforms = [0.0, 0.05, 0.0999, 0.1, 0.2, below_epsilon, epsilon, 0.9]
+    policy = EpsilonGreedy(n_arms, n_runs=len(uniforms), epsilon=epsilon, initial_value=-1.0)
+    policy.update(np.full(len(uniforms), 3), np.ones(len(uniforms)))
+    actions = policy.select(FixedUniforms(uniforms))
+    np.testing.assert_array_equal(actions, [0, 1, 1, 2, 4, 4, 3, 3])
+    # the largest uniform below this ε rounds U·(K/ε) up to K: the arm is clipped to K − 1
+    epsilon = 0.8132702392002724
+    below_epsilon = np.floor(np.nextafter(epsilon, 0.0) * 2.0**53) / 2.0**53  # U's grid
+    assert int(below_epsilon * (n_arms / epsilon)) == n_arms
+    policy = EpsilonGreedy.from_history(n_arms, [(3, 1.0)], epsilon=epsilon, initial_value=-1.0)
+    assert policy.select(FixedUniforms([below_epsilon])).tolist() == [n_arms - 1]
+
+
+@pytest.mark.parametrize("epsilon", [1.0, 0.3, 1e-300, 0.0])
+def test_epsilon_greedy_exploring_arms_are_uniform(epsilon):
+    n_arms, n_draws = 7, 70_000
+    policy = EpsilonGreedy(n_arms, epsilon=epsilon, initial_value=-1.0)
+    policy.update([2], [1.0])  # arm 2 is greedy
+    actions = policy.broadcast(n_draws).select(np.random.default_rng(12))
+    counts = np.bincount(actions, minlength=n_arms)
+    expected = n_draws * policy.action_probabilities()[0]
+    if epsilon > 1e-9:
+        assert stats.chisquare(counts, expected).pvalue > 1e-4
+    else:
+        np.testing.assert_array_equal(counts, [0, 0, n_draws, 0, 0, 0, 0])  # greedy only
 
 
 @pytest.mark.parametrize(
