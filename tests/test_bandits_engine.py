@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
+from bandits import engine
 from bandits.engine import mean_and_stderr, run
 from bandits.environments import BernoulliBandit, GaussianBandit, gaussian_testbed
 from bandits.kl_ucb import KLUCB, bernoulli_kl, kl_ucb_index, lai_robbins_constant
@@ -172,6 +173,32 @@ def test_same_seed_same_numbers_bit_for_bit():
     for field in ("mean_reward", "reward_stderr", "optimal", "regret", "run_mean_reward"):
         assert np.array_equal(getattr(first, field), getattr(second, field))
     assert not np.array_equal(first.mean_reward, other.mean_reward)
+
+
+def test_curves_do_not_depend_on_the_buffer_size(monkeypatch):
+    def once():
+        rng = np.random.default_rng(4)
+        env = gaussian_testbed(50, 5, rng)
+        done = []
+        curves = run(UCB(5, n_runs=50, c=1.0), env, 230, rng, window=37, progress=done.append)
+        return curves, done
+
+    default, default_done = once()
+    monkeypatch.setattr(engine, "_BUFFER_ENTRIES", 50 * 7)  # blocks of 7 steps
+    small, small_done = once()
+    assert default_done == [100, 100, 30] and small_done == [7] * 32 + [6]
+    for field in (
+        "mean_reward",
+        "reward_stderr",
+        "optimal",
+        "optimal_stderr",
+        "regret",
+        "regret_stderr",
+    ):
+        np.testing.assert_array_equal(getattr(small, field), getattr(default, field))
+    # per-run sums add the blocks in another order: equal up to rounding
+    for field in ("run_mean_reward", "run_final_reward", "run_final_optimal"):
+        np.testing.assert_allclose(getattr(small, field), getattr(default, field), rtol=1e-12)
 
 
 def test_progress_reports_every_step():
