@@ -242,7 +242,7 @@ class MapMemory:
 
     def __init__(self, n_envs: int):
         self.kind = np.zeros((n_envs, *MAP_SHAPE), dtype=np.int8)
-        self.visits = np.zeros((n_envs, *MAP_SHAPE), dtype=np.int32)
+        self.visits = np.zeros((n_envs, *MAP_SHAPE), dtype=np.int16)  # < 32768 per game
         self.level = [(-1, -1)] * n_envs
         self._parked: list[dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]] = [
             {} for _ in range(n_envs)
@@ -436,9 +436,9 @@ def _map_features(
 ):
     n_envs, height, width = kinds.shape
     n_cells = height * width
-    dist = np.empty(n_cells, dtype=np.int32)
+    dist = np.empty(n_cells, dtype=np.int16)
     first = np.empty(n_cells, dtype=np.uint8)
-    queue = np.empty(n_cells, dtype=np.int32)
+    queue = np.empty(n_cells, dtype=np.int16)
     n_targets = 5
     target_dist = np.empty(n_targets, dtype=np.int32)
     target_mask = np.empty(n_targets, dtype=np.uint8)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradients import log_softmax, log_softmax_grad, softmax
+from gradients import log_softmax, log_softmax_grad, softmax, softmax_jacobian
 from nethack_agent.actions import DESCEND, KICK, MOVE, N_ACTIONS, N_DIRECTIONS, PRAY, REST
 from nethack_agent.features import DIRECTION_FEATURES, STATE_FEATURES
 
@@ -193,9 +193,11 @@ def policy_loss_grad(
 ) -> tuple[dict[str, np.ndarray], float]:
     """Gradient of ``policy_loss`` with respect to W, θ_move and θ_kick.
 
-    With respect to the logits, ``∂L/∂z = −(1/B)[A_b (e_{a_b} − π_b) + β ∂H/∂z]``, both
-    scores from ``gradients.log_softmax_grad``; the entropy's gradient is the expectation
-    ``∂H/∂z = Σ_a π_a (−log π_a)(e_a − π)`` (= −π ⊙ (log π + H)).
+    With respect to the logits, ``∂L/∂z = −(1/B)[A_b (e_{a_b} − π_b) + β ∂H/∂z]``: the score
+    from ``gradients.log_softmax_grad``, and the entropy's gradient by the chain rule through
+    the softmax Jacobian from ``gradients.softmax_jacobian``:
+    ``∂H/∂z_k = Σ_i (∂H/∂π_i)(∂π_i/∂z_k)`` with ``∂H/∂π_i = −(log π_i + 1)``
+    (= −π ⊙ (log π + H)).
 
     Args:
         params: parameters.
@@ -208,18 +210,15 @@ def policy_loss_grad(
     Returns:
         ``({"W", "theta_move", "theta_kick"} gradients, mean entropy)``.
     """
-    batch, n_actions = len(actions), params["W"].shape[1]
+    batch = len(actions)
     z = policy_logits(params, psi, phi)
     log_pi = log_softmax(z)
-    every_action = np.broadcast_to(np.arange(n_actions), (batch, n_actions))
-    scores_all = log_softmax_grad(
-        np.broadcast_to(z[:, None, :], (batch, n_actions, n_actions)), every_action
-    )
-    entropy_grad = np.einsum("ba,bak->bk", -np.exp(log_pi) * log_pi, scores_all)
+    pi = np.exp(log_pi)
+    entropy_grad = np.einsum("bi,bik->bk", -(log_pi + 1.0), softmax_jacobian(pi))
     grad_z = (
         -(advantages[:, None] * log_softmax_grad(z, actions) + entropy_coef * entropy_grad) / batch
     )
-    mean_entropy = float(-(np.exp(log_pi) * log_pi).sum(axis=-1).mean())
+    mean_entropy = float(-(pi * log_pi).sum(axis=-1).mean())
     return logits_grad_to_params(psi, phi, grad_z), mean_entropy
 
 
