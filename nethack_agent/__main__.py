@@ -11,9 +11,11 @@ import json
 import logging
 import sys
 
+import numpy as np
+
 from nethack_agent.checkpoint import CheckpointError
 from nethack_agent.config import TrainConfig
-from nethack_agent.evaluate import evaluate
+from nethack_agent.evaluate import evaluate, mean_interval
 from nethack_agent.train import TrainingDiverged, train
 from nethack_agent.watch import watch
 
@@ -45,7 +47,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    result = evaluate(
+    result, games = evaluate(
         args.run_dir,
         episodes=args.episodes,
         seed=args.seed,
@@ -58,14 +60,18 @@ def _evaluate(args: argparse.Namespace) -> int:
         return 0
     print(f"{result['episodes']} games seeded {args.seed}..{args.seed + args.episodes - 1}")
     print(
-        f"{'policy':<16}{'mean return':>12}{'mean score':>12}{'median':>9}   95% CI of mean score"
+        f"{'':<16}{'return: mean':>13} {'median':>7}  {'95% CI':<18}"
+        f"{'score: mean':>12} {'median':>7}  95% CI"
     )
     for name in ("agent", "random"):
         r = result[name]
+        returns = np.array([g.ret for g in games[name]])
+        _, low, high = mean_interval(returns)
         label = f"{name} ({args.policy})" if name == "agent" else "random"
         print(
-            f"{label:<16}{r['mean_return']:>12.1f}{r['mean_score']:>12.1f}{r['median_score']:>9.0f}"
-            f"   [{r['ci_low']:.1f}, {r['ci_high']:.1f}]"
+            f"{label:<16}{r['mean_return']:>13.1f} {np.median(returns):>7.1f}  "
+            f"{f'[{low:.1f}, {high:.1f}]':<18}{r['mean_score']:>12.1f} {r['median_score']:>7.0f}  "
+            f"[{r['ci_low']:.1f}, {r['ci_high']:.1f}]"
         )
     ratio = result["agent"]["mean_score"] / max(result["random"]["mean_score"], 1e-9)
     apart = result["agent"]["ci_low"] > result["random"]["ci_high"]

@@ -17,13 +17,28 @@ from scipy import stats
 from nethack_agent.checkpoint import load_checkpoint
 from nethack_agent.envs import Episode, GameRunner, ParallelRunner
 
-__all__ = ["evaluate", "play_games", "summarize"]
+__all__ = ["evaluate", "mean_interval", "play_games", "summarize"]
+
+
+def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """The mean and its 95% Student-t interval, ``mean ± t_{0.975, n−1} · sd / √n``.
+
+    Args:
+        values: (n,) samples, n ≥ 2.
+
+    Returns:
+        (mean, low, high).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or len(values) < 2:
+        raise ValueError(f"values must be one (n,) array with n >= 2, got shape {values.shape}")
+    mean = values.mean()
+    half = stats.t.ppf(0.975, len(values) - 1) * values.std(ddof=1) / np.sqrt(len(values))
+    return float(mean), float(mean - half), float(mean + half)
 
 
 def summarize(returns: np.ndarray, scores: np.ndarray) -> dict[str, float]:
     """Mean return, mean and median in-game score, and a 95% CI of the mean score.
-
-    The interval is Student's t: ``mean ± t_{0.975, n−1} · sd / √n``.
 
     Args:
         returns: (n,) episode returns.
@@ -32,20 +47,18 @@ def summarize(returns: np.ndarray, scores: np.ndarray) -> dict[str, float]:
     Returns:
         ``{"mean_return", "mean_score", "median_score", "ci_low", "ci_high"}``.
     """
-    scores = np.asarray(scores, dtype=np.float64)
-    if scores.ndim != 1 or len(scores) < 2 or np.shape(returns) != scores.shape:
+    if np.shape(returns) != np.shape(scores):
         raise ValueError(
-            f"returns and scores must be two (n,) arrays with n >= 2, got {np.shape(returns)} "
-            f"and {scores.shape}"
+            f"returns and scores must have one shape (n,), got {np.shape(returns)} and "
+            f"{np.shape(scores)}"
         )
-    mean = scores.mean()
-    half = stats.t.ppf(0.975, len(scores) - 1) * scores.std(ddof=1) / np.sqrt(len(scores))
+    mean, low, high = mean_interval(scores)
     return {
         "mean_return": float(np.mean(returns)),
-        "mean_score": float(mean),
+        "mean_score": mean,
         "median_score": float(np.median(scores)),
-        "ci_low": float(mean - half),
-        "ci_high": float(mean + half),
+        "ci_low": low,
+        "ci_high": high,
     }
 
 
@@ -96,7 +109,7 @@ def evaluate(
     ttyrec_dir: str | None = None,
     n_workers: int = 2,
     envs_per_worker: int = 8,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], dict[str, list[Episode]]]:
     """Evaluate a run's policy against the uniformly random one on seeds seed … seed+episodes−1.
 
     Args:
@@ -110,7 +123,8 @@ def evaluate(
         envs_per_worker: games played at once per process.
 
     Returns:
-        ``{"episodes", "seed", "policy", "agent": summarize(...), "random": summarize(...)}``.
+        ``{"episodes", "seed", "policy", "agent": summarize(...), "random": summarize(...)}``,
+        and the games themselves: ``{"agent": [Episode, ...], "random": [...]}`` in seed order.
     """
     if episodes < 2:
         raise ValueError(f"episodes must be >= 2, got {episodes}")
@@ -119,6 +133,7 @@ def evaluate(
     state = load_checkpoint(run_dir)
     seeds = list(range(seed, seed + episodes))
     result: dict[str, Any] = {"episodes": episodes, "seed": seed, "policy": policy}
+    played: dict[str, list[Episode]] = {}
     for name, params, kind in (("agent", state.params, policy), ("random", None, "random")):
         record = None if ttyrec_dir is None else str(Path(ttyrec_dir) / name)
         games = play_games(
@@ -136,7 +151,8 @@ def evaluate(
         result[name] = summarize(
             np.array([g.ret for g in games]), np.array([g.score for g in games])
         )
-    return result
+        played[name] = games
+    return result, played
 
 
 def _write_games(path: Path, games: list[Episode]) -> None:

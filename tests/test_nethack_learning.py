@@ -188,3 +188,5 @@ def test_summarize_matches_scipy_t_interval():
     np.testing.assert_allclose(result["mean_return"], 0.9 * scores.mean())
     with pytest.raises(ValueError, match="n >= 2"):
         summarize(np.ones(1), np.ones(1))
+    with pytest.raises(ValueError, match="one shape"):
+        summarize(np.ones(3), np.ones(4))
