@@ -102,12 +102,7 @@ def training_rate(config: TrainConfig, seconds: float, params: dict | None) -> t
             params,
             optimiser,
             batch,
-            gamma=config.gamma,
-            gae_lambda=config.gae_lambda,
-            entropy_coef=config.entropy_coef,
-            value_coef=config.value_coef,
-            max_grad_norm=config.max_grad_norm,
-            reward_scale=config.reward_scale,
+            **config.update_settings(),
         )
         steps += batch["actions"].size
         presses += n_presses

@@ -59,6 +59,18 @@ class TrainConfig:
                 f"{self.max_episode_steps} and {self.checkpoint_minutes}"
             )
 
+    def update_settings(self) -> dict[str, float]:
+        """The keyword arguments of ``nethack_agent.learning.a2c_update``."""
+        names = (
+            "gamma",
+            "gae_lambda",
+            "entropy_coef",
+            "value_coef",
+            "max_grad_norm",
+            "reward_scale",
+        )
+        return {name: getattr(self, name) for name in names}
+
     @property
     def n_envs(self) -> int:
         """Total number of environments."""

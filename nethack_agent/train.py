@@ -156,12 +156,7 @@ def train(
                 params,
                 optimiser,
                 batch,
-                gamma=config.gamma,
-                gae_lambda=config.gae_lambda,
-                entropy_coef=config.entropy_coef,
-                value_coef=config.value_coef,
-                max_grad_norm=config.max_grad_norm,
-                reward_scale=config.reward_scale,
+                **config.update_settings(),
             )
             if not all(np.isfinite(p).all() for p in params.values()):
                 diverged = True

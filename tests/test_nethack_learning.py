@@ -7,6 +7,7 @@ from scipy import stats
 
 from gradients import numerical_gradient, softmax
 from nethack_agent.actions import DESCEND, EAT, ESCAPE, KICK, MOVE, N_ACTIONS, PRAY, REST, SEARCH
+from nethack_agent.config import TrainConfig
 from nethack_agent.evaluate import summarize
 from nethack_agent.features import (
     DIRECTION_FEATURES,
@@ -190,3 +191,30 @@ def test_summarize_matches_scipy_t_interval():
         summarize(np.ones(1), np.ones(1))
     with pytest.raises(ValueError, match="one shape"):
         summarize(np.ones(3), np.ones(4))
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("gamma", 1.5, "gamma must be in"),
+        ("envs_per_worker", 0, "envs_per_worker must be > 0"),
+        ("entropy_coef", -0.1, "entropy_coef must be >= 0"),
+        ("checkpoint_minutes", 0.0, "checkpoint_minutes > 0"),
+    ],
+)
+def test_config_rejects_bad_settings(field, value, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**{field: value})
+
+
+def test_config_round_trips_through_json():
+    config = TrainConfig(seed=3, learning_rate=0.003, n_workers=0)
+    assert TrainConfig.from_json(config.to_json()) == config
+    assert set(config.update_settings()) == {
+        "gamma",
+        "gae_lambda",
+        "entropy_coef",
+        "value_coef",
+        "max_grad_norm",
+        "reward_scale",
+    }
