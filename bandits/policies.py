@@ -226,6 +226,14 @@ def _update_values(
     ``N ← N + 1``, ``S ← S + R`` and ``Q ← S / N`` (sample average, ``step_size = 0``) or
     ``Q ← Q + α (R − Q)`` (constant ``step_size = α``); the same floating-point operations as
     the array expressions, so the same values bit for bit.
+
+    Args:
+        q_est: (K, R) estimates, updated in place.
+        n_pulls: (K, R) int64 pull counts, updated in place.
+        reward_sums: (K, R) reward sums, updated in place.
+        actions: (R,) int64 arms in [0, K), checked by the caller.
+        rewards: (R,) finite rewards.
+        step_size: α in (0, 1], or 0 for sample averages.
     """
     for run in range(actions.size):
         arm = actions[run]
@@ -286,6 +294,15 @@ def _ucb_scores(
     Division and square root are correctly rounded, as in numpy, so the scores are the same
     bit for bit as ``q + c·sqrt(ln t / max(N, 1))``; ``ln t`` comes from numpy. (The numpy
     error model lets the loop be vectorised: no zero-division check.)
+
+    Args:
+        q_by_arm: (K, R) estimates.
+        n_by_arm: (K, R) int64 pull counts.
+        log_t: (R,) ``ln t`` of each run.
+        c: exploration weight.
+
+    Returns:
+        (K, R) scores, +inf for untried arms.
     """
     scores = np.empty(q_by_arm.shape)
     for arm in range(q_by_arm.shape[0]):
@@ -449,8 +466,10 @@ class _PolicyBase:
 
     ``_STATE`` maps the name of each state array to its run axis. The value policies and
     Thompson sampling keep their (R, K) state arm-major — stored (K, R), run axis last, and
-    exposed as the transposed (R, K) view — because the reductions over arms that ``select``
-    makes at every step are an order of magnitude faster along the long axis.
+    exposed as the transposed (R, K) view — so that the passes over the arms that every step
+    makes (the compiled argmax and update, numpy reductions) read memory in order. The
+    gradient bandit stays run-major: ``gradients.softmax`` sums along the arm axis, and the
+    order of that sum (hence the last bits of π) depends on the layout.
     """
 
     _STATE: ClassVar[dict[str, int]] = {}
