@@ -11,6 +11,9 @@
 3. Seconds per call of the Monte Carlo route of ``bandits.action_probabilities`` at 10⁷
    draws on the lecture history (a:0, b:1), against the exact route.
 
+Every figure is the best of ``--repeats`` runs (the machine is shared; the first run also
+loads the policies' compiled numba kernels, or compiles them once into ``__pycache__``).
+
     python benchmarks/bench_bandits.py               # the numbers the README quotes
     python benchmarks/bench_bandits.py --quick       # a smoke run
 """
