@@ -461,6 +461,28 @@ def _check_history(n_arms: int, history: Iterable[tuple[int, float]]) -> list[tu
 # ----------------------------------------------------------------------------------------------
 
 
+class _ArmMajorState:
+    """A policy's (n_runs, n_arms) state array ``name``: the transposed view of ``_name``.
+
+    The store ``_name`` is arm-major, (K, R). The attribute cannot be rebound, but writes into
+    the view go to the store.
+    """
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, policy: Any, owner: type | None = None) -> Any:
+        if policy is None:
+            return self
+        return getattr(policy, f"_{self.name}").T
+
+    def __set__(self, policy: Any, value: Any) -> None:
+        raise AttributeError(
+            f"{self.name} is a view of the policy's state: write into it "
+            f"(policy.{self.name}[...] = values) instead of rebinding it"
+        )
+
+
 class _PolicyBase:
     """Construction from a history and broadcasting: shared by every policy.
 
@@ -552,6 +574,9 @@ class ActionValuePolicy(_PolicyBase):
     """
 
     _STATE = {"_q_est": -1, "_n_pulls": -1, "_reward_sums": -1}
+    q_est = _ArmMajorState()
+    n_pulls = _ArmMajorState()
+    reward_sums = _ArmMajorState()
 
     def __init__(
         self,
@@ -571,21 +596,6 @@ class ActionValuePolicy(_PolicyBase):
         self._q_est = np.full(shape, self.initial_value)
         self._n_pulls = np.zeros(shape, dtype=np.int64)
         self._reward_sums = np.zeros(shape)
-
-    @property
-    def q_est(self) -> FloatArray:
-        """(n_runs, n_arms) action-value estimates."""
-        return self._q_est.T
-
-    @property
-    def n_pulls(self) -> IntArray:
-        """(n_runs, n_arms) int64 pull counts."""
-        return self._n_pulls.T
-
-    @property
-    def reward_sums(self) -> FloatArray:
-        """(n_runs, n_arms) sums of the rewards of each arm."""
-        return self._reward_sums.T
 
     def update(self, actions: ArrayLike, rewards: ArrayLike) -> None:
         """Update the pulled arm's estimate in every run.
@@ -706,6 +716,8 @@ class BetaThompson(_PolicyBase):
     """
 
     _STATE = {"_alpha": -1, "_beta": -1}
+    alpha = _ArmMajorState()
+    beta = _ArmMajorState()
 
     def __init__(self, n_arms: int, *, n_runs: int = 1, prior: tuple[float, float] = (1.0, 1.0)):
         self.n_arms = _positive_int("n_arms", n_arms)
@@ -719,16 +731,6 @@ class BetaThompson(_PolicyBase):
         shape = (self.n_arms, self.n_runs)
         self._alpha = np.full(shape, self.prior[0])
         self._beta = np.full(shape, self.prior[1])
-
-    @property
-    def alpha(self) -> FloatArray:
-        """(n_runs, n_arms) posterior α parameters."""
-        return self._alpha.T
-
-    @property
-    def beta(self) -> FloatArray:
-        """(n_runs, n_arms) posterior β parameters."""
-        return self._beta.T
 
     def _check_rewards(self, rewards: FloatArray) -> None:
         if np.any((rewards != 0.0) & (rewards != 1.0)):
@@ -790,6 +792,8 @@ class GaussianThompson(_PolicyBase):
     """
 
     _STATE = {"_n_pulls": -1, "_reward_sums": -1}
+    n_pulls = _ArmMajorState()
+    reward_sums = _ArmMajorState()
 
     def __init__(
         self,
@@ -808,16 +812,6 @@ class GaussianThompson(_PolicyBase):
         shape = (self.n_arms, self.n_runs)
         self._n_pulls = np.zeros(shape, dtype=np.int64)
         self._reward_sums = np.zeros(shape)
-
-    @property
-    def n_pulls(self) -> IntArray:
-        """(n_runs, n_arms) int64 pull counts (a view of the arm-major (K, R) store)."""
-        return self._n_pulls.T
-
-    @property
-    def reward_sums(self) -> FloatArray:
-        """(n_runs, n_arms) sums of the rewards of each arm (likewise)."""
-        return self._reward_sums.T
 
     @property
     def posterior_std(self) -> FloatArray:

@@ -149,6 +149,17 @@ def test_broadcast_view_cannot_be_updated():
         view.update([0, 0, 0], [1.0, 1.0, 1.0])
 
 
+def test_state_arrays_are_run_major_views_of_the_store():
+    policy = Greedy(3, n_runs=2)
+    assert policy.q_est.shape == policy.n_pulls.shape == (2, 3)
+    policy.q_est[1, 2] = 5.0  # writes go to the policy's state
+    np.testing.assert_array_equal(policy.action_probabilities(), [[1 / 3] * 3, [0, 0, 1]])
+    with pytest.raises(AttributeError, match="q_est is a view of the policy's state"):
+        policy.q_est = np.zeros((2, 3))
+    thompson = BetaThompson(2, n_runs=3)
+    assert thompson.alpha.shape == thompson.beta.shape == (3, 2)
+
+
 # ------------------------------------------------------------------------------------------
 # The compiled fast paths against plain numpy references (run-major, fancy indexing).
 # ------------------------------------------------------------------------------------------
