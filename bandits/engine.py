@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from bandits import _checks
 from bandits.environments import BernoulliBandit, GaussianBandit
 from bandits.policies import Policy
 
@@ -109,10 +110,7 @@ def mean_and_stderr(values: FloatArray, axis: int = -1) -> tuple[FloatArray, Flo
 
 
 def _check_sizes(policy: Policy, env: GaussianBandit | BernoulliBandit, n_steps: int) -> int:
-    if isinstance(n_steps, bool) or not isinstance(n_steps, int | np.integer):
-        raise TypeError(f"n_steps must be an integer, got {type(n_steps).__name__}")
-    if n_steps < 1:
-        raise ValueError(f"n_steps must be >= 1, got {n_steps}")
+    n_steps = _checks.count("n_steps", n_steps)
     if (policy.n_runs, policy.n_arms) != (env.n_runs, env.n_arms):
         raise ValueError(
             f"policy has (n_runs, n_arms) = {(policy.n_runs, policy.n_arms)} but the "
@@ -144,9 +142,7 @@ def run(
         The per-step curves with their standard errors, and per-run summaries.
     """
     n_steps = _check_sizes(policy, env, n_steps)
-    if isinstance(window, bool) or not isinstance(window, int | np.integer) or window < 1:
-        raise ValueError(f"window must be an integer >= 1, got {window!r}")
-    window = min(int(window), n_steps)
+    window = min(_checks.count("window", window), n_steps)
     n_runs = env.n_runs
     chunk = max(1, min(n_steps, _BUFFER_STEPS, _BUFFER_ENTRIES // n_runs))
     rewards = np.empty((chunk, n_runs))

@@ -22,24 +22,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from bandits import _checks
+
 __all__ = ["BernoulliBandit", "GaussianBandit", "gaussian_testbed"]
 
 FloatArray = NDArray[np.float64]
-
-
-def _positive_int(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return int(value)
-
-
-def _finite(name: str, value: float) -> float:
-    value = float(value)
-    if not np.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    return value
 
 
 class _Bandit:
@@ -112,7 +99,7 @@ class GaussianBandit(_Bandit):
             raise ValueError(f"means must be a non-empty (n_runs, n_arms) array, got {means.shape}")
         if not np.all(np.isfinite(means)):
             raise ValueError("means must be finite, got nan or inf")
-        reward_std = _finite("reward_std", reward_std)
+        reward_std = _checks.real("reward_std", reward_std)
         if reward_std <= 0:
             raise ValueError(f"reward_std must be > 0, got {reward_std}")
         super().__init__(means)
@@ -139,7 +126,7 @@ class BernoulliBandit(_Bandit):
             raise ValueError(f"means must list at least 2 arm means, got shape {means.shape}")
         if not np.all((means >= 0) & (means <= 1)):
             raise ValueError(f"means must lie in [0, 1], got {means.tolist()}")
-        n_runs = _positive_int("n_runs", n_runs)
+        n_runs = _checks.count("n_runs", n_runs)
         super().__init__(np.tile(means, (n_runs, 1)))
 
     def _draw(
@@ -173,12 +160,12 @@ def gaussian_testbed(
     Returns:
         A ``GaussianBandit`` with ``means`` of shape (n_runs, n_arms).
     """
-    n_runs = _positive_int("n_runs", n_runs)
-    n_arms = _positive_int("n_arms", n_arms)
+    n_runs = _checks.count("n_runs", n_runs)
+    n_arms = _checks.count("n_arms", n_arms)
     if n_arms < 2:
         raise ValueError(f"n_arms must be >= 2, got {n_arms}")
-    q_mean = _finite("q_mean", q_mean)
-    q_std = _finite("q_std", q_std)
+    q_mean = _checks.real("q_mean", q_mean)
+    q_std = _checks.real("q_std", q_std)
     if q_std <= 0:
         raise ValueError(f"q_std must be > 0, got {q_std}")
     q_star = rng.normal(q_mean, q_std, size=(n_runs, n_arms))

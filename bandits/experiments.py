@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
-from bandits import engine
+from bandits import _checks, engine
 from bandits.environments import BernoulliBandit, GaussianBandit, gaussian_testbed
 from bandits.kl_ucb import KLUCB, lai_robbins_constant
 from bandits.policies import (
@@ -241,14 +241,6 @@ def regret_methods(epsilon: float = 0.1) -> tuple[Method, ...]:
     )
 
 
-def _check_count(name: str, value: int, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
 def run_methods(
     methods: Sequence[Method],
     make_env: Callable[[np.random.Generator], GaussianBandit | BernoulliBandit],
@@ -309,10 +301,10 @@ def run_figures(
     unknown = [name for name in names if name not in FIGURES]
     if unknown:
         raise ValueError(f"unknown figure {unknown[0]!r}; expected one of {', '.join(FIGURES)}")
-    n_runs = _check_count("runs", n_runs, 2)
-    n_steps = _check_count("steps", n_steps, 1)
-    n_arms = _check_count("arms", n_arms, 2)
-    seed = _check_count("seed", seed, 0)
+    n_runs = _checks.count("runs", n_runs, 2)
+    n_steps = _checks.count("steps", n_steps, 1)
+    n_arms = _checks.count("arms", n_arms, 2)
+    seed = _checks.count("seed", seed, 0)
     figure_seeds = dict(zip(FIGURES, np.random.SeedSequence(seed).spawn(len(FIGURES)), strict=True))
     total = n_steps * sum(len(FIGURES[name].methods) for name in names)
     results = []
@@ -352,9 +344,9 @@ def run_regret(
     Returns:
         One ``Result`` per method.
     """
-    horizon = _check_count("horizon", horizon, 1)
-    n_runs = _check_count("runs", n_runs, 2)
-    seed = _check_count("seed", seed, 0)
+    horizon = _checks.count("horizon", horizon, 1)
+    n_runs = _checks.count("runs", n_runs, 2)
+    seed = _checks.count("seed", seed, 0)
     BernoulliBandit(means)  # check the means before the long work starts
     if not 0.0 <= epsilon <= 1.0:
         raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import copy
 import functools
-import math
 from collections.abc import Callable, Iterable, Sequence
-from numbers import Real
 from typing import Any, ClassVar, Protocol, Self
 
 import numba
@@ -28,6 +26,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import integrate, special, stats
 
 import gradients
+from bandits import _checks
 
 __all__ = [
     "UCB",
@@ -355,33 +354,6 @@ def max_probabilities(
 # ----------------------------------------------------------------------------------------------
 
 
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return int(value)
-
-
-def _real(name: str, value: Any, low: float = -math.inf, high: float = math.inf) -> float:
-    """``value`` as a float in [low, high], or a TypeError/ValueError naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be finite, got {value}")
-    if not low <= value <= high:
-        raise ValueError(f"{name} must lie in [{low:g}, {high:g}], got {value:g}")
-    return value
-
-
-def _positive_real(name: str, value: Any) -> float:
-    value = _real(name, value)
-    if value <= 0:
-        raise ValueError(f"{name} must be > 0, got {value:g}")
-    return value
-
-
 def _check_step(
     n_runs: int, n_arms: int, actions: ArrayLike, rewards: ArrayLike
 ) -> tuple[IntArray, FloatArray]:
@@ -452,7 +424,7 @@ def _check_history(n_arms: int, history: Iterable[tuple[int, float]]) -> list[tu
             raise ValueError(
                 f"history entry {step}: action must lie in [0, {n_arms}), got {action}"
             )
-        checked.append((int(action), _real(f"history entry {step}: reward", reward)))
+        checked.append((int(action), _checks.real(f"history entry {step}: reward", reward)))
     return checked
 
 
@@ -531,7 +503,7 @@ class _PolicyBase:
         Returns:
             A policy whose ``select`` returns (n_runs,) actions; it cannot be updated.
         """
-        n_runs = _positive_int("n_runs", n_runs)
+        n_runs = _checks.count("n_runs", n_runs)
         if self.n_runs != 1:
             raise ValueError(f"broadcast needs a single-run policy, got n_runs={self.n_runs}")
         view = copy.copy(self)
@@ -586,12 +558,14 @@ class ActionValuePolicy(_PolicyBase):
         step_size: float | None = None,
         initial_value: float = 0.0,
     ):
-        self.n_arms = _positive_int("n_arms", n_arms)
-        self.n_runs = _positive_int("n_runs", n_runs)
-        self.step_size = None if step_size is None else _real("step_size", step_size, 0.0, 1.0)
+        self.n_arms = _checks.count("n_arms", n_arms)
+        self.n_runs = _checks.count("n_runs", n_runs)
+        if step_size is not None:
+            step_size = _checks.real("step_size", step_size, 0.0, 1.0)
+        self.step_size = step_size
         if self.step_size == 0.0:
             raise ValueError("step_size must lie in (0, 1], got 0")
-        self.initial_value = _real("initial_value", initial_value)
+        self.initial_value = _checks.real("initial_value", initial_value)
         shape = (self.n_arms, self.n_runs)
         self._q_est = np.full(shape, self.initial_value)
         self._n_pulls = np.zeros(shape, dtype=np.int64)
@@ -648,7 +622,7 @@ class EpsilonGreedy(ActionValuePolicy):
 
     def __init__(self, n_arms: int, *, epsilon: float = 0.1, **options: Any):
         super().__init__(n_arms, **options)
-        self.epsilon = _real("epsilon", epsilon, 0.0, 1.0)
+        self.epsilon = _checks.real("epsilon", epsilon, 0.0, 1.0)
 
     def select(self, rng: np.random.Generator) -> IntArray:
         """One ε-greedy action per run, (n_runs,).
@@ -679,7 +653,7 @@ class UCB(ActionValuePolicy):
 
     def __init__(self, n_arms: int, *, c: float = 2.0, **options: Any):
         super().__init__(n_arms, **options)
-        self.c = _real("c", c, 0.0)
+        self.c = _checks.real("c", c, 0.0)
 
     def scores(self) -> FloatArray:
         """(n_runs, n_arms) upper confidence bounds (+inf for untried arms)."""
@@ -720,13 +694,13 @@ class BetaThompson(_PolicyBase):
     beta = _ArmMajorState()
 
     def __init__(self, n_arms: int, *, n_runs: int = 1, prior: tuple[float, float] = (1.0, 1.0)):
-        self.n_arms = _positive_int("n_arms", n_arms)
-        self.n_runs = _positive_int("n_runs", n_runs)
+        self.n_arms = _checks.count("n_arms", n_arms)
+        self.n_runs = _checks.count("n_runs", n_runs)
         if not isinstance(prior, Sequence) or len(prior) != 2:
             raise ValueError(f"prior must be a pair (alpha0, beta0), got {prior!r}")
         self.prior = (
-            _positive_real("prior alpha0", prior[0]),
-            _positive_real("prior beta0", prior[1]),
+            _checks.positive_real("prior alpha0", prior[0]),
+            _checks.positive_real("prior beta0", prior[1]),
         )
         shape = (self.n_arms, self.n_runs)
         self._alpha = np.full(shape, self.prior[0])
@@ -804,11 +778,11 @@ class GaussianThompson(_PolicyBase):
         prior_std: float = 1.0,
         noise_std: float = 1.0,
     ):
-        self.n_arms = _positive_int("n_arms", n_arms)
-        self.n_runs = _positive_int("n_runs", n_runs)
-        self.prior_mean = _real("prior_mean", prior_mean)
-        self.prior_std = _positive_real("prior_std", prior_std)
-        self.noise_std = _positive_real("noise_std", noise_std)
+        self.n_arms = _checks.count("n_arms", n_arms)
+        self.n_runs = _checks.count("n_runs", n_runs)
+        self.prior_mean = _checks.real("prior_mean", prior_mean)
+        self.prior_std = _checks.positive_real("prior_std", prior_std)
+        self.noise_std = _checks.positive_real("noise_std", noise_std)
         shape = (self.n_arms, self.n_runs)
         self._n_pulls = np.zeros(shape, dtype=np.int64)
         self._reward_sums = np.zeros(shape)
@@ -877,9 +851,9 @@ class GradientBandit(_PolicyBase):
     _STATE = {"preferences": 0, "mean_reward": 0, "n_steps": 0}
 
     def __init__(self, n_arms: int, *, n_runs: int = 1, alpha: float = 0.1, baseline: bool = True):
-        self.n_arms = _positive_int("n_arms", n_arms)
-        self.n_runs = _positive_int("n_runs", n_runs)
-        self.alpha = _positive_real("alpha", alpha)
+        self.n_arms = _checks.count("n_arms", n_arms)
+        self.n_runs = _checks.count("n_runs", n_runs)
+        self.alpha = _checks.positive_real("alpha", alpha)
         if not isinstance(baseline, bool | np.bool_):
             raise TypeError(f"baseline must be True or False, got {baseline!r}")
         self.baseline = bool(baseline)

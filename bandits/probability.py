@@ -36,6 +36,7 @@ from numpy.typing import NDArray
 from scipy import stats
 from tqdm import tqdm
 
+from bandits import _checks
 from bandits.policies import (
     UCB,
     BetaThompson,
@@ -379,8 +380,7 @@ def simulate(
     Returns:
         The frequencies and their intervals.
     """
-    if isinstance(samples, bool) or not isinstance(samples, int | np.integer) or samples < 1:
-        raise ValueError(f"samples must be an integer >= 1, got {samples!r}")
+    samples = _checks.count("samples", samples)
     if not isinstance(confidence, Real) or not 0.0 < confidence < 1.0:
         raise ValueError(f"confidence must lie in (0, 1), got {confidence!r}")
     if not isinstance(rng, np.random.Generator):

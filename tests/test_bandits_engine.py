@@ -410,5 +410,5 @@ def test_run_rejects_mismatched_sizes():
         run(UCB(2, n_runs=4), env, 10, np.random.default_rng(0))
     with pytest.raises(ValueError, match="n_steps must be >= 1"):
         run(UCB(2, n_runs=3), env, 0, np.random.default_rng(0))
-    with pytest.raises(ValueError, match="window must be an integer >= 1"):
+    with pytest.raises(ValueError, match="window must be >= 1, got 0"):
         run(UCB(2, n_runs=3), env, 5, np.random.default_rng(0), window=0)
