@@ -28,6 +28,7 @@ def _train(args: argparse.Namespace) -> int:
         envs_per_worker=args.envs_per_worker,
         rollout_length=args.rollout_length,
         learning_rate=args.lr,
+        final_lr_fraction=args.final_lr_fraction,
         entropy_coef=args.entropy_coef,
         checkpoint_minutes=args.checkpoint_minutes,
     )
@@ -129,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=defaults.learning_rate,
         help="Adam step size (default %(default)s)",
+    )
+    p.add_argument(
+        "--final-lr-fraction",
+        type=float,
+        default=defaults.final_lr_fraction,
+        help="learning rate decays linearly to this fraction of --lr (default %(default)s)",
     )
     p.add_argument(
         "--entropy-coef",

@@ -28,7 +28,9 @@ class TrainConfig:
     gae_lambda: float = 0.95
     """GAE's λ"""
     learning_rate: float = 0.01
-    """Adam's step size"""
+    """Adam's step size at the start"""
+    final_lr_fraction: float = 0.1
+    """the step size decays linearly to this fraction of learning_rate over the budget"""
     entropy_coef: float = 0.01
     """weight β of the entropy bonus"""
     value_coef: float = 0.5
@@ -47,7 +49,7 @@ class TrainConfig:
         for name in positive:
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
-        for name in ("gamma", "gae_lambda"):
+        for name in ("gamma", "gae_lambda", "final_lr_fraction"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         for name in ("n_workers", "entropy_coef", "value_coef", "reward_scale"):

@@ -27,7 +27,7 @@ from nethack_agent.learning import Adam, a2c_update
 from nethack_agent.plots import plot_learning_curve
 from nethack_agent.policy import init_params
 
-__all__ = ["METRICS_COLUMNS", "TrainingDiverged", "make_runner", "train"]
+__all__ = ["METRICS_COLUMNS", "TrainingDiverged", "budget_spent", "make_runner", "train"]
 
 METRICS_COLUMNS = ("step", "return", "length", "score", "depth", "wall_time")
 METRICS_NAME = "metrics.csv"
@@ -36,6 +36,28 @@ CURVE_NAME = "learning_curve.png"
 
 class TrainingDiverged(FloatingPointError):
     """The weights became nan or inf; the last good checkpoint is kept."""
+
+
+def budget_spent(
+    steps: int, budget_steps: int | None, seconds: float, minutes: float | None
+) -> float:
+    """Fraction of a session's budget spent: the larger of the step and the time fractions.
+
+    Args:
+        steps: steps taken this session.
+        budget_steps: steps this session may take, or None.
+        seconds: seconds since the session started.
+        minutes: minutes this session may last, or None.
+
+    Returns:
+        A number in [0, 1].
+    """
+    spent = 0.0
+    if budget_steps is not None:
+        spent = max(spent, steps / max(budget_steps, 1))
+    if minutes is not None:
+        spent = max(spent, seconds / (minutes * 60))
+    return min(spent, 1.0)
 
 
 def make_runner(config: TrainConfig, states: list | None) -> GameRunner | ParallelRunner:
@@ -84,7 +106,9 @@ def train(
     """Train a policy; everything goes to ``run_dir``.
 
     Args:
-        config: the settings (ignored when resuming: the checkpoint's own config is used).
+        config: the settings (ignored when resuming: the checkpoint's own config is used). The
+            learning rate decays linearly from ``learning_rate`` to ``final_lr_fraction`` of it
+            over this session's budget (steps or minutes, whichever runs out first).
         run_dir: directory for metrics.csv, checkpoint.npz and learning_curve.png.
         total_steps: stop once this many agent steps (summed over environments) are done.
         minutes: stop after this many minutes of this session.
@@ -121,6 +145,7 @@ def train(
             optimiser=Adam(learning_rate=config.learning_rate),
         )
 
+    first_step = state.step
     runner = make_runner(config, state.runner_states)
     metrics_file, metrics = _open_metrics(run_dir / METRICS_NAME, state.episodes)
     steps_per_rollout = config.rollout_length * config.n_envs
@@ -152,6 +177,16 @@ def train(
             # leaves half-updated weights behind.
             params = {name: p.copy() for name, p in state.params.items()}
             optimiser = copy.deepcopy(state.optimiser)
+            optimiser.learning_rate = config.learning_rate * (
+                1.0
+                - (1.0 - config.final_lr_fraction)
+                * budget_spent(
+                    state.step - first_step,
+                    None if total_steps is None else total_steps - first_step,
+                    time.monotonic() - started,
+                    minutes,
+                )
+            )
             stats = a2c_update(
                 params,
                 optimiser,

@@ -18,7 +18,7 @@ from nethack_agent.config import TrainConfig
 from nethack_agent.envs import GameRunner, ParallelRunner, game_seeds
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
 from nethack_agent.policy import init_params
-from nethack_agent.train import METRICS_COLUMNS, TrainingDiverged, train
+from nethack_agent.train import METRICS_COLUMNS, TrainingDiverged, budget_spent, train
 
 # Short games (300 key presses) keep every test to seconds.
 SMALL = TrainConfig(n_workers=0, envs_per_worker=4, rollout_length=16, max_episode_steps=300)
@@ -46,6 +46,15 @@ def test_smoke_training_run_writes_everything(tmp_path):
     saved = load_checkpoint(tmp_path)
     assert saved.step == state.step and saved.config == SMALL
     assert any(np.any(p != 0) for p in saved.params.values())  # it learned something
+
+
+def test_learning_rate_decays_over_the_budget(tmp_path):
+    assert budget_spent(50, 200, 0.0, None) == 0.25
+    assert budget_spent(50, 200, 90.0, 2.0) == 0.75  # 1.5 of 2 minutes: time runs out first
+    assert budget_spent(500, 200, 0.0, None) == 1.0
+    state = train(SMALL, tmp_path, total_steps=640, progress=False)
+    # The last of 10 updates ran at 90% of the budget: lr = 0.01 (1 - 0.9 * 0.9).
+    np.testing.assert_allclose(state.optimiser.learning_rate, 0.01 * (1 - 0.9 * 0.9))
 
 
 def test_same_seed_and_total_steps_give_the_same_metrics(tmp_path):
