@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only backend)
 import numpy as np  # noqa: E402
 
-__all__ = ["plot_learning_curve", "rolling_mean"]
+__all__ = ["plot_learning_curve", "rolling_mean", "rolling_median"]
 
 
 def rolling_mean(values: np.ndarray, window: int) -> np.ndarray:
@@ -21,6 +21,16 @@ def rolling_mean(values: np.ndarray, window: int) -> np.ndarray:
     index = np.arange(1, len(values) + 1)
     start = np.maximum(index - window, 0)
     return (cumulative[index] - cumulative[start]) / (index - start)
+
+
+def rolling_median(values: np.ndarray, window: int) -> np.ndarray:
+    """Median of the last ``window`` values at every position (fewer at the start), (n,)."""
+    if window < 1:
+        raise ValueError(f"window must be >= 1, got {window}")
+    values = np.asarray(values, dtype=np.float64)
+    padded = np.concatenate([np.full(window - 1, np.nan), values])
+    windows = np.lib.stride_tricks.sliding_window_view(padded, window)
+    return np.nanmedian(windows, axis=-1)
 
 
 def plot_learning_curve(metrics_csv: str | Path, out_png: str | Path, window: int = 100) -> None:
@@ -54,6 +64,13 @@ def plot_learning_curve(metrics_csv: str | Path, out_png: str | Path, window: in
             color="tab:blue",
             label=f"mean of last {window}",
         )
+        ax.plot(
+            data["step"],
+            rolling_median(data[column], window),
+            color="tab:orange",
+            label=f"median of last {window}",
+        )
+        ax.set_ylim(0, np.percentile(data[column], 99.5) if len(table) > 1 else None)
         ax.set_xlabel("training steps (all environments)")
         ax.set_ylabel(label)
         ax.legend(loc="upper left")

@@ -16,6 +16,7 @@ from nethack_agent.features import (
     STATE_FEATURES,
 )
 from nethack_agent.learning import Adam, clip_by_global_norm, gae
+from nethack_agent.plots import rolling_mean, rolling_median
 from nethack_agent.policy import (
     MASK_LOGIT,
     action_mask,
@@ -218,3 +219,13 @@ def test_config_round_trips_through_json():
         "max_grad_norm",
         "reward_scale",
     }
+
+
+def test_rolling_mean_and_median_match_loops():
+    rng = np.random.default_rng(11)
+    values = rng.normal(size=30)
+    for window in (1, 4, 100):
+        means = [values[max(0, i - window + 1) : i + 1].mean() for i in range(30)]
+        medians = [np.median(values[max(0, i - window + 1) : i + 1]) for i in range(30)]
+        np.testing.assert_allclose(rolling_mean(values, window), means)
+        np.testing.assert_allclose(rolling_median(values, window), medians)
