@@ -70,7 +70,8 @@ def plot_learning_curve(metrics_csv: str | Path, out_png: str | Path, window: in
             color="tab:orange",
             label=f"median of last {window}",
         )
-        ax.set_ylim(0, np.percentile(data[column], 99.5) if len(table) > 1 else None)
+        top = np.percentile(data[column], 99.5)  # a few outliers would squash the curves
+        ax.set_ylim(min(0.0, data[column].min()), top if top > 0 else 1.0)
         ax.set_xlabel("training steps (all environments)")
         ax.set_ylabel(label)
         ax.legend(loc="upper left")
