@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
 
 import numpy as np
@@ -20,7 +21,12 @@ from nethack_agent.train import TrainingDiverged, train
 from nethack_agent.watch import watch
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def _train(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` saves a checkpoint too, like Ctrl-C
     config = TrainConfig(
         env_id=args.env,
         seed=args.seed,

@@ -473,6 +473,7 @@ class GameRunner:
 def _worker(connection: Any, kwargs: dict[str, Any]) -> None:
     """A worker process: one GameRunner answering the parent's commands."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's terminate() ends a worker
     runner = GameRunner(**kwargs)
     try:
         while True:
