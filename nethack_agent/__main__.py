@@ -27,17 +27,8 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def _train(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` saves a checkpoint too, like Ctrl-C
-    config = TrainConfig(
-        env_id=args.env,
-        seed=args.seed,
-        n_workers=args.workers,
-        envs_per_worker=args.envs_per_worker,
-        rollout_length=args.rollout_length,
-        learning_rate=args.lr,
-        final_lr_fraction=args.final_lr_fraction,
-        entropy_coef=args.entropy_coef,
-        checkpoint_minutes=args.checkpoint_minutes,
-    )
+    settings = {field: getattr(args, field) for _, field, _ in _TRAIN_SETTINGS}
+    config = TrainConfig(env_id=args.env, seed=args.seed, **settings)
     state = train(
         config,
         args.run_dir,
@@ -93,6 +84,18 @@ def _watch(args: argparse.Namespace) -> int:
     return 0
 
 
+_TRAIN_SETTINGS = (
+    ("--workers", "n_workers", "worker processes"),
+    ("--envs-per-worker", "envs_per_worker", "games per worker"),
+    ("--rollout-length", "rollout_length", "steps per update"),
+    ("--lr", "learning_rate", "Adam step size"),
+    ("--final-lr-fraction", "final_lr_fraction", "step size decays linearly to this fraction"),
+    ("--entropy-coef", "entropy_coef", "entropy bonus"),
+    ("--checkpoint-minutes", "checkpoint_minutes", "minutes between checkpoints"),
+)
+"""(flag, TrainConfig field, help) of the settings ``train`` exposes."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every sub-command."""
     defaults = TrainConfig()
@@ -113,48 +116,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--resume", action="store_true", help="continue from RUN_DIR/checkpoint.npz (its config)"
     )
-    p.add_argument(
-        "--workers",
-        type=int,
-        default=defaults.n_workers,
-        help="worker processes (default %(default)s)",
-    )
-    p.add_argument(
-        "--envs-per-worker",
-        type=int,
-        default=defaults.envs_per_worker,
-        help="games per worker (default %(default)s)",
-    )
-    p.add_argument(
-        "--rollout-length",
-        type=int,
-        default=defaults.rollout_length,
-        help="steps per update (default %(default)s)",
-    )
-    p.add_argument(
-        "--lr",
-        type=float,
-        default=defaults.learning_rate,
-        help="Adam step size (default %(default)s)",
-    )
-    p.add_argument(
-        "--final-lr-fraction",
-        type=float,
-        default=defaults.final_lr_fraction,
-        help="learning rate decays linearly to this fraction of --lr (default %(default)s)",
-    )
-    p.add_argument(
-        "--entropy-coef",
-        type=float,
-        default=defaults.entropy_coef,
-        help="entropy bonus (default %(default)s)",
-    )
-    p.add_argument(
-        "--checkpoint-minutes",
-        type=float,
-        default=defaults.checkpoint_minutes,
-        help="minutes between checkpoints (default %(default)s)",
-    )
+    for flag, field, help_text in _TRAIN_SETTINGS:
+        default = getattr(defaults, field)
+        p.add_argument(
+            flag,
+            dest=field,
+            type=type(default),
+            default=default,
+            help=f"{help_text} (default %(default)s)",
+        )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(run=_train)
 

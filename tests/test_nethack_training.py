@@ -255,3 +255,8 @@ def test_cli_reports_missing_and_corrupt_runs_in_one_line(tmp_path, capsys):
         load_checkpoint(tmp_path)
     assert main(["train", "--run-dir", str(tmp_path / "x")]) == 2
     assert "budget" in capsys.readouterr().err
+    args = ["train", "--run-dir", str(tmp_path / "x"), "--total-steps", "10"]
+    assert main([*args, "--envs-per-worker", "0"]) == 2
+    assert "envs_per_worker must be > 0, got 0" in capsys.readouterr().err
+    assert main([*args, "--final-lr-fraction", "2"]) == 2
+    assert "final_lr_fraction must be in [0, 1], got 2.0" in capsys.readouterr().err
