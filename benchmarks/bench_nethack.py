@@ -14,6 +14,11 @@
 Prints both rates (NLE key presses per second, and agent steps per second for training: one agent
 step is one or, for kick/pray/eat, two or three key presses) and their ratio. The machine's cores
 may be shared with other work: run it on an idle machine for stable figures.
+
+``--bfs`` instead times the path-distance search the features need, one BFS per game and step
+over 16 maps, three ways: numpy vectorised across the maps, ``scipy.sparse.csgraph``, and the
+numba feature kernel the agent uses (which does all its features, not only the BFS) — the
+measurement behind using numba.
 """
 
 from __future__ import annotations
@@ -111,6 +116,80 @@ def training_rate(config: TrainConfig, seconds: float, params: dict | None) -> t
     return steps / elapsed, presses / elapsed
 
 
+def bfs_alternatives(n_maps: int = 16, repeats: int = 20) -> None:
+    """Time one BFS per game from the agent's square three ways and print the rates."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import shortest_path
+
+    from nethack_agent.envs import GameRunner
+    from nethack_agent.features import _WALKABLE, MapMemory, extract_features
+    from nethack_agent.glyphs import KIND_OF_GLYPH
+
+    # Real maps: 16 seeded games after 100 random keys each.
+    runner = GameRunner("NetHackScore-v0", n_maps, seed=0)
+    keys = np.random.default_rng(0)
+    for _ in range(100):
+        runner.step(keys.integers(len(RANDOM_BASELINE_KEYS), size=n_maps), raw_keys=True)
+    glyph_maps, blstats = runner.glyphs.copy(), runner.blstats.copy()
+    runner.close()
+    height, width = glyph_maps.shape[1:]
+    walkable = _WALKABLE[KIND_OF_GLYPH[glyph_maps]]
+    source = np.zeros_like(walkable)
+    source[np.arange(n_maps), blstats[:, 1], blstats[:, 0]] = True
+    walkable |= source
+
+    def numpy_bfs() -> None:
+        dist = np.where(source, 0, -1)
+        front, d = source.copy(), 0
+        while front.any():
+            d += 1
+            grown = np.zeros_like(front)
+            for dy, dx in ((0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (1, -1), (-1, 1), (-1, -1)):
+                rolled = np.roll(np.roll(front, dy, axis=1), dx, axis=2)
+                grown |= rolled
+            front = grown & walkable & (dist < 0)
+            dist[front] = d
+
+    index = np.arange(height * width).reshape(height, width)
+
+    def scipy_bfs() -> None:
+        for b in range(n_maps):
+            rows, cols = [], []
+            for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+                a = index[max(0, -dy) : height - max(0, dy), max(0, -dx) : width - max(0, dx)]
+                c = index[max(0, dy) : height - max(0, -dy), max(0, dx) : width - max(0, -dx)]
+                both = walkable[b].ravel()[a] & walkable[b].ravel()[c]
+                rows.append(a[both])
+                cols.append(c[both])
+            r, c = np.concatenate(rows), np.concatenate(cols)
+            graph = csr_matrix((np.ones(len(r)), (r, c)), shape=(height * width,) * 2)
+            shortest_path(
+                graph, directed=False, unweighted=True, indices=index[height // 2, width // 2]
+            )
+
+    memory = MapMemory(n_maps)
+    zeros = np.zeros(n_maps)
+
+    def numba_features() -> None:
+        messages = np.zeros((n_maps, 256), np.uint8)
+        extract_features(glyph_maps, blstats, messages, memory, zeros, zeros - 1, zeros)
+
+    for name, function in (
+        ("numpy, vectorised", numpy_bfs),
+        ("scipy.sparse.csgraph", scipy_bfs),
+        ("numba feature kernel", numba_features),
+    ):
+        function()
+        start = time.perf_counter()
+        for _ in range(repeats):
+            function()
+        seconds = (time.perf_counter() - start) / repeats
+        print(
+            f"{name:<22} {seconds * 1e3:7.2f} ms per step of {n_maps} games "
+            f"-> at most {n_maps / seconds:>9,.0f} game-steps/s"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     defaults = TrainConfig()
@@ -119,7 +198,11 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each measurement")
     parser.add_argument("--rounds", type=int, default=3, help="alternating raw/training rounds")
     parser.add_argument("--run-dir", help="benchmark the policy of this run's checkpoint")
+    parser.add_argument("--bfs", action="store_true", help="time BFS alternatives instead")
     args = parser.parse_args()
+    if args.bfs:
+        bfs_alternatives()
+        return
     params = load_checkpoint(args.run_dir).params if args.run_dir else None
     config = TrainConfig(n_workers=args.workers, envs_per_worker=args.envs_per_worker)
     policy = f"weights of {args.run_dir}" if args.run_dir else "weights from zero"
