@@ -99,6 +99,8 @@ def load_checkpoint(run_dir: str | os.PathLike) -> TrainState:
         raise CheckpointError(f"{run_dir}: no such run directory")
     if not path.is_file():
         raise CheckpointError(f"{run_dir}: no {CHECKPOINT_NAME} in it (train first)")
+    if not zipfile.is_zipfile(path):
+        raise CheckpointError(f"{path}: corrupt checkpoint (not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as data:
             params = {name: data[f"params/{name}"].copy() for name in PARAM_NAMES}
