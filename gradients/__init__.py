@@ -18,6 +18,8 @@ from gradients.softmax import (
     log_softmax_grad,
     one_hot,
     softmax,
+    softmax_entropy,
+    softmax_entropy_grad,
     softmax_jacobian,
 )
 
@@ -34,6 +36,8 @@ __all__ = [
     "one_hot",
     "policy_gradient",
     "softmax",
+    "softmax_entropy",
+    "softmax_entropy_grad",
     "softmax_jacobian",
     "softmax_layer_jacobian",
 ]

@@ -22,7 +22,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradients import log_softmax, log_softmax_grad, softmax, softmax_jacobian
+from gradients import (
+    log_softmax,
+    log_softmax_grad,
+    softmax,
+    softmax_entropy,
+    softmax_entropy_grad,
+)
 from nethack_agent.actions import DESCEND, KICK, MOVE, N_ACTIONS, N_DIRECTIONS, PRAY, REST
 from nethack_agent.features import DIRECTION_FEATURES, STATE_FEATURES
 
@@ -31,7 +37,6 @@ __all__ = [
     "PARAM_NAMES",
     "action_mask",
     "action_probabilities",
-    "entropy",
     "init_params",
     "logits_grad_to_params",
     "policy_logits",
@@ -148,12 +153,6 @@ def sample_actions(probabilities: np.ndarray, uniforms: np.ndarray) -> np.ndarra
     return np.minimum(actions, probabilities.shape[-1] - 1)
 
 
-def entropy(z: np.ndarray) -> np.ndarray:
-    """H(π) = −Σ_a π_a log π_a of softmax(z), (...)."""
-    log_pi = log_softmax(z)
-    return -(np.exp(log_pi) * log_pi).sum(axis=-1)
-
-
 def policy_loss(
     params: dict[str, np.ndarray],
     psi: np.ndarray,
@@ -180,7 +179,7 @@ def policy_loss(
     """
     z = policy_logits(params, psi, phi)
     log_pi_a = np.take_along_axis(log_softmax(z), actions[:, None], axis=-1)[:, 0]
-    return float(-np.mean(advantages * log_pi_a + entropy_coef * entropy(z)))
+    return float(-np.mean(advantages * log_pi_a + entropy_coef * softmax_entropy(z)))
 
 
 def policy_loss_grad(
@@ -194,10 +193,8 @@ def policy_loss_grad(
     """Gradient of ``policy_loss`` with respect to W, θ_move and θ_kick.
 
     With respect to the logits, ``∂L/∂z = −(1/B)[A_b (e_{a_b} − π_b) + β ∂H/∂z]``: the score
-    from ``gradients.log_softmax_grad``, and the entropy's gradient by the chain rule through
-    the softmax Jacobian from ``gradients.softmax_jacobian``:
-    ``∂H/∂z_k = Σ_i (∂H/∂π_i)(∂π_i/∂z_k)`` with ``∂H/∂π_i = −(log π_i + 1)``
-    (= −π ⊙ (log π + H)).
+    from ``gradients.log_softmax_grad`` and the entropy's gradient ``−π ⊙ (log π + H)`` from
+    ``gradients.softmax_entropy_grad``.
 
     Args:
         params: parameters.
@@ -212,14 +209,14 @@ def policy_loss_grad(
     """
     batch = len(actions)
     z = policy_logits(params, psi, phi)
-    log_pi = log_softmax(z)
-    pi = np.exp(log_pi)
-    entropy_grad = np.einsum("bi,bik->bk", -(log_pi + 1.0), softmax_jacobian(pi))
     grad_z = (
-        -(advantages[:, None] * log_softmax_grad(z, actions) + entropy_coef * entropy_grad) / batch
+        -(
+            advantages[:, None] * log_softmax_grad(z, actions)
+            + entropy_coef * softmax_entropy_grad(z)
+        )
+        / batch
     )
-    mean_entropy = float(-(pi * log_pi).sum(axis=-1).mean())
-    return logits_grad_to_params(psi, phi, grad_z), mean_entropy
+    return logits_grad_to_params(psi, phi, grad_z), float(np.mean(softmax_entropy(z)))
 
 
 def logits_grad_to_params(

@@ -251,6 +251,31 @@ def test_log_softmax_grad_batched_over_runs():
     np.testing.assert_allclose(g.log_softmax_grad(z, [1, 0]), [[-0.5, 0.5], [0.75, -0.75]])
 
 
+# --- entropy -------------------------------------------------------------------------
+
+
+def test_softmax_entropy_hand_values_and_stability():
+    assert g.softmax_entropy([0.0, 0.0, 0.0, 0.0]) == pytest.approx(np.log(4.0), rel=1e-15)
+    # π = [1/4, 3/4]: H = −(1/4) log(1/4) − (3/4) log(3/4)
+    expected = -(0.25 * np.log(0.25) + 0.75 * np.log(0.75))
+    assert g.softmax_entropy([0.0, np.log(3.0)]) == pytest.approx(expected, rel=1e-14)
+    assert g.softmax_entropy([1000.0, -1000.0]) == 0.0
+    np.testing.assert_array_equal(g.softmax_entropy_grad([1000.0, -1000.0]), [0.0, 0.0])
+
+
+@settings(max_examples=40, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 4), st.integers(2, 6)), elements=finite))
+def test_softmax_entropy_grad_matches_finite_differences_and_the_jacobian_chain(z):
+    shortcut = g.softmax_entropy_grad(z)
+    for b in range(z.shape[0]):
+        numeric = g.numerical_gradient(lambda v, b=b: g.softmax_entropy(v), z[b])
+        np.testing.assert_allclose(shortcut[b], numeric, atol=1e-8)
+    # Explicit chain: dH/dπ = −(log π + 1) times the softmax Jacobian.
+    pi = g.softmax(z)
+    chain = np.einsum("bi,bik->bk", -(g.log_softmax(z) + 1.0), g.softmax_jacobian(pi))
+    np.testing.assert_allclose(shortcut, chain, atol=1e-14)
+
+
 # --- numerical gradient --------------------------------------------------------------
 
 
