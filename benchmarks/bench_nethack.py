@@ -101,8 +101,7 @@ def training_rate(config: TrainConfig, seconds: float, params: dict | None) -> t
     runner.send_rollout(params, config.rollout_length)
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
-        batch, _, n_presses = runner.receive_rollout()
-        runner.send_rollout(params, config.rollout_length)
+        batch, _, n_presses = runner.receive_rollout(params, config.rollout_length)
         a2c_update(
             params,
             optimiser,

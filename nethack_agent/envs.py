@@ -572,10 +572,14 @@ class ParallelRunner:
             except (ConnectionError, OSError):
                 self._awaiting.append(False)
 
-    def _receive_all(self) -> list:
+    def _receive_all(self, then: tuple | None = None) -> list:
         """The answers to the pending command, in worker order.
 
         A worker found dead on the way is restarted from its last reported state and asked again.
+
+        Args:
+            then: a command to send each worker as soon as its answer is read (so a worker that
+                finishes first does not wait for the others), pending afterwards; or None.
         """
         message = self._pending
         if message is None:
@@ -590,7 +594,13 @@ class ParallelRunner:
                 log.warning("worker %d died (%r); restarting it", w, error)
                 replies.append(self._call(w, message))
             self._awaiting[w] = False
-        self._pending = None
+            if then is not None:
+                try:
+                    connection.send(then)
+                    self._awaiting[w] = True
+                except (ConnectionError, OSError):
+                    pass  # found dead (and restarted) when the answer is collected
+        self._pending = then
         return replies
 
     def send_rollout(self, params: dict[str, np.ndarray], n_steps: int) -> None:
@@ -600,9 +610,19 @@ class ParallelRunner:
         """
         self._send_all(("rollout", params, n_steps))
 
-    def receive_rollout(self) -> tuple[dict[str, np.ndarray], list[Episode], int]:
-        """The rollout started by ``send_rollout``; environments indexed w·E + i."""
-        replies = self._receive_all()
+    def receive_rollout(
+        self, next_params: dict[str, np.ndarray] | None = None, next_steps: int = 0
+    ) -> tuple[dict[str, np.ndarray], list[Episode], int]:
+        """The rollout started by ``send_rollout``; environments indexed w·E + i.
+
+        Args:
+            next_params: if given, start the next rollout (``send_rollout(next_params,
+                next_steps)``) on each worker as soon as its answer is read: the same rollout
+                as calling ``send_rollout`` afterwards, without the wait for the slowest worker.
+            next_steps: length of that next rollout.
+        """
+        then = None if next_params is None else ("rollout", next_params, next_steps)
+        replies = self._receive_all(then)
         per_worker = self.n_envs // self.n_workers
         batch = {
             key: np.concatenate(

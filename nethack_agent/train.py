@@ -167,9 +167,9 @@ def train(
             if pipelined:
                 # Workers play the next rollout with the current weights while this process
                 # learns from the last one: the policy lags one update behind (as in IMPALA).
-                batch, episodes, _ = runner.receive_rollout()
+                # Each worker starts the next rollout as soon as it has delivered this one.
+                batch, episodes, _ = runner.receive_rollout(state.params, config.rollout_length)
                 runner_states = _runner_states(runner)
-                runner.send_rollout(state.params, config.rollout_length)
             else:
                 batch, episodes, _ = runner.rollout(state.params, config.rollout_length)
                 runner_states = _runner_states(runner)
