@@ -478,23 +478,27 @@ def _map_features(
             head += 1
             cy, cx = c // width, c % width
             c_door = mem[cy, cx] == 5 or mem[cy, cx] == 6
+            next_dist = dist[c] + 1
             for d in range(8):
                 ny, nx = cy + dy[d], cx + dx[d]
                 if ny < 0 or ny >= height or nx < 0 or nx >= width:
                     continue
+                n = ny * width + nx
+                seen = dist[n]
+                if seen != -1 and seen != next_dist:
+                    continue  # reached before by a shorter path: nothing to add
                 k = mem[ny, nx]
                 if not walkable[k]:
                     continue
                 if d >= 4 and (c_door or k == 5 or k == 6):
                     continue  # no diagonal moves through doors
-                n = ny * width + nx
                 bits = np.uint8(1 << d) if c == start else first[c]
-                if dist[n] == -1:
-                    dist[n] = dist[c] + 1
+                if seen == -1:
+                    dist[n] = next_dist
                     first[n] = bits
                     queue[tail] = n
                     tail += 1
-                elif dist[n] == dist[c] + 1:
+                else:
                     first[n] |= bits
 
         # Nearest target of each kind among the reached squares.
