@@ -255,8 +255,10 @@ class GameRunner:
         self._store(i, observation)
         self.ep_keys[i] += 1
         self.presses += 1
-        truncated = bool(done and info["end_status"] == -1)
-        return float(reward), bool(done and not truncated), truncated
+        if not done:
+            return float(reward), False, False
+        truncated = bool(info["end_status"] == -1)
+        return float(reward), not truncated, truncated
 
     def _answer(self, i: int, action: int) -> int | None:
         """The key that answers the prompt environment i shows after ``action``, if any."""
@@ -428,7 +430,8 @@ class GameRunner:
         presses = 0
         for t in range(n_steps):
             psi, phi = self.features()
-            actions, _ = self.choose(params, "sampled")
+            # choose(params, "sampled") without the chosen actions' probabilities.
+            actions = sample_actions(action_probabilities(params, psi, phi), self.uniforms())
             rewards, terminated, truncated, finished, n_keys = self.step(actions)
             psi_list.append(psi)
             phi_list.append(phi)
