@@ -108,6 +108,7 @@ def epsilon_greedy_probabilities(scores: ArrayLike, epsilon: float) -> FloatArra
     Returns:
         (..., K) probabilities.
     """
+    epsilon = _checks.real("epsilon", epsilon, 0.0, 1.0)
     greedy = greedy_probabilities(scores)
     return (1.0 - epsilon) * greedy + epsilon / greedy.shape[-1]
 
@@ -257,6 +258,14 @@ def sample_categorical(pi: ArrayLike, rng: np.random.Generator) -> IntArray:
         (R,) int64 indices.
     """
     pi = np.asarray(pi, dtype=np.float64)
+    if pi.ndim < 1 or pi.shape[-1] < 1:
+        raise ValueError(f"pi must be (..., K) with K >= 1, got shape {pi.shape}")
+    if not (np.all(pi >= 0) and np.allclose(pi.sum(axis=-1), 1.0, rtol=0.0, atol=1e-9)):
+        raise ValueError("pi must hold probability rows: entries >= 0, each row summing to 1")
+    return _sample_categorical(pi, rng)
+
+
+def _sample_categorical(pi: FloatArray, rng: np.random.Generator) -> IntArray:
     u = rng.random((*pi.shape[:-1], 1))
     return np.sum(np.cumsum(pi[..., :-1], axis=-1) <= u, axis=-1, dtype=np.int64)
 
@@ -276,10 +285,19 @@ def ucb_scores(q_est: ArrayLike, n_pulls: ArrayLike, c: float) -> FloatArray:
     Returns:
         (R, K) scores, in the memory layout of ``n_pulls`` (arm-major for a policy's state).
     """
+    c = _checks.real("c", c, 0.0)
     q_est = np.asarray(q_est, dtype=np.float64)
     n_pulls = np.asarray(n_pulls, dtype=np.int64)
     if q_est.shape != n_pulls.shape:
         q_est, n_pulls = np.broadcast_arrays(q_est, n_pulls)
+    if q_est.ndim != 2:
+        raise ValueError(f"q_est and n_pulls must be (R, K), got shape {q_est.shape}")
+    if np.any(n_pulls < 0):
+        raise ValueError("n_pulls must be >= 0")
+    return _ucb_index(q_est, n_pulls, c)
+
+
+def _ucb_index(q_est: FloatArray, n_pulls: IntArray, c: float) -> FloatArray:
     log_t = np.log(n_pulls.sum(axis=-1) + 1)
     return _ucb_scores(q_est.T, n_pulls.T, log_t, float(c)).T
 
@@ -657,7 +675,7 @@ class UCB(ActionValuePolicy):
 
     def scores(self) -> FloatArray:
         """(n_runs, n_arms) upper confidence bounds (+inf for untried arms)."""
-        return ucb_scores(self.q_est, self.n_pulls, self.c)
+        return _ucb_index(self.q_est, self.n_pulls, self.c)
 
     def select(self, rng: np.random.Generator) -> IntArray:
         """One UCB action per run, (n_runs,)."""
@@ -880,7 +898,7 @@ class GradientBandit(_PolicyBase):
 
     def select(self, rng: np.random.Generator) -> IntArray:
         """One action per run drawn from ``softmax(H)``, (n_runs,)."""
-        return sample_categorical(self.action_probabilities(), rng)
+        return _sample_categorical(self.action_probabilities(), rng)
 
     def action_probabilities(self) -> FloatArray:
         """(n_runs, n_arms): ``softmax(H)``."""

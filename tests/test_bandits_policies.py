@@ -16,6 +16,7 @@ from bandits.policies import (
     Greedy,
     _first_argmax,
     argmax_uniform,
+    epsilon_greedy_probabilities,
     sample_categorical,
     ucb_scores,
 )
@@ -339,3 +340,19 @@ def test_bad_input_raises_a_clear_value_error(build, match):
 def test_wrong_types_raise_type_error(build):
     with pytest.raises(TypeError):
         build()
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda: epsilon_greedy_probabilities([[0.0, 1.0]], 5), r"epsilon must lie in \[0, 1\]"),
+        (lambda: ucb_scores([[0.0, 1.0]], [[1, 1]], -1.0), "c must lie in"),
+        (lambda: ucb_scores(np.zeros(3), np.ones(3, dtype=int), 2.0), r"must be \(R, K\)"),
+        (lambda: ucb_scores([[0.0, 1.0]], [[-1, 1]], 2.0), "n_pulls must be >= 0"),
+        (lambda: sample_categorical([[0.5, 0.6]], np.random.default_rng(0)), "probability rows"),
+        (lambda: sample_categorical([[1.5, -0.5]], np.random.default_rng(0)), "probability rows"),
+    ],
+)
+def test_public_array_functions_reject_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
