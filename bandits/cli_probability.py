@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from bandits import _checks
 from bandits.probability import (
     POLICIES,
     SimulationEstimate,
@@ -53,9 +54,7 @@ class Row:
 
 
 def _seed_sequence(seed: int) -> np.random.SeedSequence:
-    if seed < 0:
-        raise ValueError(f"--seed must be >= 0, got {seed}")
-    return np.random.SeedSequence(seed)
+    return np.random.SeedSequence(_checks.count("--seed", seed, 0))
 
 
 def _add_sampling_options(parser: argparse.ArgumentParser) -> None:

@@ -348,8 +348,7 @@ def run_regret(
     n_runs = _checks.count("runs", n_runs, 2)
     seed = _checks.count("seed", seed, 0)
     BernoulliBandit(means)  # check the means before the long work starts
-    if not 0.0 <= epsilon <= 1.0:
-        raise ValueError(f"epsilon must lie in [0, 1], got {epsilon}")
+    epsilon = _checks.real("epsilon", epsilon, 0.0, 1.0)
     methods = regret_methods(epsilon)
 
     def make_env(rng: np.random.Generator) -> BernoulliBandit:

@@ -166,10 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.run(args)
-    except CheckpointError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except TrainingDiverged as error:
+    except (CheckpointError, TrainingDiverged) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     except (ValueError, TypeError) as error:

@@ -169,10 +169,9 @@ def train(
                 # learns from the last one: the policy lags one update behind (as in IMPALA).
                 # Each worker starts the next rollout as soon as it has delivered this one.
                 batch, episodes, _ = runner.receive_rollout(state.params, config.rollout_length)
-                runner_states = _runner_states(runner)
             else:
                 batch, episodes, _ = runner.rollout(state.params, config.rollout_length)
-                runner_states = _runner_states(runner)
+            runner_states = _runner_states(runner)
             # Update copies and commit them only when finite: an interrupt or a nan never
             # leaves half-updated weights behind.
             params = {name: p.copy() for name, p in state.params.items()}
