@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the file-only backend)
-import numpy as np  # noqa: E402
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 __all__ = ["plot_learning_curve", "rolling_mean", "rolling_median"]
 
@@ -45,7 +43,11 @@ def plot_learning_curve(metrics_csv: str | Path, out_png: str | Path, window: in
         columns = file.readline().strip().split(",")
     table = np.loadtxt(metrics_csv, delimiter=",", skiprows=1, ndmin=2)
     data = {name: table[:, j] for j, name in enumerate(columns)}
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4), constrained_layout=True)
+    # A Figure on its own Agg canvas: no pyplot, so importing this module leaves matplotlib's
+    # global backend alone.
+    figure = Figure(figsize=(11, 4), layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.subplots(1, 2)
     for ax, column, label in zip(
         axes, ("score", "return"), ("in-game score", "return"), strict=True
     ):
@@ -77,4 +79,3 @@ def plot_learning_curve(metrics_csv: str | Path, out_png: str | Path, window: in
         ax.legend(loc="upper left")
     figure.suptitle(f"{Path(metrics_csv).parent.name}: {len(table)} games")
     figure.savefig(out_png, dpi=110)
-    plt.close(figure)
