@@ -36,3 +36,13 @@ def positive_real(name: str, value: Any) -> float:
     if value <= 0:
         raise ValueError(f"{name} must be > 0, got {value:g}")
     return value
+
+
+def bernoulli_means(name: str, value: Any) -> np.ndarray:
+    """``value`` as a 1-D float array of at least 2 success probabilities in [0, 1]."""
+    means = np.asarray(value, dtype=np.float64)
+    if means.ndim != 1 or means.size < 2:
+        raise ValueError(f"{name} must list at least 2 arm means, got shape {means.shape}")
+    if not np.all((means >= 0) & (means <= 1)):
+        raise ValueError(f"{name} must lie in [0, 1], got {means.tolist()}")
+    return means

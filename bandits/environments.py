@@ -121,11 +121,7 @@ class BernoulliBandit(_Bandit):
     """
 
     def __init__(self, means: ArrayLike, *, n_runs: int = 1) -> None:
-        means = np.asarray(means, dtype=np.float64)
-        if means.ndim != 1 or means.size < 2:
-            raise ValueError(f"means must list at least 2 arm means, got shape {means.shape}")
-        if not np.all((means >= 0) & (means <= 1)):
-            raise ValueError(f"means must lie in [0, 1], got {means.tolist()}")
+        means = _checks.bernoulli_means("means", means)
         n_runs = _checks.count("n_runs", n_runs)
         super().__init__(np.tile(means, (n_runs, 1)))
 

@@ -31,6 +31,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import rel_entr, xlogy
 
+from bandits import _checks
 from bandits.policies import ActionValuePolicy, argmax_uniform, greedy_probabilities
 
 __all__ = ["KLUCB", "bernoulli_kl", "kl_ucb_index", "lai_robbins_constant"]
@@ -131,9 +132,7 @@ def lai_robbins_constant(means: ArrayLike) -> float:
         The constant in front of ``ln T`` in the asymptotic regret lower bound; 0 when every
         arm is optimal or ``μ* = 1`` (then ``kl(μ_a, 1) = ∞``).
     """
-    means = np.asarray(means, dtype=np.float64)
-    if means.ndim != 1 or means.size < 2:
-        raise ValueError(f"means must be a list of at least 2 arm means, got shape {means.shape}")
+    means = _checks.bernoulli_means("means", means)
     best = means.max()
     suboptimal = means[means < best]
     return float(np.sum((best - suboptimal) / bernoulli_kl(suboptimal, best)))
