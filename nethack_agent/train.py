@@ -64,6 +64,7 @@ def make_runner(config: TrainConfig, states: list | None) -> GameRunner | Parall
     """The environments of a run: in this process (``n_workers`` 0) or in worker processes."""
     common = {
         "env_id": config.env_id,
+        "env_api": config.env_api,
         "seed": config.seed,
         "max_episode_steps": config.max_episode_steps,
     }
