@@ -39,7 +39,15 @@ from nethack_agent.actions import (
     SEARCH,
 )
 from nethack_agent.features import MapMemory, extract_features
-from nethack_agent.game import ABORTED, GymGame, NetHackGame, TaskSettings, task_settings
+from nethack_agent.game import (
+    ABORTED,
+    SCORE,
+    TASKS,
+    GymGame,
+    NetHackGame,
+    TaskSettings,
+    task_settings,
+)
 from nethack_agent.policy import action_probabilities, sample_actions
 
 __all__ = ["ENV_APIS", "Episode", "GameRunner", "ParallelRunner", "game_seeds", "runner_settings"]
@@ -81,14 +89,24 @@ class Episode:
     """the game's nle ttyrec recording, if recorded"""
 
 
-def runner_settings(env_id: str, max_episode_steps: int) -> TaskSettings:
+def runner_settings(env_id: str, max_episode_steps: int, env_api: str = "nle") -> TaskSettings:
     """The task a runner plays: the NLE task's settings, its keys and the agent's, the key limit.
 
     Args:
-        env_id: an NLE task of ``nethack_agent.game.TASKS``.
+        env_id: an NLE task: one of ``nethack_agent.game.TASKS``, or through the gym api any
+            NetHackScore-like task of NLE (e.g. "NetHackEat-v0", whose reward and ending are
+            then NLE's own).
         max_episode_steps: the game's key limit.
+        env_api: "nle" or "gym".
     """
-    settings = task_settings(env_id)
+    if env_api == "gym" and env_id not in TASKS:
+        settings = dataclasses.replace(SCORE, name=env_id)  # its constructor's defaults
+    elif env_api == "nle" and env_id not in TASKS:
+        raise ValueError(
+            f"the nle game driver plays {sorted(TASKS)}, not {env_id!r}: use --env-api gym"
+        )
+    else:
+        settings = task_settings(env_id)
     return dataclasses.replace(
         settings,
         actions=tuple(dict.fromkeys((*settings.actions, *ENV_KEYS))),
@@ -165,7 +183,7 @@ class GameRunner:
         self._extra_keys = tuple(extra_keys)
         self.max_episode_steps = max_episode_steps
         self.env_api = env_api
-        self.settings = runner_settings(env_id, max_episode_steps)
+        self.settings = runner_settings(env_id, max_episode_steps, env_api)
         self._make_game = make_game or ENV_APIS[env_api]
         self._queue = None if episode_seeds is None else [int(s) for s in episode_seeds][::-1]
         self.restarts = 0

@@ -273,6 +273,12 @@ def test_runner_settings_add_the_agent_keys_and_the_limit():
     assert settings.max_episode_steps == 300
     assert set(SCORE.actions) < set(settings.actions)
     assert set(runner_settings("NetHackChallenge-v0", 10).actions) == set(CHALLENGE.actions)
+    assert runner_settings("NetHackEat-v0", 10, "gym").name == "NetHackEat-v0"
+    with pytest.raises(ValueError, match="use --env-api gym"):
+        runner_settings("NetHackEat-v0", 10, "nle")
+    eat = GameRunner("NetHackEat-v0", 1, env_api="gym", max_episode_steps=20)
+    assert eat.envs[0].env.spec.id == "NetHackEat-v0"
+    eat.close()
     with pytest.raises(ValueError, match="env_api must be one of"):
         GameRunner("NetHackScore-v0", 1, env_api="tcp")
     with pytest.raises(ValueError, match="key 3 is not one of the task's actions"):
