@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import DTypeLike, NDArray
-from scipy.special import expit
 
 from gradients.cross_entropy import cross_entropy_grad
 from gradients.layer import linear_jacobian
@@ -128,8 +127,11 @@ def activation_grad(name: str, a: Array) -> Array:
 def _activate_in_place(name: str, z: Array) -> Array:
     if name == "relu":
         np.maximum(z, 0, out=z)
-    elif name == "sigmoid":
-        expit(z, out=z)
+    elif name == "sigmoid":  # σ(z) = (1 + tanh(z/2))/2: no overflow for any z
+        z *= 0.5
+        np.tanh(z, out=z)
+        z += 1
+        z *= 0.5
     elif name == "tanh":
         np.tanh(z, out=z)
     return z

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
-from tqdm import tqdm
 
+from gradients.cli import progress_bar
 from gradients.network import Network
 from gradients.optim import SGD, Adam
 
@@ -78,7 +78,7 @@ def fit(
         raise ValueError(f"x and y must hold as many examples, got {len(x)} and {len(y)}")
     n_examples = len(x)
     history = History()
-    with tqdm(total=epochs, disable=not progress, unit="epoch", mininterval=0.5) as bar:
+    with progress_bar(epochs, disable=not progress, unit="epoch") as bar:
         try:
             for epoch in range(1, epochs + 1):
                 epoch_loss = 0.0
