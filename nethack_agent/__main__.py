@@ -42,7 +42,7 @@ def _train(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` saves a checkpoint too, like Ctrl-C
     settings = {field: getattr(args, field) for _, field, _ in _TRAIN_SETTINGS}
-    config = TrainConfig(env_id=args.env, seed=args.seed, **settings)
+    config = TrainConfig(env_id=args.env, env_api=args.env_api, seed=args.seed, **settings)
     if args.total_steps is None and args.minutes is None:
         raise ValueError("give a budget: --total-steps or --minutes")
     if args.minutes is not None and not args.minutes > 0:
@@ -83,6 +83,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         policy=args.policy,
         ttyrec_dir=args.ttyrec,
         n_workers=args.workers,
+        env_api=args.env_api,
     )
     if args.json:
         print(json.dumps(result))
@@ -112,7 +113,12 @@ def _watch(args: argparse.Namespace) -> int:
     from nethack_agent.watch import watch
 
     watch(
-        args.run_dir, seed=args.seed, policy=args.policy, delay=args.delay, max_steps=args.max_steps
+        args.run_dir,
+        seed=args.seed,
+        policy=args.policy,
+        delay=args.delay,
+        max_steps=args.max_steps,
+        env_api=args.env_api,
     )
     return 0
 
@@ -127,6 +133,16 @@ _TRAIN_SETTINGS = (
     ("--checkpoint-minutes", "checkpoint_minutes", "minutes between checkpoints"),
 )
 """(flag, TrainConfig field, help) of the settings ``train`` exposes."""
+
+
+def _add_env_api(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--env-api",
+        choices=("nle", "gym"),
+        default="nle",
+        help="play NetHack through NLE's low-level game (nle, fast) or its gymnasium class "
+        "(gym, the reference); both play the same games (default %(default)s)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -159,6 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"{help_text} ",
         )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_env_api(p)
     p.set_defaults(run=_train)
 
     p = commands.add_parser(
@@ -173,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ttyrec", metavar="DIR", help="record every game with nle's ttyrec into DIR")
     p.add_argument("--workers", type=non_negative_int, default=2, help="worker processes (0: none)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    _add_env_api(p)
     p.set_defaults(run=_evaluate)
 
     p = commands.add_parser("watch", help="watch the policy play one game in the terminal")
@@ -183,6 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--delay", type=float, default=0.1, help="seconds between frames")
     p.add_argument("--max-steps", type=positive_int, help="stop after this many steps")
+    _add_env_api(p)
     p.set_defaults(run=_watch)
     return parser
 
