@@ -38,17 +38,33 @@ from nethack_agent.actions import (
     REST,
     SEARCH,
 )
+from nethack_agent.challenge import (
+    CHALLENGE_ID,
+    CHALLENGE_KEYS,
+    SEEDED_CHALLENGE_ID,
+    is_challenge,
+)
+from nethack_agent.character import ROLES, read_character
+from nethack_agent.deaths import ALIVE, death_cause, last_xlog_entry
 from nethack_agent.features import MapMemory, extract_features
 from nethack_agent.policy import action_probabilities, sample_actions
+from nethack_agent.prayer import heard_probability
+from nethack_agent.questions import ESC, WATCHDOG_KEYS, screen_key
 
 __all__ = ["Episode", "GameRunner", "ParallelRunner", "game_seeds"]
 
 log = logging.getLogger(__name__)
 
-OBSERVATION_KEYS = ("glyphs", "blstats", "message")
-"""The only observation keys the features need (fewer keys make NLE faster)."""
+OBSERVATION_KEYS = ("glyphs", "blstats", "message", "tty_chars")
+"""The only observation keys the agent needs (fewer keys make NLE faster): the features read
+glyphs, blstats and message; the terminal shows ``--More--``, menus and the status line."""
+_ANGRY_GOD = (b"is displeased", b"You feel guilty", b"Thou hast angered me", b"Thou durst")
 _PROMPTS = (b"[yn", b"direction?", b"What do you want to")
 _FOOD_LETTERS = re.compile(rb"What do you want to eat\? \[([a-zA-Z])")
+_CHALLENGE_KEY_CAP = 1_000_000  # NetHackChallenge's max_episode_steps
+_SETTLE_KEYS = 12
+"""At most this many keys answer the screens one Challenge action leaves (the watchdog and
+NLE's no-progress timeout take care of the rest)."""
 _KEY = {
     "esc": int(nethack.Command.ESC),
     "yes": ord("y"),
@@ -76,6 +92,21 @@ class Episode:
     """deepest dungeon level reached"""
     ttyrec: str = ""
     """the game's nle ttyrec recording, if recorded"""
+    role: str = ""
+    """the character's role (``nethack_agent.character.ROLES``), "" if unknown"""
+    cause: str = ""
+    """how it ended (``nethack_agent.deaths.death_cause``: "killed by a jackal", "alive", …)"""
+    end: str = ""
+    """"death", "key cap", "no-progress timeout" or "error" (NetHack failed)"""
+
+
+def _xlogfile(env: gym.Env) -> str:
+    """Where NLE's NetHack writes its xlogfile (NLE's naming: beside the ttyrecs, if any)."""
+    nle_env = env.unwrapped
+    if nle_env.savedir:
+        suffix = f".ttyrec{nethack.TTYREC_VERSION}.bz2"
+        return (nle_env._ttyrec_pattern % 0).replace("0" + suffix, "") + "xlogfile"
+    return os.path.join(nle_env.nethack._vardir, "xlogfile")
 
 
 def game_seeds(seed: int, group: int, env: int, episode: int) -> tuple[int, int]:
@@ -104,7 +135,8 @@ class GameRunner:
     only on its seed and the policy.
 
     Args:
-        env_id: a gymnasium NLE id, e.g. "NetHackScore-v0".
+        env_id: a gymnasium NLE id, e.g. "NetHackScore-v0"; "NetHackChallenge-v0" plays
+            ``nethack_agent.challenge.SeededChallenge`` (the Challenge with seeds).
         n_envs: number of environments N.
         seed: the run's seed.
         group: index of this runner among parallel ones (part of every seed).
@@ -115,6 +147,8 @@ class GameRunner:
         max_episode_steps: NLE's time limit in key presses.
         state: a ``state()`` dict to continue from (counters and generator states).
         make_env: builds one environment (tests inject failing ones); default ``gym.make``.
+        unseeded: play NLE's own NetHackChallenge class, which cannot be seeded (the
+            evaluation seeds then only label the games).
     """
 
     def __init__(
@@ -130,6 +164,7 @@ class GameRunner:
         max_episode_steps: int = 5000,
         state: dict[str, Any] | None = None,
         make_env: Callable[..., gym.Env] | None = None,
+        unseeded: bool = False,
     ):
         if n_envs < 1:
             raise ValueError(f"n_envs must be >= 1, got {n_envs}")
@@ -138,9 +173,15 @@ class GameRunner:
         self.seed = seed
         self.group = group
         self.ttyrec_dir = ttyrec_dir
-        self.observation_keys = OBSERVATION_KEYS + tuple(extra_keys)
+        self.observation_keys = tuple(dict.fromkeys(OBSERVATION_KEYS + tuple(extra_keys)))
         self._extra_keys = tuple(extra_keys)
         self.max_episode_steps = max_episode_steps
+        self.challenge = is_challenge(env_id)
+        if unseeded and not self.challenge:
+            raise ValueError(f"unseeded play is for {CHALLENGE_ID} only, got env_id {env_id!r}")
+        self.unseeded = unseeded
+        keys = CHALLENGE_KEYS if self.challenge else ENV_KEYS
+        self._key_index = {key: keys.index(key) for key in reversed(keys)}
         self._make_env = make_env or gym.make
         self._queue = None if episode_seeds is None else [int(s) for s in episode_seeds][::-1]
         self.restarts = 0
@@ -167,6 +208,11 @@ class GameRunner:
         self.ep_depth = np.zeros(n_envs, dtype=np.int64)
         self.searches_here = np.zeros(n_envs)
         self.last_prayer_turn = np.full(n_envs, -1.0)
+        self.god_angry = np.zeros(n_envs, dtype=bool)
+        self.roles = np.full(n_envs, -1, dtype=np.int64)  # index into ROLES, -1 unknown
+        self.frozen_keys = np.zeros(n_envs, dtype=np.int64)  # presses since the clock moved
+        self.watchdog_escapes = 0
+        self._tty: list[np.ndarray | None] = [None] * n_envs  # NLE's terminal buffer per game
         self._features: tuple[np.ndarray, np.ndarray] | None = None
         self.games_in_env = [0] * n_envs  # resets of each NLE instance: names its ttyrec files
         self.envs = [self._new_env(i) for i in range(n_envs)]
@@ -190,6 +236,9 @@ class GameRunner:
         ttyrec = {}
         if self.ttyrec_dir is not None:
             ttyrec = {"save_ttyrec_every": 1, "savedir": self._savedir(i)}
+        if self.challenge:  # the task's own keys and key cap: those are its settings
+            env_id = CHALLENGE_ID if self.unseeded else SEEDED_CHALLENGE_ID
+            return self._make_env(env_id, observation_keys=self.observation_keys, **ttyrec)
         return self._make_env(
             self.env_id,
             observation_keys=self.observation_keys,
@@ -209,10 +258,13 @@ class GameRunner:
         else:
             self.active[i] = False
             return
-        self.envs[i].unwrapped.seed(core, disp, reseed=False)
+        if not self.unseeded:
+            self.envs[i].unwrapped.seed(core, disp, reseed=False)
         observation, _ = self.envs[i].reset()
         self.games_in_env[i] += 1
         self._store(i, observation)
+        character = read_character(observation["message"], self._tty[i], self.blstats[i])
+        self.roles[i] = ROLES.index(character.role) if character.role else -1
         self.game_seed[i] = core
         self.memory.forget(i)
         self.ep_return[i] = 0.0
@@ -221,12 +273,15 @@ class GameRunner:
         self.ep_depth[i] = self.blstats[i, nethack.NLE_BL_DEPTH]
         self.searches_here[i] = 0.0
         self.last_prayer_turn[i] = -1.0
+        self.god_angry[i] = False
+        self.frozen_keys[i] = 0
 
     def _store(self, i: int, observation: dict[str, np.ndarray]) -> None:
         # NLE reuses its buffers between steps: copy what we keep.
         self.glyphs[i] = observation["glyphs"]
         self.blstats[i] = observation["blstats"]
         self.message[i] = observation["message"]
+        self._tty[i] = observation["tty_chars"]  # read at once, never kept across presses
         for key in self._extra_keys:
             self.extra.setdefault(
                 key, np.zeros((self.n_envs, *observation[key].shape), observation[key].dtype)
@@ -251,10 +306,13 @@ class GameRunner:
     # -- stepping ---------------------------------------------------------------------------
 
     def _press(self, i: int, key: int) -> tuple[float, bool, bool]:
-        observation, reward, done, _, info = self.envs[i].step(KEY_INDEX[key])
+        turn = self.blstats[i, nethack.NLE_BL_TIME]
+        observation, reward, done, _, info = self.envs[i].step(self._key_index[key])
         self._store(i, observation)
         self.ep_keys[i] += 1
         self.presses += 1
+        moved = self.blstats[i, nethack.NLE_BL_TIME] != turn
+        self.frozen_keys[i] = 0 if moved else self.frozen_keys[i] + 1
         if not done:
             return float(reward), False, False
         truncated = bool(info["end_status"] == -1)
@@ -270,6 +328,8 @@ class GameRunner:
         if action == PRAY and b"Are you sure you want to pray?" in text:
             self.last_prayer_turn[i] = self.blstats[i, nethack.NLE_BL_TIME]
             return _KEY["yes"]
+        if b"Really attack" in text:
+            return _KEY["no"]  # a peaceful monster (a shopkeeper, the watch): leave it be
         if action == EAT and b"Stop eating?" in text:
             return _KEY["yes"]  # "You're having a hard time getting all of it down": or choke
         if action == EAT and (b"eat it?" in text or b"eat one?" in text):
@@ -281,19 +341,36 @@ class GameRunner:
         return None
 
     def _act(self, i: int, action: int) -> tuple[float, bool, bool]:
-        """Press the keys of one agent action in environment i, answering NetHack's prompts."""
+        """Press the keys of one agent action in environment i, answering NetHack's prompts.
+
+        On the Challenge, the watchdog's ESC comes first when the clock has stood still for
+        ``WATCHDOG_KEYS`` presses, and afterwards every ``--More--``, menu and question left is
+        got past (``nethack_agent.questions.screen_key``), up to ``_SETTLE_KEYS`` presses.
+        """
+        keys = ACTION_KEYS[action]
+        if self.challenge and self.frozen_keys[i] >= WATCHDOG_KEYS:
+            self.watchdog_escapes += 1
+            keys = (ESC, *keys)
         reward, terminated, truncated = 0.0, False, False
-        for key in ACTION_KEYS[action]:
+        for key in keys:
             r, terminated, truncated = self._press(i, key)
             reward += r
             if terminated or truncated:
                 return reward, terminated, truncated
-        for _ in range(2):  # at most two follow-up prompts (eat: floor food, then which item)
-            key = None if terminated or truncated else self._answer(i, action)
+        for _ in range(_SETTLE_KEYS if self.challenge else 2):
+            # follow-up prompts (eat: floor food, then which item), then on the Challenge
+            # whatever screen is left
+            key = self._answer(i, action)
+            if key is None and self.challenge:
+                key = screen_key(self.message[i].tobytes(), self._tty[i].tobytes())
             if key is None:
                 break
             r, terminated, truncated = self._press(i, key)
             reward += r
+            if action == PRAY and any(w in self.message[i].tobytes() for w in _ANGRY_GOD):
+                self.god_angry[i] = True  # prayed too soon: the god will not hear again
+            if terminated or truncated:
+                break
         return reward, terminated, truncated
 
     def step(
@@ -330,7 +407,7 @@ class GameRunner:
                 continue
             rewards[i], terminated[i], truncated[i] = r, term, trunc
             if term or trunc:
-                finished.append(self._finished(i, r))
+                finished.append(self._finished(i, r, term))
                 self._start_game(i)
                 ongoing[i] = False
         # Bookkeeping of the games that go on, all at once.
@@ -344,8 +421,14 @@ class GameRunner:
         self.ep_depth[ongoing] = depth[ongoing]
         return rewards, terminated, truncated, finished, self.presses - presses
 
-    def _finished(self, i: int, last_reward: float) -> Episode:
+    def _finished(self, i: int, last_reward: float, died: bool) -> Episode:
         """The record of environment i's game, which ended with ``last_reward``."""
+        if died:
+            end = "death"
+            cause = death_cause(last_xlog_entry(_xlogfile(self.envs[i])).get("death", ""))
+        else:
+            cap = self.ep_keys[i] >= (_CHALLENGE_KEY_CAP if self.challenge else self.max_episode_steps)
+            end, cause = ("key cap" if cap else "no-progress timeout"), ALIVE
         # After the game ends NLE's blstats may be zeroed: keep the last values seen.
         return Episode(
             t=-1,
@@ -356,6 +439,9 @@ class GameRunner:
             score=int(max(self.ep_score[i], self.blstats[i, nethack.NLE_BL_SCORE])),
             depth=int(max(self.ep_depth[i], self.blstats[i, nethack.NLE_BL_DEPTH])),
             ttyrec=self._ttyrec_path(i),
+            role=ROLES[self.roles[i]] if self.roles[i] >= 0 else "",
+            cause=cause,
+            end=end,
         )
 
     def features(self) -> tuple[np.ndarray, np.ndarray]:
@@ -367,11 +453,17 @@ class GameRunner:
                 self.message,
                 self.memory,
                 self.searches_here,
-                self.last_prayer_turn,
+                self.prayer_heard(),
                 self.ep_keys,
                 self.max_episode_steps,
+                self.roles,
             )
         return self._features
+
+    def prayer_heard(self) -> np.ndarray:
+        """P(a prayer now, in major trouble, is heard), per environment (0 once the god is angry)."""
+        turn = self.blstats[:, nethack.NLE_BL_TIME]
+        return np.where(self.god_angry, 0.0, heard_probability(turn, self.last_prayer_turn))
 
     def uniforms(self) -> np.ndarray:
         """One U[0, 1) draw per environment, each from its own generator, (N,)."""

@@ -2,7 +2,12 @@
 
 Game k of an evaluation is seeded with ``seed + k`` (NetHack's core and disp seeds, and the
 action sampler's): both policies meet the same dungeons, and each game's result depends only on
-its seed and the policy, not on how games are spread over processes.
+its seed and the policy, not on how games are spread over processes. ``unseeded`` plays NLE's
+own NetHackChallenge class instead, which cannot be seeded (the policies then meet different
+games).
+
+Besides the summaries, the report says how the agent fares per role (``role_stats``) and what
+ends its games (``nethack_agent.deaths``: NetHack's xlogfile).
 """
 
 from __future__ import annotations
@@ -14,10 +19,12 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from nethack_agent.challenge import CHALLENGE_ID, is_challenge
 from nethack_agent.checkpoint import load_checkpoint
+from nethack_agent.deaths import tally_causes
 from nethack_agent.envs import Episode, GameRunner, ParallelRunner
 
-__all__ = ["evaluate", "mean_interval", "play_games", "summarize"]
+__all__ = ["evaluate", "mean_interval", "play_games", "role_stats", "summarize"]
 
 
 def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
@@ -62,6 +69,30 @@ def summarize(returns: np.ndarray, scores: np.ndarray) -> dict[str, float]:
     }
 
 
+def role_stats(games: list[Episode]) -> dict[str, dict[str, float]]:
+    """Games, median and mean in-game score, and mean deepest level, per role.
+
+    Args:
+        games: finished games (a game whose role could not be read counts as "unknown").
+
+    Returns:
+        ``{role: {"games", "median_score", "mean_score", "mean_depth"}}``, roles in
+        alphabetical order.
+    """
+    by_role: dict[str, list[Episode]] = {}
+    for game in games:
+        by_role.setdefault(game.role or "unknown", []).append(game)
+    return {
+        role: {
+            "games": len(played),
+            "median_score": float(np.median([g.score for g in played])),
+            "mean_score": float(np.mean([g.score for g in played])),
+            "mean_depth": float(np.mean([g.depth for g in played])),
+        }
+        for role, played in sorted(by_role.items())
+    }
+
+
 def play_games(
     env_id: str,
     params: dict[str, np.ndarray] | None,
@@ -72,6 +103,7 @@ def play_games(
     envs_per_worker: int = 8,
     ttyrec_dir: str | None = None,
     max_episode_steps: int = 5000,
+    unseeded: bool = False,
 ) -> list[Episode]:
     """Play one game per seed with ``policy`` ("sampled", "greedy" or "random").
 
@@ -84,11 +116,18 @@ def play_games(
         envs_per_worker: games played at once per process.
         ttyrec_dir: record the games here, or None.
         max_episode_steps: NLE's time limit.
+        unseeded: play NLE's own NetHackChallenge class (``env_id`` must be the Challenge);
+            the seeds then only label the games.
 
     Returns:
         The finished games, in order of seed.
     """
-    common = {"env_id": env_id, "ttyrec_dir": ttyrec_dir, "max_episode_steps": max_episode_steps}
+    common = {
+        "env_id": env_id,
+        "ttyrec_dir": ttyrec_dir,
+        "max_episode_steps": max_episode_steps,
+        "unseeded": unseeded,
+    }
     per_runner = max(1, min(envs_per_worker, -(-len(seeds) // max(n_workers, 1))))
     if n_workers == 0:
         runner = GameRunner(n_envs=per_runner, episode_seeds=seeds, **common)
@@ -109,6 +148,8 @@ def evaluate(
     ttyrec_dir: str | None = None,
     n_workers: int = 2,
     envs_per_worker: int = 8,
+    env_id: str | None = None,
+    unseeded: bool = False,
 ) -> tuple[dict[str, Any], dict[str, list[Episode]]]:
     """Evaluate a run's policy against the uniformly random one on seeds seed … seed+episodes−1.
 
@@ -121,23 +162,38 @@ def evaluate(
             ``games.csv`` listing which recording is which seed.
         n_workers: worker processes (0: play in this process).
         envs_per_worker: games played at once per process.
+        env_id: the NLE task to play (default: the one the run was trained on).
+        unseeded: play NLE's own NetHackChallenge class, unseeded (``env_id`` must be
+            "NetHackChallenge-v0").
 
     Returns:
-        ``{"episodes", "seed", "policy", "agent": summarize(...), "random": summarize(...)}``,
-        and the games themselves: ``{"agent": [Episode, ...], "random": [...]}`` in seed order.
+        ``{"env", "episodes", "seed", "policy", "unseeded", "agent": summarize(...),
+        "random": summarize(...), "roles": role_stats(agent's games), "deaths":
+        [{"cause", "games"}, …] of the agent's games, most frequent first, "random_deaths": the
+        same for the random policy}``, and the games themselves: ``{"agent": [Episode, ...],
+        "random": [...]}`` in seed order.
     """
     if episodes < 2:
         raise ValueError(f"episodes must be >= 2, got {episodes}")
     if policy not in ("sampled", "greedy"):
         raise ValueError(f"policy must be 'sampled' or 'greedy', got {policy!r}")
     state = load_checkpoint(run_dir)
+    env_id = env_id or state.config.env_id
+    if unseeded and not is_challenge(env_id):
+        raise ValueError(f"unseeded play is for {CHALLENGE_ID} only, got env {env_id!r}")
     seeds = list(range(seed, seed + episodes))
-    result: dict[str, Any] = {"episodes": episodes, "seed": seed, "policy": policy}
+    result: dict[str, Any] = {
+        "env": env_id,
+        "episodes": episodes,
+        "seed": seed,
+        "policy": policy,
+        "unseeded": unseeded,
+    }
     played: dict[str, list[Episode]] = {}
     for name, params, kind in (("agent", state.params, policy), ("random", None, "random")):
         record = None if ttyrec_dir is None else str(Path(ttyrec_dir) / name)
         games = play_games(
-            state.config.env_id,
+            env_id,
             params,
             kind,
             seeds,
@@ -145,6 +201,7 @@ def evaluate(
             envs_per_worker=envs_per_worker,
             ttyrec_dir=record,
             max_episode_steps=state.config.max_episode_steps,
+            unseeded=unseeded,
         )
         if record is not None:
             _write_games(Path(record) / "games.csv", games)
@@ -152,12 +209,19 @@ def evaluate(
             np.array([g.ret for g in games]), np.array([g.score for g in games])
         )
         played[name] = games
+    result["roles"] = role_stats(played["agent"])
+    result["deaths"] = tally_causes(g.cause for g in played["agent"])
+    result["random_deaths"] = tally_causes(g.cause for g in played["random"])
     return result, played
 
 
 def _write_games(path: Path, games: list[Episode]) -> None:
     with open(path, "w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["seed", "score", "return", "length", "depth", "ttyrec"])
+        writer.writerow(
+            ["seed", "score", "return", "length", "depth", "role", "end", "cause", "ttyrec"]
+        )
         for g in games:
-            writer.writerow([g.seed, g.score, f"{g.ret:.2f}", g.length, g.depth, g.ttyrec])
+            writer.writerow(
+                [g.seed, g.score, f"{g.ret:.2f}", g.length, g.depth, g.role, g.end, g.cause, g.ttyrec]
+            )
