@@ -17,8 +17,8 @@ from collections import deque
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
+from gradients.cli import progress_bar
 from nethack_agent.checkpoint import CHECKPOINT_NAME, TrainState, load_checkpoint, save_checkpoint
 from nethack_agent.config import TrainConfig
 from nethack_agent.envs import GameRunner, ParallelRunner
@@ -122,6 +122,7 @@ def train(
     Raises:
         ValueError: no budget given, or a new run would overwrite a checkpoint.
         TrainingDiverged: the weights became non-finite.
+        KeyboardInterrupt: Ctrl-C, re-raised once the checkpoint is saved.
     """
     if total_steps is None and minutes is None:
         raise ValueError("give a budget: total_steps or minutes")
@@ -153,9 +154,7 @@ def train(
     last_checkpoint = started
     recent_returns: deque[float] = deque(maxlen=100)
     recent_scores: deque[float] = deque(maxlen=100)
-    bar = tqdm(
-        total=total_steps, initial=state.step, unit="step", disable=not progress, dynamic_ncols=True
-    )
+    bar = progress_bar(total_steps, initial=state.step, unit="step", disable=not progress)
     diverged = False
     pipelined = isinstance(runner, ParallelRunner)
     try:
@@ -223,6 +222,7 @@ def train(
                 last_checkpoint = time.monotonic()
     except KeyboardInterrupt:
         bar.write(f"interrupted: saving a checkpoint at step {state.step} in {run_dir}")
+        raise  # after the checkpoint below: the command line exits with status 130
     finally:
         bar.close()
         metrics_file.close()

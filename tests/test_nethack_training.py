@@ -108,7 +108,7 @@ def test_resume_continues_the_run(tmp_path):
     assert len(rows) - 1 == state.episodes
 
 
-def test_ctrl_c_saves_a_checkpoint(tmp_path, monkeypatch):
+def test_ctrl_c_saves_a_checkpoint_and_exits_130(tmp_path, monkeypatch, capsys):
     calls = {"n": 0}
     real_rollout = GameRunner.rollout
 
@@ -119,9 +119,16 @@ def test_ctrl_c_saves_a_checkpoint(tmp_path, monkeypatch):
         return real_rollout(self, params, n_steps)
 
     monkeypatch.setattr(GameRunner, "rollout", interrupted_rollout)
-    state = train(SMALL, tmp_path, total_steps=10_000, progress=False)
-    assert state.step == 2 * 64
+    with pytest.raises(KeyboardInterrupt):
+        train(SMALL, tmp_path, total_steps=10_000, progress=False)
     assert load_checkpoint(tmp_path).step == 2 * 64
+
+    calls["n"] = 0
+    args = ["train", "--run-dir", str(tmp_path / "cli"), "--total-steps", "10000", "--no-progress"]
+    small = ["--workers", "0", "--envs-per-worker", "4", "--rollout-length", "16"]
+    assert main([*args, *small]) == 130
+    assert load_checkpoint(tmp_path / "cli").step == 2 * 64
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "interrupted"
 
 
 def test_nan_weights_stop_training_and_keep_the_last_good_checkpoint(tmp_path, monkeypatch):
@@ -244,11 +251,11 @@ def test_cli_evaluate_json_ttyrec_and_watch(tmp_path, capsys):
 
 
 def test_cli_reports_missing_and_corrupt_runs_in_one_line(tmp_path, capsys):
-    assert main(["evaluate", str(tmp_path / "nowhere")]) == 1
+    assert main(["evaluate", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such run directory" in err
     (tmp_path / CHECKPOINT_NAME).write_bytes(b"not a zip file")
-    assert main(["evaluate", str(tmp_path)]) == 1
+    assert main(["evaluate", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "corrupt" in err
     with pytest.raises(CheckpointError):
