@@ -30,7 +30,6 @@ from nethack_agent.actions import (
     DIRECTION_KEYS,
     EAT,
     ENV_KEYS,
-    KEY_INDEX,
     KICK,
     N_DIRECTIONS,
     PRAY,
@@ -344,14 +343,24 @@ class GameRunner:
         """Press the keys of one agent action in environment i, answering NetHack's prompts.
 
         On the Challenge, the watchdog's ESC comes first when the clock has stood still for
-        ``WATCHDOG_KEYS`` presses, and afterwards every ``--More--``, menu and question left is
-        got past (``nethack_agent.questions.screen_key``), up to ``_SETTLE_KEYS`` presses.
+        ``WATCHDOG_KEYS`` presses, and before and after the action's keys every ``--More--``,
+        menu and question is got past (``nethack_agent.questions.screen_key``), up to
+        ``_SETTLE_KEYS`` presses each time.
         """
         keys = ACTION_KEYS[action]
-        if self.challenge and self.frozen_keys[i] >= WATCHDOG_KEYS:
-            self.watchdog_escapes += 1
-            keys = (ESC, *keys)
         reward, terminated, truncated = 0.0, False, False
+        if self.challenge:
+            if self.frozen_keys[i] >= WATCHDOG_KEYS:
+                self.watchdog_escapes += 1
+                keys = (ESC, *keys)
+            for _ in range(_SETTLE_KEYS):  # a screen left waiting: the action is for the map
+                key = screen_key(self.message[i].tobytes(), self._tty[i].tobytes())
+                if key is None:
+                    break
+                r, terminated, truncated = self._press(i, key)
+                reward += r
+                if terminated or truncated:
+                    return reward, terminated, truncated
         for key in keys:
             r, terminated, truncated = self._press(i, key)
             reward += r
@@ -427,7 +436,8 @@ class GameRunner:
             end = "death"
             cause = death_cause(last_xlog_entry(_xlogfile(self.envs[i])).get("death", ""))
         else:
-            cap = self.ep_keys[i] >= (_CHALLENGE_KEY_CAP if self.challenge else self.max_episode_steps)
+            key_cap = _CHALLENGE_KEY_CAP if self.challenge else self.max_episode_steps
+            cap = self.ep_keys[i] >= key_cap
             end, cause = ("key cap" if cap else "no-progress timeout"), ALIVE
         # After the game ends NLE's blstats may be zeroed: keep the last values seen.
         return Episode(
@@ -461,7 +471,7 @@ class GameRunner:
         return self._features
 
     def prayer_heard(self) -> np.ndarray:
-        """P(a prayer now, in major trouble, is heard), per environment (0 once the god is angry)."""
+        """P(a prayer now, in major trouble, is heard) per environment; 0 once the god is angry."""
         turn = self.blstats[:, nethack.NLE_BL_TIME]
         return np.where(self.god_angry, 0.0, heard_probability(turn, self.last_prayer_turn))
 

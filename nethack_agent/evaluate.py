@@ -222,6 +222,5 @@ def _write_games(path: Path, games: list[Episode]) -> None:
             ["seed", "score", "return", "length", "depth", "role", "end", "cause", "ttyrec"]
         )
         for g in games:
-            writer.writerow(
-                [g.seed, g.score, f"{g.ret:.2f}", g.length, g.depth, g.role, g.end, g.cause, g.ttyrec]
-            )
+            row = [g.seed, g.score, f"{g.ret:.2f}", g.length, g.depth, g.role, g.end, g.cause]
+            writer.writerow([*row, g.ttyrec])

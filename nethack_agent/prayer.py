@@ -25,7 +25,6 @@ __all__ = [
     "INITIAL_TIMEOUT",
     "MAJOR_TROUBLE_LIMIT",
     "heard_probability",
-    "major_trouble",
     "rnz_pmf",
 ]
 
@@ -33,23 +32,6 @@ INITIAL_TIMEOUT = 300
 """``u.ublesscnt`` at the start of a game (``u_init.c``)."""
 MAJOR_TROUBLE_LIMIT = 200
 """In major trouble a prayer is heard when the timeout is at most this (``can_pray``)."""
-_WEAK = 3  # blstats hunger state: 0 Satiated, 1 Not Hungry, 2 Hungry, 3 Weak, 4 Fainting, …
-
-
-def major_trouble(hp: np.ndarray, max_hp: np.ndarray, hunger: np.ndarray) -> np.ndarray:
-    """The major troubles the status line shows: low HP or Weak from hunger (``in_trouble``).
-
-    ``Upolyd ? (u.mh <= 5 || u.mh * 7 <= u.mhmax) : (u.uhp <= 5 || u.uhp * 7 <= u.uhpmax)``
-    is TROUBLE_HIT; ``u.uhs >= WEAK`` is TROUBLE_STARVING.
-
-    Args:
-        hp, max_hp, hunger: ``blstats`` HP, max HP and hunger state, (N,).
-
-    Returns:
-        (N,) bool.
-    """
-    hp, max_hp = np.asarray(hp), np.asarray(max_hp)
-    return (hp <= 5) | (hp * 7 <= max_hp) | (np.asarray(hunger) >= _WEAK)
 
 
 @cache

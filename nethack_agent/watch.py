@@ -19,6 +19,7 @@ def _screen(runner: GameRunner) -> str:
     rows = runner.extra["tty_chars"][0]
     return "\n".join(row.tobytes().decode("ascii", "replace") for row in rows)
 
+
 _CLEAR = "\x1b[H\x1b[2J"
 
 
