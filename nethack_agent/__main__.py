@@ -42,7 +42,9 @@ def _train(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` saves a checkpoint too, like Ctrl-C
     settings = {field: getattr(args, field) for _, field, _ in _TRAIN_SETTINGS}
-    config = TrainConfig(env_id=args.env, seed=args.seed, **settings)
+    if args.env == "NetHackChallenge-v0":
+        settings["max_episode_steps"] = 1_000_000  # the Challenge's own: no cap in practice
+    config = TrainConfig(env_id=args.env, env_api=args.env_api, seed=args.seed, **settings)
     if args.total_steps is None and args.minutes is None:
         raise ValueError("give a budget: --total-steps or --minutes")
     if args.minutes is not None and not args.minutes > 0:
@@ -87,6 +89,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         n_workers=args.workers,
         env_id=args.env,
         unseeded=args.unseeded,
+        env_api=args.env_api,
     )
     if args.plot:
         from nethack_agent.plots import plot_scores_by_role  # matplotlib only when asked
@@ -150,6 +153,7 @@ def _watch(args: argparse.Namespace) -> int:
         delay=args.delay,
         max_steps=args.max_steps,
         env_id=args.env,
+        env_api=args.env_api,
     )
     return 0
 
@@ -164,6 +168,16 @@ _TRAIN_SETTINGS = (
     ("--checkpoint-minutes", "checkpoint_minutes", "minutes between checkpoints"),
 )
 """(flag, TrainConfig field, help) of the settings ``train`` exposes."""
+
+
+def _add_env_api(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--env-api",
+        choices=("nle", "gym"),
+        default="nle",
+        help="play NetHack through NLE's low-level game (nle, fast) or its gymnasium class "
+        "(gym, the reference); both play the same games (default %(default)s)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -196,6 +210,7 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"{help_text} ",
         )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_env_api(p)
     p.set_defaults(run=_train)
 
     p = commands.add_parser(
@@ -218,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plot", metavar="PNG", help="write a box plot of the score by role here")
     p.add_argument("--workers", type=non_negative_int, default=2, help="worker processes (0: none)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    _add_env_api(p)
     p.set_defaults(run=_evaluate)
 
     p = commands.add_parser("watch", help="watch the policy play one game in the terminal")
@@ -229,6 +245,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--delay", type=float, default=0.1, help="seconds between frames")
     p.add_argument("--max-steps", type=positive_int, help="stop after this many steps")
     p.add_argument("--env", help="NLE task to play (default: the one the run was trained on)")
+    _add_env_api(p)
     p.set_defaults(run=_watch)
     return parser
 

@@ -16,6 +16,7 @@ the alignment from ``blstats``; race and gender then stay unknown.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -155,19 +156,23 @@ def character_from_status(status_line: bytes, alignment: int) -> Character:
     return Character(role=role, alignment=_ALIGNMENT_OF_BLSTAT.get(int(alignment), ""))
 
 
-def read_character(message: np.ndarray, tty_chars: np.ndarray, blstats: np.ndarray) -> Character:
-    """The character of a game from its first observation.
+def read_character(
+    messages: Sequence[bytes], tty_chars: np.ndarray, blstats: np.ndarray
+) -> Character:
+    """The character of a game from what it showed before and at its first move.
 
     Args:
-        message: NLE ``message`` (256,) uint8.
-        tty_chars: NLE ``tty_chars`` (24, 80) uint8 (the welcome may sit on its top line while
-            ``message`` is empty, and the status line is on row 22).
+        messages: the message lines shown so far (the game driver keeps those of the opening,
+            before the first ``--More--`` was dismissed; NLE's ``message`` of the first
+            observation).
+        tty_chars: NLE ``tty_chars`` (24, 80) uint8 (the welcome may sit on its top line, and
+            the status line is on row 22).
         blstats: NLE ``blstats``.
 
     Returns:
-        The welcome's character, or the status line's when the welcome is not on screen.
+        The welcome's character, or the status line's when no welcome is found.
     """
-    for line in (message.tobytes(), tty_chars[0].tobytes()):
+    for line in (*messages, tty_chars[0].tobytes()):
         character = parse_welcome(line.rstrip(b"\0").decode("ascii", "replace"))
         if character is not None:
             return character

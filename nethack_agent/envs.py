@@ -1,16 +1,20 @@
 """Many NetHack games stepped together: seeded, featurised, restarted when NetHack fails.
 
-``GameRunner`` holds N NLE environments in this process: it seeds NetHack's own generators
-before every reset (``env.unwrapped.seed(core, disp, reseed=False)`` — ``reset(seed=…)`` alone
-does not), presses the keys of the agent's actions (``nethack_agent.actions``), keeps the
-episode statistics, computes features, and samples the policy. ``ParallelRunner`` runs one
-``GameRunner`` per worker process (both cores) and talks to them through pipes, one message per
-rollout. A NetHack that raises is replaced by a fresh seeded game; a worker process that dies is
-restarted from its last reported state. Either is logged, never fatal.
+``GameRunner`` holds N NetHack games in this process — on NLE's low-level game through
+``nethack_agent.game.NetHackGame`` (``env_api="nle"``, the default) or through NLE's gymnasium
+environment (``env_api="gym"``, the reference; both play the same games key for key). It seeds
+NetHack's own generators before every reset (``set_initial_seeds(core, disp, reseed=False)``),
+presses the keys of the agent's actions (``nethack_agent.actions``), keeps the episode
+statistics, computes features, and samples the policy. NetHack writes its observations
+straight into the runner's (N, …) arrays (the gym path copies them there). ``ParallelRunner``
+runs one ``GameRunner`` per worker process (both cores) and talks to them through pipes, one
+message per rollout. A NetHack that raises is replaced by a fresh seeded game; a worker
+process that dies is restarted from its last reported state. Either is logged, never fatal.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing as mp
 import os
@@ -20,8 +24,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import gymnasium as gym
-import nle  # noqa: F401  (registers the NetHack environments with gymnasium)
 import numpy as np
 from nle import nethack
 
@@ -37,20 +39,24 @@ from nethack_agent.actions import (
     REST,
     SEARCH,
 )
-from nethack_agent.challenge import (
-    CHALLENGE_ID,
-    CHALLENGE_KEYS,
-    SEEDED_CHALLENGE_ID,
-    is_challenge,
-)
 from nethack_agent.character import ROLES, read_character
 from nethack_agent.deaths import ALIVE, death_cause, last_xlog_entry
 from nethack_agent.features import MapMemory, extract_features
+from nethack_agent.game import (
+    ABORTED,
+    CHALLENGE,
+    SCORE,
+    TASKS,
+    GymGame,
+    NetHackGame,
+    TaskSettings,
+    task_settings,
+)
 from nethack_agent.policy import action_probabilities, sample_actions
 from nethack_agent.prayer import heard_probability
 from nethack_agent.questions import ESC, WATCHDOG_KEYS, screen_key
 
-__all__ = ["Episode", "GameRunner", "ParallelRunner", "game_seeds"]
+__all__ = ["ENV_APIS", "Episode", "GameRunner", "ParallelRunner", "game_seeds", "runner_settings"]
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +64,13 @@ OBSERVATION_KEYS = ("glyphs", "blstats", "message", "tty_chars")
 """The only observation keys the agent needs (fewer keys make NLE faster): the features read
 glyphs, blstats and message; the terminal shows ``--More--``, menus and the status line."""
 _ANGRY_GOD = (b"is displeased", b"You feel guilty", b"Thou hast angered me", b"Thou durst")
+_SETTLE_KEYS = 12
+"""At most this many keys answer the screens one Challenge action leaves, before and after it
+(the watchdog and the Challenge's no-progress timeout take care of the rest)."""
+ENV_APIS = {"nle": NetHackGame, "gym": GymGame}
+"""How a runner plays NetHack: the low-level driver, or NLE's gymnasium environment."""
 _PROMPTS = (b"[yn", b"direction?", b"What do you want to")
 _FOOD_LETTERS = re.compile(rb"What do you want to eat\? \[([a-zA-Z])")
-_CHALLENGE_KEY_CAP = 1_000_000  # NetHackChallenge's max_episode_steps
-_SETTLE_KEYS = 12
-"""At most this many keys answer the screens one Challenge action leaves (the watchdog and
-NLE's no-progress timeout take care of the rest)."""
 _KEY = {
     "esc": int(nethack.Command.ESC),
     "yes": ord("y"),
@@ -96,16 +103,40 @@ class Episode:
     cause: str = ""
     """how it ended (``nethack_agent.deaths.death_cause``: "killed by a jackal", "alive", …)"""
     end: str = ""
-    """"death", "key cap", "no-progress timeout" or "error" (NetHack failed)"""
+    """one of "death", "key cap", "no-progress timeout"."""
 
 
-def _xlogfile(env: gym.Env) -> str:
-    """Where NLE's NetHack writes its xlogfile (NLE's naming: beside the ttyrecs, if any)."""
-    nle_env = env.unwrapped
-    if nle_env.savedir:
-        suffix = f".ttyrec{nethack.TTYREC_VERSION}.bz2"
-        return (nle_env._ttyrec_pattern % 0).replace("0" + suffix, "") + "xlogfile"
-    return os.path.join(nle_env.nethack._vardir, "xlogfile")
+def runner_settings(env_id: str, max_episode_steps: int, env_api: str = "nle") -> TaskSettings:
+    """The task a runner plays: the NLE task's settings, its keys and the agent's, the key limit.
+
+    Args:
+        env_id: an NLE task: one of ``nethack_agent.game.TASKS``, or through the gym api any
+            NetHackScore-like task of NLE (e.g. "NetHackEat-v0", whose reward and ending are
+            then NLE's own).
+        max_episode_steps: the game's key limit (the Challenge's own is 10⁶).
+        env_api: "nle" or "gym".
+    """
+    if env_api == "gym" and env_id not in TASKS:
+        settings = dataclasses.replace(SCORE, name=env_id)  # its constructor's defaults
+    elif env_api == "nle" and env_id not in TASKS:
+        raise ValueError(
+            f"the nle game driver plays {sorted(TASKS)}, not {env_id!r}: use --env-api gym"
+        )
+    else:
+        settings = task_settings(env_id)
+    return dataclasses.replace(
+        settings,
+        actions=tuple(dict.fromkeys((*settings.actions, *ENV_KEYS))),
+        max_episode_steps=max_episode_steps,
+    )
+
+
+def _xlogfile(game: NetHackGame | GymGame) -> str:
+    """Where the game's NetHack writes its xlogfile (NLE's naming: beside the ttyrecs)."""
+    if game.ttyrec:
+        return os.path.join(os.path.dirname(game.ttyrec), f"nle.{os.getpid()}.xlogfile")
+    nethack_object = game._nethack if isinstance(game, NetHackGame) else game.env.unwrapped.nethack
+    return os.path.join(nethack_object._vardir, "xlogfile")
 
 
 def game_seeds(seed: int, group: int, env: int, episode: int) -> tuple[int, int]:
@@ -134,8 +165,7 @@ class GameRunner:
     only on its seed and the policy.
 
     Args:
-        env_id: a gymnasium NLE id, e.g. "NetHackScore-v0"; "NetHackChallenge-v0" plays
-            ``nethack_agent.challenge.SeededChallenge`` (the Challenge with seeds).
+        env_id: an NLE task id, e.g. "NetHackScore-v0" (``nethack_agent.game.TASKS``).
         n_envs: number of environments N.
         seed: the run's seed.
         group: index of this runner among parallel ones (part of every seed).
@@ -143,11 +173,14 @@ class GameRunner:
         ttyrec_dir: record every game with nle's ttyrec into this directory (one sub-directory
             per environment), or None.
         extra_keys: more observation keys to keep (e.g. "tty_chars" for watching).
-        max_episode_steps: NLE's time limit in key presses.
+        max_episode_steps: the game's time limit in key presses.
         state: a ``state()`` dict to continue from (counters and generator states).
-        make_env: builds one environment (tests inject failing ones); default ``gym.make``.
-        unseeded: play NLE's own NetHackChallenge class, which cannot be seeded (the
-            evaluation seeds then only label the games).
+        env_api: "nle" (the low-level game driver) or "gym" (NLE's gymnasium environment).
+        make_game: builds one game like ``NetHackGame`` (tests inject failing ones); default
+            the class of ``env_api``.
+        unseeded: never seed NetHack (with "NetHackChallenge-v0": NLE's own Challenge class
+            through the gym api, as the official evaluation plays it); the evaluation seeds
+            then only label the games.
     """
 
     def __init__(
@@ -162,26 +195,30 @@ class GameRunner:
         extra_keys: Sequence[str] = (),
         max_episode_steps: int = 5000,
         state: dict[str, Any] | None = None,
-        make_env: Callable[..., gym.Env] | None = None,
+        env_api: str = "nle",
+        make_game: Callable[..., NetHackGame | GymGame] | None = None,
         unseeded: bool = False,
     ):
         if n_envs < 1:
             raise ValueError(f"n_envs must be >= 1, got {n_envs}")
+        if env_api not in ENV_APIS:
+            raise ValueError(f"env_api must be one of {sorted(ENV_APIS)}, got {env_api!r}")
         self.env_id = env_id
         self.n_envs = n_envs
         self.seed = seed
         self.group = group
         self.ttyrec_dir = ttyrec_dir
         self.observation_keys = tuple(dict.fromkeys(OBSERVATION_KEYS + tuple(extra_keys)))
-        self._extra_keys = tuple(extra_keys)
-        self.max_episode_steps = max_episode_steps
-        self.challenge = is_challenge(env_id)
-        if unseeded and not self.challenge:
-            raise ValueError(f"unseeded play is for {CHALLENGE_ID} only, got env_id {env_id!r}")
+        self._extra_keys = tuple(key for key in extra_keys if key not in OBSERVATION_KEYS)
         self.unseeded = unseeded
-        keys = CHALLENGE_KEYS if self.challenge else ENV_KEYS
-        self._key_index = {key: keys.index(key) for key in reversed(keys)}
-        self._make_env = make_env or gym.make
+        if unseeded:
+            if env_id != CHALLENGE.name:
+                raise ValueError(f"unseeded play is for {CHALLENGE.name} only, got {env_id!r}")
+            env_api = "gym"
+        self.max_episode_steps = max_episode_steps
+        self.env_api = env_api
+        self.settings = runner_settings(env_id, max_episode_steps, env_api)
+        self._make_game = make_game or ENV_APIS[env_api]
         self._queue = None if episode_seeds is None else [int(s) for s in episode_seeds][::-1]
         self.restarts = 0
         self.presses = 0
@@ -196,7 +233,12 @@ class GameRunner:
         self.glyphs = np.zeros((n_envs, 21, 79), dtype=np.int16)
         self.blstats = np.zeros((n_envs, nethack.BLSTATS_SHAPE[0]), dtype=np.int64)
         self.message = np.zeros((n_envs, 256), dtype=np.uint8)
-        self.extra: dict[str, np.ndarray] = {}
+        self.tty_chars = np.zeros((n_envs, 24, 80), dtype=np.uint8)  # the terminal
+        self.extra = {
+            key: np.zeros((n_envs, *desc["shape"]), desc["dtype"])
+            for key in self._extra_keys
+            for desc in (nethack.OBSERVATION_DESC[key],)
+        }
         self.memory = MapMemory(n_envs)
         self.active = np.ones(n_envs, dtype=bool)
         self.game_seed = np.zeros(n_envs, dtype=np.int64)
@@ -211,9 +253,8 @@ class GameRunner:
         self.roles = np.full(n_envs, -1, dtype=np.int64)  # index into ROLES, -1 unknown
         self.frozen_keys = np.zeros(n_envs, dtype=np.int64)  # presses since the clock moved
         self.watchdog_escapes = 0
-        self._tty: list[np.ndarray | None] = [None] * n_envs  # NLE's terminal buffer per game
+        self.challenge = self.settings.allow_all_modes  # screens are the agent's to answer
         self._features: tuple[np.ndarray, np.ndarray] | None = None
-        self.games_in_env = [0] * n_envs  # resets of each NLE instance: names its ttyrec files
         self.envs = [self._new_env(i) for i in range(n_envs)]
         for i in range(n_envs):
             self._start_game(i)
@@ -223,27 +264,20 @@ class GameRunner:
     def _savedir(self, i: int) -> str:
         return f"{self.ttyrec_dir}/env{self.group:02d}_{i:02d}"
 
-    def _ttyrec_path(self, i: int) -> str:
-        """Where nle writes the recording of environment i's current game (its naming scheme)."""
-        if self.ttyrec_dir is None:
-            return ""
-        game = self.games_in_env[i] - 1
-        return f"{self._savedir(i)}/nle.{os.getpid()}.{game}.ttyrec{nethack.TTYREC_VERSION}.bz2"
-
-    def _new_env(self, i: int) -> gym.Env:
-        self.games_in_env[i] = 0
-        ttyrec = {}
-        if self.ttyrec_dir is not None:
-            ttyrec = {"save_ttyrec_every": 1, "savedir": self._savedir(i)}
-        if self.challenge:  # the task's own keys and key cap: those are its settings
-            env_id = CHALLENGE_ID if self.unseeded else SEEDED_CHALLENGE_ID
-            return self._make_env(env_id, observation_keys=self.observation_keys, **ttyrec)
-        return self._make_env(
-            self.env_id,
+    def _new_env(self, i: int) -> NetHackGame | GymGame:
+        """Game i, observing into row i of the runner's arrays."""
+        buffers = {
+            "glyphs": self.glyphs[i],
+            "blstats": self.blstats[i],
+            "message": self.message[i],
+            "tty_chars": self.tty_chars[i],
+        }
+        buffers.update({key: array[i] for key, array in self.extra.items()})
+        return self._make_game(
+            self.settings,
             observation_keys=self.observation_keys,
-            actions=ENV_KEYS,
-            max_episode_steps=self.max_episode_steps,
-            **ttyrec,
+            buffers=buffers,
+            savedir=None if self.ttyrec_dir is None else self._savedir(i),
         )
 
     def _start_game(self, i: int) -> None:
@@ -258,11 +292,13 @@ class GameRunner:
             self.active[i] = False
             return
         if not self.unseeded:
-            self.envs[i].unwrapped.seed(core, disp, reseed=False)
-        observation, _ = self.envs[i].reset()
-        self.games_in_env[i] += 1
-        self._store(i, observation)
-        character = read_character(observation["message"], self._tty[i], self.blstats[i])
+            self.envs[i].seed(core, disp, reseed=False)
+        self.envs[i].reset()
+        character = read_character(
+            (*self.envs[i].opening_messages, self.message[i].tobytes()),
+            self.tty_chars[i],
+            self.blstats[i],
+        )
         self.roles[i] = ROLES.index(character.role) if character.role else -1
         self.game_seed[i] = core
         self.memory.forget(i)
@@ -274,18 +310,6 @@ class GameRunner:
         self.last_prayer_turn[i] = -1.0
         self.god_angry[i] = False
         self.frozen_keys[i] = 0
-
-    def _store(self, i: int, observation: dict[str, np.ndarray]) -> None:
-        # NLE reuses its buffers between steps: copy what we keep.
-        self.glyphs[i] = observation["glyphs"]
-        self.blstats[i] = observation["blstats"]
-        self.message[i] = observation["message"]
-        self._tty[i] = observation["tty_chars"]  # read at once, never kept across presses
-        for key in self._extra_keys:
-            self.extra.setdefault(
-                key, np.zeros((self.n_envs, *observation[key].shape), observation[key].dtype)
-            )
-            self.extra[key][i] = observation[key]
 
     def _restart(self, i: int, error: BaseException) -> None:
         self.restarts += 1
@@ -306,16 +330,15 @@ class GameRunner:
 
     def _press(self, i: int, key: int) -> tuple[float, bool, bool]:
         turn = self.blstats[i, nethack.NLE_BL_TIME]
-        observation, reward, done, _, info = self.envs[i].step(self._key_index[key])
-        self._store(i, observation)
+        reward, done, end_status = self.envs[i].press(key)
         self.ep_keys[i] += 1
         self.presses += 1
-        moved = self.blstats[i, nethack.NLE_BL_TIME] != turn
-        self.frozen_keys[i] = 0 if moved else self.frozen_keys[i] + 1
+        stood = self.blstats[i, nethack.NLE_BL_TIME] == turn
+        self.frozen_keys[i] = self.frozen_keys[i] + 1 if stood else 0
         if not done:
-            return float(reward), False, False
-        truncated = bool(info["end_status"] == -1)
-        return float(reward), not truncated, truncated
+            return reward, False, False
+        truncated = end_status == ABORTED
+        return reward, not truncated, truncated
 
     def _answer(self, i: int, action: int) -> int | None:
         """The key that answers the prompt environment i shows after ``action``, if any."""
@@ -342,10 +365,10 @@ class GameRunner:
     def _act(self, i: int, action: int) -> tuple[float, bool, bool]:
         """Press the keys of one agent action in environment i, answering NetHack's prompts.
 
-        On the Challenge, the watchdog's ESC comes first when the clock has stood still for
-        ``WATCHDOG_KEYS`` presses, and before and after the action's keys every ``--More--``,
-        menu and question is got past (``nethack_agent.questions.screen_key``), up to
-        ``_SETTLE_KEYS`` presses each time.
+        Where the task leaves every screen to the agent (the Challenge), the watchdog's ESC
+        comes first when the clock has stood still for ``WATCHDOG_KEYS`` presses, and before
+        and after the action's keys every ``--More--``, menu and question is got past
+        (``nethack_agent.questions.screen_key``), up to ``_SETTLE_KEYS`` presses each time.
         """
         keys = ACTION_KEYS[action]
         reward, terminated, truncated = 0.0, False, False
@@ -354,7 +377,7 @@ class GameRunner:
                 self.watchdog_escapes += 1
                 keys = (ESC, *keys)
             for _ in range(_SETTLE_KEYS):  # a screen left waiting: the action is for the map
-                key = screen_key(self.message[i].tobytes(), self._tty[i].tobytes())
+                key = screen_key(self.message[i].tobytes(), self.tty_chars[i].tobytes())
                 if key is None:
                     break
                 r, terminated, truncated = self._press(i, key)
@@ -371,7 +394,7 @@ class GameRunner:
             # whatever screen is left
             key = self._answer(i, action)
             if key is None and self.challenge:
-                key = screen_key(self.message[i].tobytes(), self._tty[i].tobytes())
+                key = screen_key(self.message[i].tobytes(), self.tty_chars[i].tobytes())
             if key is None:
                 break
             r, terminated, truncated = self._press(i, key)
@@ -436,8 +459,7 @@ class GameRunner:
             end = "death"
             cause = death_cause(last_xlog_entry(_xlogfile(self.envs[i])).get("death", ""))
         else:
-            key_cap = _CHALLENGE_KEY_CAP if self.challenge else self.max_episode_steps
-            cap = self.ep_keys[i] >= key_cap
+            cap = self.ep_keys[i] >= self.settings.max_episode_steps
             end, cause = ("key cap" if cap else "no-progress timeout"), ALIVE
         # After the game ends NLE's blstats may be zeroed: keep the last values seen.
         return Episode(
@@ -448,7 +470,7 @@ class GameRunner:
             length=int(self.ep_length[i] + 1),
             score=int(max(self.ep_score[i], self.blstats[i, nethack.NLE_BL_SCORE])),
             depth=int(max(self.ep_depth[i], self.blstats[i, nethack.NLE_BL_DEPTH])),
-            ttyrec=self._ttyrec_path(i),
+            ttyrec=self.envs[i].ttyrec,
             role=ROLES[self.roles[i]] if self.roles[i] >= 0 else "",
             cause=cause,
             end=end,

@@ -3,8 +3,7 @@
 Game k of an evaluation is seeded with ``seed + k`` (NetHack's core and disp seeds, and the
 action sampler's): both policies meet the same dungeons, and each game's result depends only on
 its seed and the policy, not on how games are spread over processes. ``unseeded`` plays NLE's
-own NetHackChallenge class instead, which cannot be seeded (the policies then meet different
-games).
+own NetHackChallenge class instead, never seeded (the policies then meet different games).
 
 Besides the summaries, the report says how the agent fares per role (``role_stats``) and what
 ends its games (``nethack_agent.deaths``: NetHack's xlogfile).
@@ -19,12 +18,13 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from nethack_agent.challenge import CHALLENGE_ID, is_challenge
 from nethack_agent.checkpoint import load_checkpoint
+from nethack_agent.config import TrainConfig
 from nethack_agent.deaths import tally_causes
 from nethack_agent.envs import Episode, GameRunner, ParallelRunner
+from nethack_agent.game import CHALLENGE
 
-__all__ = ["evaluate", "mean_interval", "play_games", "role_stats", "summarize"]
+__all__ = ["evaluate", "key_cap", "mean_interval", "play_games", "role_stats", "summarize"]
 
 
 def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
@@ -69,6 +69,11 @@ def summarize(returns: np.ndarray, scores: np.ndarray) -> dict[str, float]:
     }
 
 
+def key_cap(env_id: str, config: TrainConfig) -> int:
+    """The key cap to play ``env_id`` with: the Challenge's own (10⁶), else the run's."""
+    return CHALLENGE.max_episode_steps if env_id == CHALLENGE.name else config.max_episode_steps
+
+
 def role_stats(games: list[Episode]) -> dict[str, dict[str, float]]:
     """Games, median and mean in-game score, and mean deepest level, per role.
 
@@ -103,6 +108,7 @@ def play_games(
     envs_per_worker: int = 8,
     ttyrec_dir: str | None = None,
     max_episode_steps: int = 5000,
+    env_api: str = "nle",
     unseeded: bool = False,
 ) -> list[Episode]:
     """Play one game per seed with ``policy`` ("sampled", "greedy" or "random").
@@ -115,9 +121,10 @@ def play_games(
         n_workers: worker processes (0: play in this process).
         envs_per_worker: games played at once per process.
         ttyrec_dir: record the games here, or None.
-        max_episode_steps: NLE's time limit.
-        unseeded: play NLE's own NetHackChallenge class (``env_id`` must be the Challenge);
-            the seeds then only label the games.
+        max_episode_steps: the game's time limit.
+        env_api: "nle" (the low-level game driver) or "gym" (NLE's gym class).
+        unseeded: play NLE's own NetHackChallenge class, never seeded (``env_id`` must be the
+            Challenge); the seeds then only label the games.
 
     Returns:
         The finished games, in order of seed.
@@ -126,6 +133,7 @@ def play_games(
         "env_id": env_id,
         "ttyrec_dir": ttyrec_dir,
         "max_episode_steps": max_episode_steps,
+        "env_api": env_api,
         "unseeded": unseeded,
     }
     per_runner = max(1, min(envs_per_worker, -(-len(seeds) // max(n_workers, 1))))
@@ -148,6 +156,7 @@ def evaluate(
     ttyrec_dir: str | None = None,
     n_workers: int = 2,
     envs_per_worker: int = 8,
+    env_api: str = "nle",
     env_id: str | None = None,
     unseeded: bool = False,
 ) -> tuple[dict[str, Any], dict[str, list[Episode]]]:
@@ -162,8 +171,10 @@ def evaluate(
             ``games.csv`` listing which recording is which seed.
         n_workers: worker processes (0: play in this process).
         envs_per_worker: games played at once per process.
+        env_api: "nle" (the low-level game driver) or "gym" (NLE's gym class); both play the
+            same games.
         env_id: the NLE task to play (default: the one the run was trained on).
-        unseeded: play NLE's own NetHackChallenge class, unseeded (``env_id`` must be
+        unseeded: play NLE's own NetHackChallenge class, never seeded (``env_id`` must be
             "NetHackChallenge-v0").
 
     Returns:
@@ -179,8 +190,8 @@ def evaluate(
         raise ValueError(f"policy must be 'sampled' or 'greedy', got {policy!r}")
     state = load_checkpoint(run_dir)
     env_id = env_id or state.config.env_id
-    if unseeded and not is_challenge(env_id):
-        raise ValueError(f"unseeded play is for {CHALLENGE_ID} only, got env {env_id!r}")
+    if unseeded and env_id != CHALLENGE.name:
+        raise ValueError(f"unseeded play is for {CHALLENGE.name} only, got env {env_id!r}")
     seeds = list(range(seed, seed + episodes))
     result: dict[str, Any] = {
         "env": env_id,
@@ -200,7 +211,8 @@ def evaluate(
             n_workers=n_workers,
             envs_per_worker=envs_per_worker,
             ttyrec_dir=record,
-            max_episode_steps=state.config.max_episode_steps,
+            max_episode_steps=key_cap(env_id, state.config),
+            env_api=env_api,
             unseeded=unseeded,
         )
         if record is not None:

@@ -10,17 +10,16 @@ from typing import TextIO
 from nethack_agent.actions import ACTION_NAMES
 from nethack_agent.checkpoint import load_checkpoint
 from nethack_agent.envs import GameRunner
+from nethack_agent.evaluate import key_cap
 
 __all__ = ["watch"]
+
+_CLEAR = "\x1b[H\x1b[2J"
 
 
 def _screen(runner: GameRunner) -> str:
     """The terminal of the runner's game as 24 lines of text."""
-    rows = runner.extra["tty_chars"][0]
-    return "\n".join(row.tobytes().decode("ascii", "replace") for row in rows)
-
-
-_CLEAR = "\x1b[H\x1b[2J"
+    return "\n".join(row.tobytes().decode("ascii", "replace") for row in runner.tty_chars[0])
 
 
 def watch(
@@ -31,6 +30,7 @@ def watch(
     delay: float = 0.1,
     max_steps: int | None = None,
     out: TextIO | None = None,
+    env_api: str = "nle",
     env_id: str | None = None,
 ) -> int:
     """Play the game seeded ``seed`` with the run's policy, drawing the screen after every step.
@@ -48,6 +48,7 @@ def watch(
         max_steps: stop after this many steps (None: play to the end of the game).
         out: where to draw (default stdout; frames are separated by an ANSI clear-screen on
             terminals).
+        env_api: "nle" (the low-level game driver) or "gym" (NLE's gym class).
         env_id: the NLE task (default: the one the run was trained on).
 
     Returns:
@@ -59,12 +60,13 @@ def watch(
         raise ValueError(f"delay must be >= 0, got {delay}")
     out = sys.stdout if out is None else out
     state = load_checkpoint(run_dir)
+    env_id = env_id or state.config.env_id
     runner = GameRunner(
-        env_id or state.config.env_id,
+        env_id,
         1,
         episode_seeds=[seed],
-        extra_keys=("tty_chars",),
-        max_episode_steps=state.config.max_episode_steps,
+        max_episode_steps=key_cap(env_id, state.config),
+        env_api=env_api,
     )
     clear = _CLEAR if out.isatty() else "\n"
     step = 0
@@ -87,7 +89,6 @@ def watch(
                     f"score {game.score}, depth {game.depth}, {step} steps\n"
                 )
                 return game.score
-            time.sleep(delay)
         score = int(runner.ep_score[0])
         out.write(f"stopped after {step} steps: score {score}\n")
         return score

@@ -1,5 +1,6 @@
-"""The full game: the seeded Challenge's settings, the character, causes of death, the prayer
-timeout, the screens that wait for a key, the watchdog, and an agent that does not choke."""
+"""The full game: the character, causes of death, the prayer timeout, the screens that wait for
+a key, the watchdog, and an agent that does not choke (the Challenge's settings are compared
+with NLE's class in test_nethack_driver.py)."""
 
 import gymnasium as gym
 import nle  # noqa: F401
@@ -8,12 +9,6 @@ import pytest
 from nle import nethack
 
 from nethack_agent.actions import EAT, SEARCH
-from nethack_agent.challenge import (
-    CHALLENGE_ID,
-    CHALLENGE_SETTINGS,
-    SEEDED_CHALLENGE_ID,
-    challenge_settings,
-)
 from nethack_agent.character import Character, character_from_status, parse_welcome
 from nethack_agent.deaths import ALIVE, death_cause, parse_xlog_line, tally_causes
 from nethack_agent.envs import Episode, GameRunner
@@ -24,28 +19,6 @@ from nethack_agent.prayer import heard_probability, rnz_pmf
 from nethack_agent.questions import ESC, MORE, WATCHDOG_KEYS, screen_key, waiting_screen
 
 KEYS = ("glyphs", "blstats", "message", "tty_chars")
-
-
-def test_seeded_challenge_has_the_official_settings_field_for_field():
-    official = gym.make(CHALLENGE_ID)
-    seeded = gym.make(SEEDED_CHALLENGE_ID, observation_keys=KEYS)
-    ours, theirs = challenge_settings(seeded), challenge_settings(official)
-    assert list(ours) == list(CHALLENGE_SETTINGS)
-    for name in CHALLENGE_SETTINGS:
-        assert ours[name] == theirs[name], name
-    # the values NLE documents for the Challenge (nle/env/tasks.py), read independently
-    assert theirs["character"] == "@" and theirs["no_progress_timeout"] == 10_000
-    assert theirs["actions"] == tuple(int(a) for a in nethack.ACTIONS)
-    with pytest.raises(RuntimeError):
-        official.unwrapped.seed(1, 1, reseed=False)
-    firsts = []
-    for _ in range(2):  # the seeded one can be seeded, and the seed fixes the game
-        seeded.unwrapped.seed(5, 5, reseed=False)
-        observation, _ = seeded.reset()
-        firsts.append(observation["glyphs"].copy())
-    np.testing.assert_array_equal(*firsts)
-    official.close()
-    seeded.close()
 
 
 @pytest.mark.parametrize(
@@ -179,10 +152,10 @@ def test_screens_that_wait_for_a_key(message, tty, key):
 def test_challenge_menus_are_escaped_and_the_watchdog_presses_esc():
     runner = GameRunner("NetHackChallenge-v0", 1, episode_seeds=[3])
     runner._press(0, ord("i"))  # the inventory: a menu the game waits on
-    assert waiting_screen(runner.message[0].tobytes(), runner._tty[0].tobytes()) == "menu"
+    assert waiting_screen(runner.message[0].tobytes(), runner.tty_chars[0].tobytes()) == "menu"
     turn = runner.blstats[0, nethack.NLE_BL_TIME]
     runner.step(np.array([SEARCH]))
-    assert waiting_screen(runner.message[0].tobytes(), runner._tty[0].tobytes()) == ""
+    assert waiting_screen(runner.message[0].tobytes(), runner.tty_chars[0].tobytes()) == ""
     assert runner.blstats[0, nethack.NLE_BL_TIME] > turn  # the search took its turn
     runner.step(np.array([SEARCH]))
     assert runner.watchdog_escapes == 0

@@ -6,7 +6,6 @@ import json
 import os
 import signal
 
-import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -17,6 +16,7 @@ from nethack_agent.checkpoint import CHECKPOINT_NAME, CheckpointError, load_chec
 from nethack_agent.config import TrainConfig
 from nethack_agent.envs import GameRunner, ParallelRunner, game_seeds
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
+from nethack_agent.game import GymGame, NetHackGame
 from nethack_agent.policy import init_params
 from nethack_agent.train import METRICS_COLUMNS, TrainingDiverged, budget_spent, train
 
@@ -158,19 +158,31 @@ def test_a_failed_checkpoint_write_leaves_the_previous_one(tmp_path, monkeypatch
     assert load_checkpoint(tmp_path).step == 128
 
 
-def test_a_failing_nethack_is_restarted(caplog):
-    failures = {"left": 1}
+class FailingGame(NetHackGame):
+    """A game whose NetHack raises once, at its fifth key press."""
 
-    class FailingEnv(gym.Wrapper):
-        def step(self, action):
-            if failures["left"] and self.unwrapped._steps == 5:
-                failures["left"] -= 1
-                raise RuntimeError("NetHack crashed")
-            return self.env.step(action)
+    failures = 1
 
-    runner = GameRunner(
-        "NetHackScore-v0", 2, make_env=lambda *a, **k: FailingEnv(gym.make(*a, **k))
-    )
+    def press(self, key):
+        if FailingGame.failures and self.steps == 5:
+            FailingGame.failures -= 1
+            raise RuntimeError("NetHack crashed")
+        return super().press(key)
+
+
+class FailingGymGame(GymGame):
+    failures = 1
+
+    def press(self, key):
+        if FailingGymGame.failures and self.env.unwrapped._steps == 5:
+            FailingGymGame.failures -= 1
+            raise RuntimeError("NetHack crashed")
+        return super().press(key)
+
+
+@pytest.mark.parametrize(("env_api", "game"), [("nle", FailingGame), ("gym", FailingGymGame)])
+def test_a_failing_nethack_is_restarted(caplog, env_api, game):
+    runner = GameRunner("NetHackScore-v0", 2, env_api=env_api, make_game=game)
     params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES)
     batch, _, _ = runner.rollout(params, 12)
     assert runner.restarts == 1
