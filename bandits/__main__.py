@@ -1,4 +1,4 @@
-"""Command line: ``python -m bandits {lecture,probability,testbed,regret}``.
+"""Command line: ``python -m bandits {lecture,probability,testbed,regret,sweep}``.
 
 Each sub-command lives in its own module at the edge of the package and registers itself
 here. Bad input — a usage error caught by argparse, or a ``ValueError``/``TypeError`` raised
@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import NoReturn
 
-from bandits import cli_experiments, cli_probability
+from bandits import cli_experiments, cli_probability, cli_sweep
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -30,6 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     cli_probability.register(subparsers)
     cli_experiments.register(subparsers)
+    cli_sweep.register(subparsers)
     return parser
 
 

@@ -13,9 +13,9 @@ import json
 import sys
 from pathlib import Path
 
-from bandits import experiments, plots
+from bandits import backends, experiments, plots
 
-__all__ = ["register"]
+__all__ = ["add_backend_options", "backend_from", "register"]
 
 _BOOK_MEANS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 
@@ -54,6 +54,7 @@ def run_testbed(args: argparse.Namespace) -> int:
     (Ctrl-C, exit status 130) keeps the figures it finished.
     """
     names = _figure_names(args.figure)
+    backend = backend_from(args)
     report = []
     try:
         for name in names:
@@ -65,6 +66,7 @@ def run_testbed(args: argparse.Namespace) -> int:
                 n_arms=args.arms,
                 seed=args.seed,
                 progress=not args.quiet,
+                backend=backend,
             )
             scores = [experiments.summary(result) for result in members]
             report += scores
@@ -93,6 +95,7 @@ def run_regret(args: argparse.Namespace) -> int:
             seed=args.seed,
             epsilon=args.epsilon,
             progress=not args.quiet,
+            backend=backend_from(args),
         )
     except KeyboardInterrupt:
         print("interrupted; nothing written", file=sys.stderr)
@@ -117,6 +120,40 @@ def run_regret(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_backend_options(parser: argparse.ArgumentParser) -> None:
+    """``--backend``, ``--workers``, ``--address`` and ``--memory-budget``."""
+    group = parser.add_argument_group("where the runs are computed (same numbers on every backend)")
+    group.add_argument(
+        "--backend",
+        default="local",
+        help="local (this machine) or ray (a Ray cluster; pip install '.[ray]') (default local)",
+    )
+    group.add_argument(
+        "--workers",
+        type=int,
+        help="processes (local, default 1) or Ray actors (default one per CPU of the cluster)",
+    )
+    group.add_argument(
+        "--address",
+        help="HOST:PORT of a Ray head node (ray start --head prints it); default: a local cluster",
+    )
+    group.add_argument(
+        "--memory-budget",
+        type=float,
+        default=backends.DEFAULT_MEMORY_BUDGET / 2**30,
+        metavar="GIB",
+        help="refuse work whose blocks and curves would need more (default 2 GiB)",
+    )
+
+
+def backend_from(args: argparse.Namespace) -> backends.Backend:
+    """The ``Backend`` the options of ``add_backend_options`` name (checked: one-line errors)."""
+    if not 0 < args.memory_budget < float("inf"):
+        raise ValueError(f"--memory-budget must be > 0 GiB, got {args.memory_budget:g}")
+    budget = int(args.memory_budget * 2**30)
+    return backends.Backend(args.backend, args.workers, args.address, max(1, budget))
+
+
 def _common(parser: argparse.ArgumentParser, runs: int) -> None:
     parser.add_argument("--runs", type=int, default=runs, help=f"independent runs (default {runs})")
     parser.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
@@ -127,6 +164,7 @@ def _common(parser: argparse.ArgumentParser, runs: int) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_backend_options(parser)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
