@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import os
 import queue
 import signal
 import socket
@@ -238,8 +237,6 @@ def connect_ray(address: str | None = None) -> Any:
         raise ValueError(
             f"--backend ray needs Ray, which is not installed: {RAY_INSTALL}"
         ) from None
-    if ray.is_initialized():
-        return ray
     if address not in (None, "auto"):
         host, _, port = address.rpartition(":")
         if not host or not port.isdigit():
@@ -250,6 +247,8 @@ def connect_ray(address: str | None = None) -> Any:
             raise ValueError(
                 f"--address {address}: no Ray cluster answers there ({error})"
             ) from None
+    if ray.is_initialized():
+        return ray
     try:
         ray.init(address=address, include_dashboard=False, log_to_driver=False)
     except (ConnectionError, RuntimeError) as error:
@@ -327,8 +326,6 @@ class _Caller:
     def call(self, function: Callable[..., Any], arguments: tuple) -> Any:
         return function(*arguments)
 
-    def pid(self) -> int:
-        return os.getpid()
 
 
 @dataclass(frozen=True)
