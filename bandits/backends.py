@@ -327,7 +327,6 @@ class _Caller:
         return function(*arguments)
 
 
-
 @dataclass(frozen=True)
 class Backend:
     """Where an experiment's tasks run, and the memory they may take.

@@ -18,12 +18,14 @@ import json
 import re
 import sys
 from fractions import Fraction
-from pathlib import Path
 
-from bandits import experiments, plots, sweep
 from bandits.cli_experiments import add_backend_options, backend_from
+from gradients.cli import non_negative_int, output_dir
 
 __all__ = ["parse_grid", "register"]
+
+PARAMETERS = ("epsilon", "c", "alpha", "initial_value")
+"""The parameters a sweep can vary (``bandits.sweep.PARAMETERS``, without importing numba)."""
 
 _MAX_VALUES = 10_000
 _RANGE = re.compile(r"^(?P<start>[^.][^ ]*?)\.\.(?P<stop>[^×x*+]+)(?P<op>[×x*+])(?P<by>.+)$")
@@ -118,16 +120,18 @@ def _print_table(scores: list[dict], runs: int, steps: int) -> None:
 
 def run_sweep(args: argparse.Namespace) -> int:
     """``sweep``: run the grid, stream rows into the CSV; returns the exit status."""
+    out = output_dir(args.out, "--out")
+    backend = backend_from(args)
+    from bandits import experiments, plots, sweep
+
     grids = {
         name: parse_grid(f"--{name.replace('_', '-')}", getattr(args, name))
-        for name in sweep.PARAMETERS
+        for name in PARAMETERS
         if getattr(args, name) is not None
     }
     settings = sweep.grid_settings(
         args.policy, grids, testbed=args.testbed, n_arms=args.arms, seed=args.seed
     )
-    backend = backend_from(args)
-    out = Path(args.out)
     csv_path = out / "sweep.csv"
     done: dict[int, experiments.Result] = {}
     stream = experiments.stream_settings(
@@ -176,7 +180,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         required=True,
         help="one or more of: epsilon-greedy, greedy, ucb, ucb1, gradient, thompson, kl-ucb",
     )
-    for name in sweep.PARAMETERS:
+    for name in PARAMETERS:
         parser.add_argument(
             f"--{name.replace('_', '-')}",
             dest=name,
@@ -187,12 +191,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--testbed",
         default="gaussian",
-        help="gaussian (q*(a) ~ N(0, 1)) or bernoulli (μ(a) ~ U(0, 1)) (default gaussian)",
+        help="gaussian (q*(a) ~ N(0, 1)) or bernoulli (μ(a) ~ U(0, 1))",
     )
-    parser.add_argument("--arms", type=int, default=10, help="arms per problem (default 10)")
-    parser.add_argument("--steps", type=int, default=1000, help="steps per run (default 1000)")
-    parser.add_argument("--runs", type=int, default=2000, help="runs per setting (default 2000)")
-    parser.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
+    parser.add_argument("--arms", type=int, default=10, help="arms per problem")
+    parser.add_argument("--steps", type=int, default=1000, help="steps per run")
+    parser.add_argument("--runs", type=int, default=2000, help="runs per setting")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="root random seed")
     parser.add_argument(
         "--out", default="runs/bandits", help="directory for sweep.csv and sweep.png"
     )

@@ -28,10 +28,7 @@ import numpy as np
 
 from bandits.experiments import Method, Problem, Result, Setting, parameters_of, summary
 
-__all__ = ["PARAMETERS", "TESTBEDS", "grid_settings", "write_rows"]
-
-PARAMETERS = ("epsilon", "c", "alpha", "initial_value")
-"""The parameters a sweep can vary, in the order they are combined."""
+__all__ = ["TESTBEDS", "grid_settings", "write_rows"]
 
 TESTBEDS = ("gaussian", "bernoulli")
 
@@ -82,8 +79,6 @@ def grid_settings(
         if testbed == "gaussian" and policy in _BERNOULLI_ONLY:
             raise ValueError(f"--policy {policy} needs rewards in [0, 1]: use --testbed bernoulli")
     for parameter, scoped in grids.items():
-        if parameter not in PARAMETERS:
-            raise ValueError(f"cannot sweep {parameter!r}; the parameters are {PARAMETERS}")
         for scope, values in scoped.items():
             option = f"--{parameter.replace('_', '-')}"
             if len(values) == 0:
@@ -98,8 +93,7 @@ def grid_settings(
     root = np.random.SeedSequence(seed)
     settings = []
     for policy, policy_seed in zip(policies, root.spawn(len(policies)), strict=True):
-        names = [p for p in PARAMETERS if p in parameters_of(policy)]
-        grid = {p: _values_for(grids, p, policy) for p in names}
+        grid = {p: _values_for(grids, p, policy) for p in parameters_of(policy)}
         grid = {p: values for p, values in grid.items() if values is not None}
         sweep = next((p for p, values in grid.items() if len(values) > 1), None)
         combinations = [

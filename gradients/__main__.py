@@ -1,4 +1,4 @@
-"""Command line: ``python -m gradients example [--json]`` walks the worked softmax example."""
+"""Command line: python -m gradients example [--json] walks the worked softmax example."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 
+from gradients.cli import Parser, run
 from gradients.worked_example import TARGET_CLASS, worked_example
 
 STEPS = (
@@ -29,14 +30,23 @@ STEPS = (
 )
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Print the worked example step by step, or as JSON with ``--json``."""
-    parser = argparse.ArgumentParser(prog="python -m gradients", description=__doc__)
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of every sub-command."""
+    parser = Parser(prog="python -m gradients", description=__doc__)
     subparsers = parser.add_subparsers(dest="command", required=True)
     example = subparsers.add_parser("example", help="the worked softmax-layer example")
     example.add_argument("--json", action="store_true", help="print the quantities as JSON")
-    args = parser.parse_args(argv)
+    example.set_defaults(run=_example)
+    return parser
 
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one sub-command; returns the process exit status."""
+    return run(build_parser(), argv)
+
+
+def _example(args: argparse.Namespace) -> int:
+    """Print the worked example step by step, or as JSON with ``--json``."""
     quantities = worked_example()
     if args.json:
         print(json.dumps({name: np.asarray(value).tolist() for name, value in quantities.items()}))

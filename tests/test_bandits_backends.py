@@ -253,7 +253,7 @@ def test_cancelled_sweep_keeps_its_finished_rows(capsys, tmp_path, monkeypatch):
     "argv, expected",
     [
         (["--backend", "dask"], "--backend must be one of local, ray"),
-        (["--workers", "0"], "--workers must be >= 1"),
+        (["--workers", "0"], "argument --workers: must be >= 1"),
         (["--address", "127.0.0.1:6379"], "--address needs --backend ray"),
         (["--memory-budget", "0"], "--memory-budget must be > 0"),
         (["--epsilon", "1/4..1/128", "×2"], "--epsilon: the grid is empty"),
