@@ -351,7 +351,7 @@ class Backend:
             _checks.count("--workers", self.workers)
         if self.address is not None and self.name != "ray":
             raise ValueError("--address needs --backend ray")
-        _checks.count("--memory-budget", self.memory_budget)
+        _checks.count("--memory", self.memory_budget)
 
     @contextlib.contextmanager
     def executor(self) -> Iterator[LocalExecutor | RayExecutor]:
@@ -406,7 +406,7 @@ def check_memory(
         raise ValueError(
             f"{n_settings} settings × {n_steps} steps × {n_arms} arms need ≈ "
             f"{needed / 2**30:.3g} GiB, more than the memory budget of "
-            f"{memory_budget / 2**30:.3g} GiB (--memory-budget); fewer steps, arms or "
+            f"{memory_budget / 2**30:.3g} GiB (--memory); fewer steps, arms or "
             "settings fit (--runs does not matter: runs are done in blocks)"
         )
     return needed

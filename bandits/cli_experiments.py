@@ -132,38 +132,41 @@ def run_regret(args: argparse.Namespace) -> int:
 
 
 def add_backend_options(parser: argparse.ArgumentParser) -> None:
-    """``--backend``, ``--workers``, ``--address`` and ``--memory-budget``."""
+    """``--backend``, ``--workers``, ``--address`` and ``--memory``."""
     group = parser.add_argument_group("where the runs are computed (same numbers on every backend)")
     group.add_argument(
         "--backend",
         default="local",
+        metavar="NAME",
         help="local (this machine) or ray (a Ray cluster; pip install '.[ray]')",
     )
     group.add_argument(
         "--workers",
         type=positive_int,
+        metavar="N",
         help="processes (local, default 1) or Ray actors (default: one per CPU of the cluster)",
     )
     group.add_argument(
         "--address",
+        metavar="ADDR",
         help="HOST:PORT of a Ray head node (ray start --head prints it); default: a local cluster",
     )
     group.add_argument(
-        "--memory-budget",
+        "--memory",
         type=float,
         default=2.0,
         metavar="GIB",
-        help="refuse, before it starts, work whose blocks and curves would need more",
+        help="the memory budget: work whose blocks and curves would need more is refused",
     )
 
 
 def backend_from(args: argparse.Namespace) -> Any:
     """The ``bandits.backends.Backend`` the options of ``add_backend_options`` name (checked)."""
-    if not 0 < args.memory_budget < float("inf"):
-        raise ValueError(f"--memory-budget must be > 0 GiB, got {args.memory_budget:g}")
+    if not 0 < args.memory < float("inf"):
+        raise ValueError(f"--memory must be > 0 GiB, got {args.memory:g}")
     from bandits import backends
 
-    budget = max(1, int(args.memory_budget * 2**30))
+    budget = max(1, int(args.memory * 2**30))
     return backends.Backend(args.backend, args.workers, args.address, budget)
 
 

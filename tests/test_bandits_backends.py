@@ -255,7 +255,7 @@ def test_cancelled_sweep_keeps_its_finished_rows(capsys, tmp_path, monkeypatch):
         (["--backend", "dask"], "--backend must be one of local, ray"),
         (["--workers", "0"], "argument --workers: must be >= 1"),
         (["--address", "127.0.0.1:6379"], "--address needs --backend ray"),
-        (["--memory-budget", "0"], "--memory-budget must be > 0"),
+        (["--memory", "0"], "--memory must be > 0"),
         (["--epsilon", "1/4..1/128", "×2"], "--epsilon: the grid is empty"),
         (["--epsilon", "1/128..1/4"], "--epsilon: cannot read '1/128..1/4' as a range"),
         (["--epsilon", "1/128..1/4", "×1"], "a factor > 1"),

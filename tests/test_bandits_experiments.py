@@ -13,7 +13,6 @@ import pytest
 
 from bandits import experiments
 from bandits.__main__ import main
-from bandits.environments import gaussian_testbed
 from bandits.experiments import (
     FIGURES,
     Method,
