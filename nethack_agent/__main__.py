@@ -1,42 +1,75 @@
-"""Command line: ``python -m nethack_agent {train,evaluate,watch}``.
+"""Command line: python -m nethack_agent {train,evaluate,watch}.
 
-A ``ValueError`` or ``TypeError`` from bad input, a missing or corrupt run directory, or
-diverging weights become one line on stderr and a non-zero exit status, never a traceback.
+Bad input (a usage error, a bad setting, an unknown --env, an unwritable path, a missing or
+corrupt run directory) is one line "error: ..." on stderr and exit status 2, checked before any
+work starts; diverging weights are one line and exit status 1; Ctrl-C (or kill) saves a
+checkpoint and exits with status 130. The heavy modules (NLE, numba, matplotlib) are imported
+only by the command that runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import logging
 import signal
 import sys
 
-import numpy as np
-
-from nethack_agent.checkpoint import CheckpointError
+from gradients.cli import Parser, non_negative_int, output_dir, positive_int, run
 from nethack_agent.config import TrainConfig
-from nethack_agent.evaluate import evaluate, mean_interval
-from nethack_agent.train import TrainingDiverged, train
-from nethack_agent.watch import watch
 
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
+def known_env(env_id: str, env_api: str = "nle") -> str:
+    """``env_id`` if the game API ``env_api`` can play it, else a ValueError listing the tasks."""
+    if env_api == "nle":
+        from nethack_agent.game.tasks import TASKS
+
+        tasks = sorted(TASKS)
+    else:
+        import gymnasium
+        import nle  # noqa: F401  (registers the NetHack tasks with gymnasium)
+
+        tasks = sorted(name for name in gymnasium.registry if name.startswith("NetHack"))
+    if env_id not in tasks:
+        close = difflib.get_close_matches(env_id, tasks, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise ValueError(
+            f"--env {env_id!r} is not a task of --env-api {env_api}: {hint}known: "
+            + ", ".join(tasks)
+        )
+    return env_id
+
+
 def _train(args: argparse.Namespace) -> int:
+    from nethack_agent.train import TrainingDiverged, train
+
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` saves a checkpoint too, like Ctrl-C
     settings = {field: getattr(args, field) for _, field, _ in _TRAIN_SETTINGS}
-    config = TrainConfig(env_id=args.env, seed=args.seed, **settings)
-    state = train(
-        config,
-        args.run_dir,
-        total_steps=args.total_steps,
-        minutes=args.minutes,
-        resume=args.resume,
-        progress=not args.no_progress,
-    )
+    config = TrainConfig(env_id=args.env, env_api=args.env_api, seed=args.seed, **settings)
+    if args.total_steps is None and args.minutes is None:
+        raise ValueError("give a budget: --total-steps or --minutes")
+    if args.minutes is not None and not args.minutes > 0:
+        raise ValueError(f"--minutes must be > 0, got {args.minutes}")
+    if not args.resume:
+        known_env(args.env, args.env_api)
+    output_dir(args.run_dir, "--run-dir")  # made only once the configuration is valid
+    try:
+        state = train(
+            config,
+            args.run_dir,
+            total_steps=args.total_steps,
+            minutes=args.minutes,
+            resume=args.resume,
+            progress=not args.no_progress,
+        )
+    except TrainingDiverged as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     print(
         f"{state.step} steps, {state.episodes} games, {state.elapsed / 60:.1f} min of training; "
         f"checkpoint, metrics.csv and learning_curve.png in {args.run_dir}"
@@ -45,6 +78,12 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from nethack_agent.evaluate import evaluate, mean_interval
+
+    if args.ttyrec is not None:
+        output_dir(args.ttyrec, "--ttyrec")
     result, games = evaluate(
         args.run_dir,
         episodes=args.episodes,
@@ -52,6 +91,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         policy=args.policy,
         ttyrec_dir=args.ttyrec,
         n_workers=args.workers,
+        env_api=args.env_api,
     )
     if args.json:
         print(json.dumps(result))
@@ -78,8 +118,15 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _watch(args: argparse.Namespace) -> int:
+    from nethack_agent.watch import watch
+
     watch(
-        args.run_dir, seed=args.seed, policy=args.policy, delay=args.delay, max_steps=args.max_steps
+        args.run_dir,
+        seed=args.seed,
+        policy=args.policy,
+        delay=args.delay,
+        max_steps=args.max_steps,
+        env_api=args.env_api,
     )
     return 0
 
@@ -96,23 +143,33 @@ _TRAIN_SETTINGS = (
 """(flag, TrainConfig field, help) of the settings ``train`` exposes."""
 
 
+def _add_env_api(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--env-api",
+        choices=("nle", "gym"),
+        default="nle",
+        help="play NetHack through NLE's low-level game (nle, fast) or its gymnasium class "
+        "(gym, the reference); both play the same games (default %(default)s)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every sub-command."""
     defaults = TrainConfig()
-    parser = argparse.ArgumentParser(
-        prog="python -m nethack_agent", description=__doc__.splitlines()[0]
-    )
+    parser = Parser(prog="python -m nethack_agent", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
     p = commands.add_parser("train", help="train a policy (progress bar, metrics.csv, checkpoints)")
     p.add_argument(
         "--run-dir", required=True, help="where metrics.csv, checkpoint.npz and the plot go"
     )
-    p.add_argument("--env", default=defaults.env_id, help="NLE task (default %(default)s)")
-    p.add_argument("--seed", type=int, default=defaults.seed, help="run seed (default %(default)s)")
+    p.add_argument("--env", default=defaults.env_id, help="NLE task")
+    p.add_argument("--seed", type=non_negative_int, default=defaults.seed, help="run seed")
     budget = p.add_argument_group("budget (at least one)")
     budget.add_argument("--minutes", type=float, help="train this many minutes (this session)")
-    budget.add_argument("--total-steps", type=int, help="train until this many agent steps in all")
+    budget.add_argument(
+        "--total-steps", type=positive_int, help="train until this many agent steps in all"
+    )
     p.add_argument(
         "--resume", action="store_true", help="continue from RUN_DIR/checkpoint.npz (its config)"
     )
@@ -123,55 +180,44 @@ def build_parser() -> argparse.ArgumentParser:
             dest=field,
             type=type(default),
             default=default,
-            help=f"{help_text} (default %(default)s)",
+            help=f"{help_text} ",
         )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_env_api(p)
     p.set_defaults(run=_train)
 
     p = commands.add_parser(
         "evaluate", help="trained policy vs uniformly random on the same seeded games"
     )
     p.add_argument("run_dir", help="a training run directory")
-    p.add_argument(
-        "--episodes", type=int, default=200, help="games per policy (default %(default)s)"
-    )
-    p.add_argument(
-        "--seed", type=int, default=10000, help="seed of the first game (default %(default)s)"
-    )
+    p.add_argument("--episodes", type=int, default=200, help="games per policy, at least 2")
+    p.add_argument("--seed", type=non_negative_int, default=10000, help="seed of the first game")
     p.add_argument(
         "--policy", choices=("sampled", "greedy"), default="sampled", help="how the agent acts"
     )
     p.add_argument("--ttyrec", metavar="DIR", help="record every game with nle's ttyrec into DIR")
-    p.add_argument("--workers", type=int, default=2, help="worker processes (default %(default)s)")
+    p.add_argument("--workers", type=non_negative_int, default=2, help="worker processes (0: none)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    _add_env_api(p)
     p.set_defaults(run=_evaluate)
 
     p = commands.add_parser("watch", help="watch the policy play one game in the terminal")
     p.add_argument("run_dir", help="a training run directory")
-    p.add_argument("--seed", type=int, default=7, help="the game's seed (default %(default)s)")
+    p.add_argument("--seed", type=non_negative_int, default=7, help="the game's seed")
     p.add_argument(
         "--policy", choices=("sampled", "greedy"), default="sampled", help="how the agent acts"
     )
-    p.add_argument(
-        "--delay", type=float, default=0.1, help="seconds between frames (default %(default)s)"
-    )
-    p.add_argument("--max-steps", type=int, help="stop after this many steps")
+    p.add_argument("--delay", type=float, default=0.1, help="seconds between frames")
+    p.add_argument("--max-steps", type=positive_int, help="stop after this many steps")
+    _add_env_api(p)
     p.set_defaults(run=_watch)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one sub-command; returns the process exit status."""
-    args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    try:
-        return args.run(args)
-    except (CheckpointError, TrainingDiverged) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    except (ValueError, TypeError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    return run(build_parser(), argv)
 
 
 if __name__ == "__main__":

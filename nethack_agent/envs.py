@@ -1,27 +1,28 @@
 """Many NetHack games stepped together: seeded, featurised, restarted when NetHack fails.
 
-``GameRunner`` holds N NLE environments in this process: it seeds NetHack's own generators
-before every reset (``env.unwrapped.seed(core, disp, reseed=False)`` — ``reset(seed=…)`` alone
-does not), presses the keys of the agent's actions (``nethack_agent.actions``), keeps the
-episode statistics, computes features, and samples the policy. ``ParallelRunner`` runs one
-``GameRunner`` per worker process (both cores) and talks to them through pipes, one message per
-rollout. A NetHack that raises is replaced by a fresh seeded game; a worker process that dies is
-restarted from its last reported state. Either is logged, never fatal.
+``GameRunner`` holds N NetHack games in this process — on NLE's low-level game through
+``nethack_agent.game.NetHackGame`` (``env_api="nle"``, the default) or through NLE's gymnasium
+environment (``env_api="gym"``, the reference; both play the same games key for key). It seeds
+NetHack's own generators before every reset (``set_initial_seeds(core, disp, reseed=False)``),
+presses the keys of the agent's actions (``nethack_agent.actions``), keeps the episode
+statistics, computes features, and samples the policy. NetHack writes its observations
+straight into the runner's (N, …) arrays (the gym path copies them there). ``ParallelRunner``
+runs one ``GameRunner`` per worker process (both cores) and talks to them through pipes, one
+message per rollout. A NetHack that raises is replaced by a fresh seeded game; a worker
+process that dies is restarted from its last reported state. Either is logged, never fatal.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import multiprocessing as mp
-import os
 import re
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import gymnasium as gym
-import nle  # noqa: F401  (registers the NetHack environments with gymnasium)
 import numpy as np
 from nle import nethack
 
@@ -30,7 +31,6 @@ from nethack_agent.actions import (
     DIRECTION_KEYS,
     EAT,
     ENV_KEYS,
-    KEY_INDEX,
     KICK,
     N_DIRECTIONS,
     PRAY,
@@ -39,14 +39,25 @@ from nethack_agent.actions import (
     SEARCH,
 )
 from nethack_agent.features import MapMemory, extract_features
+from nethack_agent.game import (
+    ABORTED,
+    SCORE,
+    TASKS,
+    GymGame,
+    NetHackGame,
+    TaskSettings,
+    task_settings,
+)
 from nethack_agent.policy import action_probabilities, sample_actions
 
-__all__ = ["Episode", "GameRunner", "ParallelRunner", "game_seeds"]
+__all__ = ["ENV_APIS", "Episode", "GameRunner", "ParallelRunner", "game_seeds", "runner_settings"]
 
 log = logging.getLogger(__name__)
 
 OBSERVATION_KEYS = ("glyphs", "blstats", "message")
 """The only observation keys the features need (fewer keys make NLE faster)."""
+ENV_APIS = {"nle": NetHackGame, "gym": GymGame}
+"""How a runner plays NetHack: the low-level driver, or NLE's gymnasium environment."""
 _PROMPTS = (b"[yn", b"direction?", b"What do you want to")
 _FOOD_LETTERS = re.compile(rb"What do you want to eat\? \[([a-zA-Z])")
 _KEY = {
@@ -78,6 +89,31 @@ class Episode:
     """the game's nle ttyrec recording, if recorded"""
 
 
+def runner_settings(env_id: str, max_episode_steps: int, env_api: str = "nle") -> TaskSettings:
+    """The task a runner plays: the NLE task's settings, its keys and the agent's, the key limit.
+
+    Args:
+        env_id: an NLE task: one of ``nethack_agent.game.TASKS``, or through the gym api any
+            NetHackScore-like task of NLE (e.g. "NetHackEat-v0", whose reward and ending are
+            then NLE's own).
+        max_episode_steps: the game's key limit.
+        env_api: "nle" or "gym".
+    """
+    if env_api == "gym" and env_id not in TASKS:
+        settings = dataclasses.replace(SCORE, name=env_id)  # its constructor's defaults
+    elif env_api == "nle" and env_id not in TASKS:
+        raise ValueError(
+            f"the nle game driver plays {sorted(TASKS)}, not {env_id!r}: use --env-api gym"
+        )
+    else:
+        settings = task_settings(env_id)
+    return dataclasses.replace(
+        settings,
+        actions=tuple(dict.fromkeys((*settings.actions, *ENV_KEYS))),
+        max_episode_steps=max_episode_steps,
+    )
+
+
 def game_seeds(seed: int, group: int, env: int, episode: int) -> tuple[int, int]:
     """NetHack (core, disp) seeds of a training game, independent of everything else.
 
@@ -104,7 +140,7 @@ class GameRunner:
     only on its seed and the policy.
 
     Args:
-        env_id: a gymnasium NLE id, e.g. "NetHackScore-v0".
+        env_id: an NLE task id, e.g. "NetHackScore-v0" (``nethack_agent.game.TASKS``).
         n_envs: number of environments N.
         seed: the run's seed.
         group: index of this runner among parallel ones (part of every seed).
@@ -112,9 +148,11 @@ class GameRunner:
         ttyrec_dir: record every game with nle's ttyrec into this directory (one sub-directory
             per environment), or None.
         extra_keys: more observation keys to keep (e.g. "tty_chars" for watching).
-        max_episode_steps: NLE's time limit in key presses.
+        max_episode_steps: the game's time limit in key presses.
         state: a ``state()`` dict to continue from (counters and generator states).
-        make_env: builds one environment (tests inject failing ones); default ``gym.make``.
+        env_api: "nle" (the low-level game driver) or "gym" (NLE's gymnasium environment).
+        make_game: builds one game like ``NetHackGame`` (tests inject failing ones); default
+            the class of ``env_api``.
     """
 
     def __init__(
@@ -129,10 +167,13 @@ class GameRunner:
         extra_keys: Sequence[str] = (),
         max_episode_steps: int = 5000,
         state: dict[str, Any] | None = None,
-        make_env: Callable[..., gym.Env] | None = None,
+        env_api: str = "nle",
+        make_game: Callable[..., NetHackGame | GymGame] | None = None,
     ):
         if n_envs < 1:
             raise ValueError(f"n_envs must be >= 1, got {n_envs}")
+        if env_api not in ENV_APIS:
+            raise ValueError(f"env_api must be one of {sorted(ENV_APIS)}, got {env_api!r}")
         self.env_id = env_id
         self.n_envs = n_envs
         self.seed = seed
@@ -141,7 +182,9 @@ class GameRunner:
         self.observation_keys = OBSERVATION_KEYS + tuple(extra_keys)
         self._extra_keys = tuple(extra_keys)
         self.max_episode_steps = max_episode_steps
-        self._make_env = make_env or gym.make
+        self.env_api = env_api
+        self.settings = runner_settings(env_id, max_episode_steps, env_api)
+        self._make_game = make_game or ENV_APIS[env_api]
         self._queue = None if episode_seeds is None else [int(s) for s in episode_seeds][::-1]
         self.restarts = 0
         self.presses = 0
@@ -156,7 +199,11 @@ class GameRunner:
         self.glyphs = np.zeros((n_envs, 21, 79), dtype=np.int16)
         self.blstats = np.zeros((n_envs, nethack.BLSTATS_SHAPE[0]), dtype=np.int64)
         self.message = np.zeros((n_envs, 256), dtype=np.uint8)
-        self.extra: dict[str, np.ndarray] = {}
+        self.extra = {
+            key: np.zeros((n_envs, *desc["shape"]), desc["dtype"])
+            for key in self._extra_keys
+            for desc in (nethack.OBSERVATION_DESC[key],)
+        }
         self.memory = MapMemory(n_envs)
         self.active = np.ones(n_envs, dtype=bool)
         self.game_seed = np.zeros(n_envs, dtype=np.int64)
@@ -168,7 +215,6 @@ class GameRunner:
         self.searches_here = np.zeros(n_envs)
         self.last_prayer_turn = np.full(n_envs, -1.0)
         self._features: tuple[np.ndarray, np.ndarray] | None = None
-        self.games_in_env = [0] * n_envs  # resets of each NLE instance: names its ttyrec files
         self.envs = [self._new_env(i) for i in range(n_envs)]
         for i in range(n_envs):
             self._start_game(i)
@@ -178,24 +224,15 @@ class GameRunner:
     def _savedir(self, i: int) -> str:
         return f"{self.ttyrec_dir}/env{self.group:02d}_{i:02d}"
 
-    def _ttyrec_path(self, i: int) -> str:
-        """Where nle writes the recording of environment i's current game (its naming scheme)."""
-        if self.ttyrec_dir is None:
-            return ""
-        game = self.games_in_env[i] - 1
-        return f"{self._savedir(i)}/nle.{os.getpid()}.{game}.ttyrec{nethack.TTYREC_VERSION}.bz2"
-
-    def _new_env(self, i: int) -> gym.Env:
-        self.games_in_env[i] = 0
-        ttyrec = {}
-        if self.ttyrec_dir is not None:
-            ttyrec = {"save_ttyrec_every": 1, "savedir": self._savedir(i)}
-        return self._make_env(
-            self.env_id,
+    def _new_env(self, i: int) -> NetHackGame | GymGame:
+        """Game i, observing into row i of the runner's arrays."""
+        buffers = {"glyphs": self.glyphs[i], "blstats": self.blstats[i], "message": self.message[i]}
+        buffers.update({key: array[i] for key, array in self.extra.items()})
+        return self._make_game(
+            self.settings,
             observation_keys=self.observation_keys,
-            actions=ENV_KEYS,
-            max_episode_steps=self.max_episode_steps,
-            **ttyrec,
+            buffers=buffers,
+            savedir=None if self.ttyrec_dir is None else self._savedir(i),
         )
 
     def _start_game(self, i: int) -> None:
@@ -209,10 +246,8 @@ class GameRunner:
         else:
             self.active[i] = False
             return
-        self.envs[i].unwrapped.seed(core, disp, reseed=False)
-        observation, _ = self.envs[i].reset()
-        self.games_in_env[i] += 1
-        self._store(i, observation)
+        self.envs[i].seed(core, disp, reseed=False)
+        self.envs[i].reset()
         self.game_seed[i] = core
         self.memory.forget(i)
         self.ep_return[i] = 0.0
@@ -221,17 +256,6 @@ class GameRunner:
         self.ep_depth[i] = self.blstats[i, nethack.NLE_BL_DEPTH]
         self.searches_here[i] = 0.0
         self.last_prayer_turn[i] = -1.0
-
-    def _store(self, i: int, observation: dict[str, np.ndarray]) -> None:
-        # NLE reuses its buffers between steps: copy what we keep.
-        self.glyphs[i] = observation["glyphs"]
-        self.blstats[i] = observation["blstats"]
-        self.message[i] = observation["message"]
-        for key in self._extra_keys:
-            self.extra.setdefault(
-                key, np.zeros((self.n_envs, *observation[key].shape), observation[key].dtype)
-            )
-            self.extra[key][i] = observation[key]
 
     def _restart(self, i: int, error: BaseException) -> None:
         self.restarts += 1
@@ -251,14 +275,13 @@ class GameRunner:
     # -- stepping ---------------------------------------------------------------------------
 
     def _press(self, i: int, key: int) -> tuple[float, bool, bool]:
-        observation, reward, done, _, info = self.envs[i].step(KEY_INDEX[key])
-        self._store(i, observation)
+        reward, done, end_status = self.envs[i].press(key)
         self.ep_keys[i] += 1
         self.presses += 1
         if not done:
-            return float(reward), False, False
-        truncated = bool(info["end_status"] == -1)
-        return float(reward), not truncated, truncated
+            return reward, False, False
+        truncated = end_status == ABORTED
+        return reward, not truncated, truncated
 
     def _answer(self, i: int, action: int) -> int | None:
         """The key that answers the prompt environment i shows after ``action``, if any."""
@@ -355,7 +378,7 @@ class GameRunner:
             length=int(self.ep_length[i] + 1),
             score=int(max(self.ep_score[i], self.blstats[i, nethack.NLE_BL_SCORE])),
             depth=int(max(self.ep_depth[i], self.blstats[i, nethack.NLE_BL_DEPTH])),
-            ttyrec=self._ttyrec_path(i),
+            ttyrec=self.envs[i].ttyrec,
         )
 
     def features(self) -> tuple[np.ndarray, np.ndarray]:

@@ -72,6 +72,7 @@ def play_games(
     envs_per_worker: int = 8,
     ttyrec_dir: str | None = None,
     max_episode_steps: int = 5000,
+    env_api: str = "nle",
 ) -> list[Episode]:
     """Play one game per seed with ``policy`` ("sampled", "greedy" or "random").
 
@@ -83,12 +84,18 @@ def play_games(
         n_workers: worker processes (0: play in this process).
         envs_per_worker: games played at once per process.
         ttyrec_dir: record the games here, or None.
-        max_episode_steps: NLE's time limit.
+        max_episode_steps: the game's time limit.
+        env_api: "nle" (the low-level game driver) or "gym" (NLE's gym class).
 
     Returns:
         The finished games, in order of seed.
     """
-    common = {"env_id": env_id, "ttyrec_dir": ttyrec_dir, "max_episode_steps": max_episode_steps}
+    common = {
+        "env_id": env_id,
+        "ttyrec_dir": ttyrec_dir,
+        "max_episode_steps": max_episode_steps,
+        "env_api": env_api,
+    }
     per_runner = max(1, min(envs_per_worker, -(-len(seeds) // max(n_workers, 1))))
     if n_workers == 0:
         runner = GameRunner(n_envs=per_runner, episode_seeds=seeds, **common)
@@ -109,6 +116,7 @@ def evaluate(
     ttyrec_dir: str | None = None,
     n_workers: int = 2,
     envs_per_worker: int = 8,
+    env_api: str = "nle",
 ) -> tuple[dict[str, Any], dict[str, list[Episode]]]:
     """Evaluate a run's policy against the uniformly random one on seeds seed … seed+episodes−1.
 
@@ -121,6 +129,8 @@ def evaluate(
             ``games.csv`` listing which recording is which seed.
         n_workers: worker processes (0: play in this process).
         envs_per_worker: games played at once per process.
+        env_api: "nle" (the low-level game driver) or "gym" (NLE's gym class); both play the
+            same games.
 
     Returns:
         ``{"episodes", "seed", "policy", "agent": summarize(...), "random": summarize(...)}``,
@@ -145,6 +155,7 @@ def evaluate(
             envs_per_worker=envs_per_worker,
             ttyrec_dir=record,
             max_episode_steps=state.config.max_episode_steps,
+            env_api=env_api,
         )
         if record is not None:
             _write_games(Path(record) / "games.csv", games)

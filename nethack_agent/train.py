@@ -17,11 +17,11 @@ from collections import deque
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
+from gradients.cli import progress_bar
 from nethack_agent.checkpoint import CHECKPOINT_NAME, TrainState, load_checkpoint, save_checkpoint
 from nethack_agent.config import TrainConfig
-from nethack_agent.envs import GameRunner, ParallelRunner
+from nethack_agent.envs import GameRunner, ParallelRunner, runner_settings
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
 from nethack_agent.learning import Adam, a2c_update
 from nethack_agent.plots import plot_learning_curve
@@ -64,6 +64,7 @@ def make_runner(config: TrainConfig, states: list | None) -> GameRunner | Parall
     """The environments of a run: in this process (``n_workers`` 0) or in worker processes."""
     common = {
         "env_id": config.env_id,
+        "env_api": config.env_api,
         "seed": config.seed,
         "max_episode_steps": config.max_episode_steps,
     }
@@ -122,6 +123,7 @@ def train(
     Raises:
         ValueError: no budget given, or a new run would overwrite a checkpoint.
         TrainingDiverged: the weights became non-finite.
+        KeyboardInterrupt: Ctrl-C, re-raised once the checkpoint is saved.
     """
     if total_steps is None and minutes is None:
         raise ValueError("give a budget: total_steps or minutes")
@@ -130,6 +132,8 @@ def train(
             f"total_steps must be >= 1 and minutes > 0, got {total_steps} and {minutes}"
         )
     run_dir = Path(run_dir)
+    if not resume:  # a task the chosen way of playing knows, before anything is written
+        runner_settings(config.env_id, config.max_episode_steps, config.env_api)
     if resume:
         state = load_checkpoint(run_dir)
         config = state.config
@@ -153,9 +157,7 @@ def train(
     last_checkpoint = started
     recent_returns: deque[float] = deque(maxlen=100)
     recent_scores: deque[float] = deque(maxlen=100)
-    bar = tqdm(
-        total=total_steps, initial=state.step, unit="step", disable=not progress, dynamic_ncols=True
-    )
+    bar = progress_bar(total_steps, initial=state.step, unit="step", disable=not progress)
     diverged = False
     pipelined = isinstance(runner, ParallelRunner)
     try:
@@ -223,6 +225,7 @@ def train(
                 last_checkpoint = time.monotonic()
     except KeyboardInterrupt:
         bar.write(f"interrupted: saving a checkpoint at step {state.step} in {run_dir}")
+        raise  # after the checkpoint below: the command line exits with status 130
     finally:
         bar.close()
         metrics_file.close()

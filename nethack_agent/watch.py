@@ -24,6 +24,7 @@ def watch(
     delay: float = 0.1,
     max_steps: int | None = None,
     out: TextIO | None = None,
+    env_api: str = "nle",
 ) -> int:
     """Play the game seeded ``seed`` with the run's policy, drawing the screen after every step.
 
@@ -38,6 +39,7 @@ def watch(
         max_steps: stop after this many steps (None: play to the end of the game).
         out: where to draw (default stdout; frames are separated by an ANSI clear-screen on
             terminals).
+        env_api: "nle" (the low-level game driver) or "gym" (NLE's gym class).
 
     Returns:
         The game's final in-game score.
@@ -54,6 +56,7 @@ def watch(
         episode_seeds=[seed],
         extra_keys=("tty_chars",),
         max_episode_steps=state.config.max_episode_steps,
+        env_api=env_api,
     )
     clear = _CLEAR if out.isatty() else "\n"
     step = 0

@@ -6,7 +6,6 @@ import json
 import os
 import signal
 
-import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -17,6 +16,7 @@ from nethack_agent.checkpoint import CHECKPOINT_NAME, CheckpointError, load_chec
 from nethack_agent.config import TrainConfig
 from nethack_agent.envs import GameRunner, ParallelRunner, game_seeds
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
+from nethack_agent.game import GymGame, NetHackGame
 from nethack_agent.policy import init_params
 from nethack_agent.train import METRICS_COLUMNS, TrainingDiverged, budget_spent, train
 
@@ -108,7 +108,7 @@ def test_resume_continues_the_run(tmp_path):
     assert len(rows) - 1 == state.episodes
 
 
-def test_ctrl_c_saves_a_checkpoint(tmp_path, monkeypatch):
+def test_ctrl_c_saves_a_checkpoint_and_exits_130(tmp_path, monkeypatch, capsys):
     calls = {"n": 0}
     real_rollout = GameRunner.rollout
 
@@ -119,9 +119,16 @@ def test_ctrl_c_saves_a_checkpoint(tmp_path, monkeypatch):
         return real_rollout(self, params, n_steps)
 
     monkeypatch.setattr(GameRunner, "rollout", interrupted_rollout)
-    state = train(SMALL, tmp_path, total_steps=10_000, progress=False)
-    assert state.step == 2 * 64
+    with pytest.raises(KeyboardInterrupt):
+        train(SMALL, tmp_path, total_steps=10_000, progress=False)
     assert load_checkpoint(tmp_path).step == 2 * 64
+
+    calls["n"] = 0
+    args = ["train", "--run-dir", str(tmp_path / "cli"), "--total-steps", "10000", "--no-progress"]
+    small = ["--workers", "0", "--envs-per-worker", "4", "--rollout-length", "16"]
+    assert main([*args, *small]) == 130
+    assert load_checkpoint(tmp_path / "cli").step == 2 * 64
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "interrupted"
 
 
 def test_nan_weights_stop_training_and_keep_the_last_good_checkpoint(tmp_path, monkeypatch):
@@ -151,19 +158,31 @@ def test_a_failed_checkpoint_write_leaves_the_previous_one(tmp_path, monkeypatch
     assert load_checkpoint(tmp_path).step == 128
 
 
-def test_a_failing_nethack_is_restarted(caplog):
-    failures = {"left": 1}
+class FailingGame(NetHackGame):
+    """A game whose NetHack raises once, at its fifth key press."""
 
-    class FailingEnv(gym.Wrapper):
-        def step(self, action):
-            if failures["left"] and self.unwrapped._steps == 5:
-                failures["left"] -= 1
-                raise RuntimeError("NetHack crashed")
-            return self.env.step(action)
+    failures = 1
 
-    runner = GameRunner(
-        "NetHackScore-v0", 2, make_env=lambda *a, **k: FailingEnv(gym.make(*a, **k))
-    )
+    def press(self, key):
+        if FailingGame.failures and self.steps == 5:
+            FailingGame.failures -= 1
+            raise RuntimeError("NetHack crashed")
+        return super().press(key)
+
+
+class FailingGymGame(GymGame):
+    failures = 1
+
+    def press(self, key):
+        if FailingGymGame.failures and self.env.unwrapped._steps == 5:
+            FailingGymGame.failures -= 1
+            raise RuntimeError("NetHack crashed")
+        return super().press(key)
+
+
+@pytest.mark.parametrize(("env_api", "game"), [("nle", FailingGame), ("gym", FailingGymGame)])
+def test_a_failing_nethack_is_restarted(caplog, env_api, game):
+    runner = GameRunner("NetHackScore-v0", 2, env_api=env_api, make_game=game)
     params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES)
     batch, _, _ = runner.rollout(params, 12)
     assert runner.restarts == 1
@@ -244,11 +263,11 @@ def test_cli_evaluate_json_ttyrec_and_watch(tmp_path, capsys):
 
 
 def test_cli_reports_missing_and_corrupt_runs_in_one_line(tmp_path, capsys):
-    assert main(["evaluate", str(tmp_path / "nowhere")]) == 1
+    assert main(["evaluate", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such run directory" in err
     (tmp_path / CHECKPOINT_NAME).write_bytes(b"not a zip file")
-    assert main(["evaluate", str(tmp_path)]) == 1
+    assert main(["evaluate", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "corrupt" in err
     with pytest.raises(CheckpointError):
