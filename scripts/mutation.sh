@@ -1,17 +1,51 @@
 #!/usr/bin/env bash
-# Mutation testing with mutmut (configured under [tool.mutmut] in pyproject.toml).
+# Mutation testing of one package with mutmut ([tool.mutmut] in pyproject.toml).
 #
-#   scripts/mutation.sh                       every configured module (hours on 2 cores)
-#   scripts/mutation.sh 'bandits.kl_ucb*'     one module: mutant names are module.function__mutmut_N
-#   scripts/mutation.sh --results             list the mutants that survived the last run
+#   scripts/mutation.sh gradients                  every configured module of the package
+#   scripts/mutation.sh bandits 'bandits.kl_ucb*'  only these mutants (module.function__mutmut_N)
+#   scripts/mutation.sh bandits --results          the mutants that survived the last run
 #
-# It is slow and CPU-heavy, so it is not part of CI: it runs at the lowest priority, and a
-# second run re-tests only the mutants whose result is missing (delete mutants/ to start over).
+# A mutant counts as killed when the package's own tests (tests/test_<package>*.py) fail on
+# it. Each package runs in its own copy of the work tree, mutation/<package>/ (git-ignored),
+# so the three can run one after the other without mixing results; a second run re-tests
+# only the mutants without a result (delete the folder to start over). It takes long and
+# uses every core, so it is not part of CI and runs at the lowest priority.
 # Install it with: pip install -e ".[test,dev]"
 set -euo pipefail
 cd "$(dirname "$0")/.."
+package=${1:-}
+case "$package" in
+    gradients | bandits) tests="test_${package}*.py" ;;
+    nethack_agent) tests="test_nethack*.py" ;;
+    *)
+        echo "error: the first argument must be gradients, bandits or nethack_agent" >&2
+        exit 2
+        ;;
+esac
+shift
+work="mutation/$package"
 if [[ "${1:-}" == "--results" ]]; then
-    exec mutmut results
+    cd "$work" && exec mutmut results
 fi
-nice -n 19 mutmut run "$@"
+mkdir -p "$work"
+git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$work"
+python - "$package" "$tests" "$work/pyproject.toml" <<'PYTHON'
+"""Write the work copy's pyproject.toml: [tool.mutmut] narrowed to one package and its tests."""
+import json
+import pathlib
+import sys
+import tomllib
+
+package, tests, target = sys.argv[1:]
+project = tomllib.loads(pathlib.Path("pyproject.toml").read_text())
+config = dict(project["tool"]["mutmut"])
+config["only_mutate"] = [p for p in config["only_mutate"] if p.startswith(package + "/")]
+selected = sorted(str(path) for path in pathlib.Path("tests").glob(tests))
+config["pytest_add_cli_args_test_selection"] = selected
+lines = ["[tool.pytest.ini_options]", 'testpaths = ["tests"]', "", "[tool.mutmut]"]
+lines += [f"{key} = {json.dumps(value)}" for key, value in config.items()]
+pathlib.Path(target).write_text("\n".join(lines) + "\n")
+PYTHON
+cd "$work"
+nice -n 19 mutmut run "$@" || true
 mutmut results
