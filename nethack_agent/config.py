@@ -14,7 +14,9 @@ class TrainConfig:
     """Everything that determines a training run (with the seed, it fixes metrics.csv)."""
 
     env_id: str = "NetHackScore-v0"
-    """the gymnasium NLE task"""
+    """the NLE task"""
+    env_api: str = "nle"
+    """how NetHack is played: "nle" (the low-level game driver) or "gym" (NLE's gym class)"""
     seed: int = 0
     """seeds NetHack's games and the action samplers"""
     n_workers: int = 2
@@ -55,6 +57,8 @@ class TrainConfig:
         for name in ("n_workers", "entropy_coef", "value_coef", "reward_scale"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.env_api not in ("nle", "gym"):
+            raise ValueError(f"env_api must be 'nle' or 'gym', got {self.env_api!r}")
         if self.max_episode_steps < 1 or self.checkpoint_minutes <= 0:
             raise ValueError(
                 "max_episode_steps must be >= 1 and checkpoint_minutes > 0, got "

@@ -21,7 +21,7 @@ import numpy as np
 from gradients.cli import progress_bar
 from nethack_agent.checkpoint import CHECKPOINT_NAME, TrainState, load_checkpoint, save_checkpoint
 from nethack_agent.config import TrainConfig
-from nethack_agent.envs import GameRunner, ParallelRunner
+from nethack_agent.envs import GameRunner, ParallelRunner, runner_settings
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
 from nethack_agent.learning import Adam, a2c_update
 from nethack_agent.plots import plot_learning_curve
@@ -64,6 +64,7 @@ def make_runner(config: TrainConfig, states: list | None) -> GameRunner | Parall
     """The environments of a run: in this process (``n_workers`` 0) or in worker processes."""
     common = {
         "env_id": config.env_id,
+        "env_api": config.env_api,
         "seed": config.seed,
         "max_episode_steps": config.max_episode_steps,
     }
@@ -131,6 +132,8 @@ def train(
             f"total_steps must be >= 1 and minutes > 0, got {total_steps} and {minutes}"
         )
     run_dir = Path(run_dir)
+    if not resume:  # a task the chosen way of playing knows, before anything is written
+        runner_settings(config.env_id, config.max_episode_steps, config.env_api)
     if resume:
         state = load_checkpoint(run_dir)
         config = state.config

@@ -7,7 +7,7 @@ from fractions import Fraction
 
 import pytest
 
-from bandits import cli_probability
+from bandits import probability
 from bandits.__main__ import main
 
 
@@ -144,9 +144,9 @@ def test_probability_text_table(capsys):
         (["lecture", "--epsilon", "1.5"], "epsilon must lie in [0, 1]"),
         (["lecture", "--epsilon", "abc"], "epsilon must be a number"),
         (["lecture", "--c", "-1"], "c must lie in [0, inf]"),
-        (["lecture", "--samples", "0"], "--samples must be >= 1"),
-        (["lecture", "--seed", "-3"], "--seed must be >= 0"),
-        (["lecture", "--samples", "many"], "invalid int value"),
+        (["lecture", "--samples", "0"], "--samples: must be >= 1"),
+        (["lecture", "--seed", "-3"], "--seed: must be >= 0"),
+        (["lecture", "--samples", "many"], "expected an integer"),
         (["probability", "--policy", "thompson", "--history", "a:0.5"], "rewards 0 or 1"),
         (
             ["probability", "--policy", "thompson", "--prior", "0", "1", "--history", "a:1"],
@@ -193,13 +193,13 @@ def test_probability_text_table(capsys):
         ),
     ],
 )
-def test_bad_input_is_one_line_and_nonzero(capsys, argv, message):
+def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     try:
         status = main(argv)
     except SystemExit as exit_:  # argparse's own checks
         status = exit_.code
     out, err = capsys.readouterr()
-    assert status != 0
+    assert status == 2
     assert out == ""
     assert len(err.strip().splitlines()) == 1, err
     assert err.startswith("error:") and message in err
@@ -232,7 +232,7 @@ def test_ctrl_c_exits_130_with_one_line(capsys, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_probability, "action_probabilities", interrupted)
+    monkeypatch.setattr(probability, "action_probabilities", interrupted)
     status, out, err = _run(capsys, "lecture")
     assert status == 130 and out == ""
     assert err == "interrupted\n"

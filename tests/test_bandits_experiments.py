@@ -173,7 +173,7 @@ def test_regret_cli_json(tmp_path, capsys):
         (["testbed", "--runs", "-5"], "runs must be >= 2"),
         (["testbed", "--figure", "2.7"], "--figure must be one of 2.2, 2.3, 2.4, 2.5, 2.6, all"),
         (["testbed", "--figure", "2.2", "--steps", "0"], "steps must be >= 1"),
-        (["testbed", "--figure", "2.2", "--seed", "-1"], "seed must be >= 0"),
+        (["testbed", "--figure", "2.2", "--seed", "-1"], "--seed: must be >= 0"),
         (["regret", "--means", "0.1", "1.5"], r"means must lie in [0, 1]"),
         (["regret", "--means", "0.5"], "at least 2 arm means"),
         (["regret", "--means", "0.1", "nan"], r"means must lie in [0, 1]"),

@@ -6,7 +6,6 @@ import json
 import os
 import signal
 
-import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -17,6 +16,7 @@ from nethack_agent.checkpoint import CHECKPOINT_NAME, CheckpointError, load_chec
 from nethack_agent.config import TrainConfig
 from nethack_agent.envs import GameRunner, ParallelRunner, game_seeds
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
+from nethack_agent.game import GymGame, NetHackGame
 from nethack_agent.policy import init_params
 from nethack_agent.train import METRICS_COLUMNS, TrainingDiverged, budget_spent, train
 
@@ -158,19 +158,31 @@ def test_a_failed_checkpoint_write_leaves_the_previous_one(tmp_path, monkeypatch
     assert load_checkpoint(tmp_path).step == 128
 
 
-def test_a_failing_nethack_is_restarted(caplog):
-    failures = {"left": 1}
+class FailingGame(NetHackGame):
+    """A game whose NetHack raises once, at its fifth key press."""
 
-    class FailingEnv(gym.Wrapper):
-        def step(self, action):
-            if failures["left"] and self.unwrapped._steps == 5:
-                failures["left"] -= 1
-                raise RuntimeError("NetHack crashed")
-            return self.env.step(action)
+    failures = 1
 
-    runner = GameRunner(
-        "NetHackScore-v0", 2, make_env=lambda *a, **k: FailingEnv(gym.make(*a, **k))
-    )
+    def press(self, key):
+        if FailingGame.failures and self.steps == 5:
+            FailingGame.failures -= 1
+            raise RuntimeError("NetHack crashed")
+        return super().press(key)
+
+
+class FailingGymGame(GymGame):
+    failures = 1
+
+    def press(self, key):
+        if FailingGymGame.failures and self.env.unwrapped._steps == 5:
+            FailingGymGame.failures -= 1
+            raise RuntimeError("NetHack crashed")
+        return super().press(key)
+
+
+@pytest.mark.parametrize(("env_api", "game"), [("nle", FailingGame), ("gym", FailingGymGame)])
+def test_a_failing_nethack_is_restarted(caplog, env_api, game):
+    runner = GameRunner("NetHackScore-v0", 2, env_api=env_api, make_game=game)
     params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES)
     batch, _, _ = runner.rollout(params, 12)
     assert runner.restarts == 1
@@ -241,13 +253,27 @@ def test_cli_evaluate_json_ttyrec_and_watch(tmp_path, capsys):
             games = list(csv.DictReader(file))
         assert [int(g["seed"]) for g in games] == [5, 6, 7]
         assert all(os.path.getsize(g["ttyrec"]) > 0 for g in games)
+    # The report per role and per cause agrees with the games' own records.
+    assert result["env"] == "NetHackScore-v0"
+    with open(tty / "agent" / "games.csv", newline="") as file:
+        games = list(csv.DictReader(file))
+    assert result["roles"] == {
+        "Monk": {
+            "games": 3,
+            "median_score": float(np.median([int(g["score"]) for g in games])),
+            "mean_score": float(np.mean([int(g["score"]) for g in games])),
+            "mean_depth": float(np.mean([int(g["depth"]) for g in games])),
+        }
+    }
+    assert sum(row["games"] for row in result["deaths"]) == 3
+    assert {row["cause"] for row in result["deaths"]} == {g["cause"] for g in games}
     # The same seeds give the same games again.
     assert main(args) == 0
     assert json.loads(capsys.readouterr().out) == result
 
     assert main(["watch", str(run), "--seed", "7", "--delay", "0", "--max-steps", "3"]) == 0
     out = capsys.readouterr().out
-    assert out.count("step ") == 3 and "p = " in out and "Dlvl:" in out
+    assert out.count("\nstep ") == 4 and "p = " in out and "Dlvl:" in out
 
 
 def test_cli_reports_missing_and_corrupt_runs_in_one_line(tmp_path, capsys):
