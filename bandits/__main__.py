@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bandits import cli_experiments, cli_probability
+from bandits import cli_contextual, cli_experiments, cli_probability
 from gradients.cli import Parser, run
 
 
@@ -22,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     cli_probability.register(subparsers)
     cli_experiments.register(subparsers)
+    cli_contextual.register(subparsers)
     return parser
 
 

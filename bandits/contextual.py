@@ -503,7 +503,6 @@ class _RidgeArms(_ContextualBase):
         contexts, actions, rewards = self._checked_step(contexts, actions, rewards)
         _ridge_update(self.a_inv, self.b, self.theta, contexts, actions, rewards)
 
-
     _STATE = ("a_inv", "b", "theta")
 
 
