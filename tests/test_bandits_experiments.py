@@ -13,8 +13,16 @@ import pytest
 
 from bandits import experiments
 from bandits.__main__ import main
-from bandits.environments import gaussian_testbed
-from bandits.experiments import FIGURES, Method, run_figures, run_methods, run_regret, summary
+from bandits.experiments import (
+    FIGURES,
+    Method,
+    Problem,
+    Setting,
+    run_figures,
+    run_regret,
+    run_settings,
+    summary,
+)
 
 Z = 4.0  # a two-sided false alarm about once in 16,000 comparisons
 
@@ -87,12 +95,9 @@ def test_same_seed_same_figure_alone_or_with_others():
 def test_methods_get_independent_streams():
     method = Method("epsilon-greedy", {"epsilon": 0.1}, "twin")
     seeds = np.random.SeedSequence(0).spawn(2)
-
-    def make_env(rng):
-        return gaussian_testbed(10, 4, rng)
-
-    first, second = run_methods([method, method], make_env, 30, seeds)
-    assert not np.array_equal(first.mean_reward, second.mean_reward)
+    settings = [Setting(method, Problem("gaussian", 4), seed) for seed in seeds]
+    first, second = run_settings(settings, 10, 30, progress=False)
+    assert not np.array_equal(first.curves.mean_reward, second.curves.mean_reward)
 
 
 def test_figure_settings_follow_the_book():
