@@ -5,8 +5,8 @@
 #   scripts/mutation.sh bandits 'bandits.kl_ucb*'  only these mutants (module.function__mutmut_N)
 #   scripts/mutation.sh bandits --results          the mutants that survived the last run
 #
-# A mutant counts as killed when the package's own tests (tests/test_<package>*.py) fail on
-# it. Each package runs in its own copy of the work tree, mutation/<package>/ (git-ignored),
+# A mutant counts as killed when the package's own tests (tests/test_<package>*.py, and
+# tests/test_cli*.py, the command-line conventions every package shares) fail on it. Each package runs in its own copy of the work tree, mutation/<package>/ (git-ignored),
 # so the three can run one after the other without mixing results; a second run re-tests
 # only the mutants without a result (delete the folder to start over). It takes long and
 # uses every core, so it is not part of CI and runs at the lowest priority.
@@ -36,11 +36,12 @@ import pathlib
 import sys
 import tomllib
 
-package, tests, target = sys.argv[1:]
+package, pattern, target = sys.argv[1:]
 project = tomllib.loads(pathlib.Path("pyproject.toml").read_text())
 config = dict(project["tool"]["mutmut"])
 config["only_mutate"] = [p for p in config["only_mutate"] if p.startswith(package + "/")]
-selected = sorted(str(path) for path in pathlib.Path("tests").glob(tests))
+tests = pathlib.Path("tests")
+selected = sorted(str(path) for path in [*tests.glob(pattern), *tests.glob("test_cli*.py")])
 config["pytest_add_cli_args_test_selection"] = selected
 lines = ["[tool.pytest.ini_options]", 'testpaths = ["tests"]', "", "[tool.mutmut]"]
 lines += [f"{key} = {json.dumps(value)}" for key, value in config.items()]
