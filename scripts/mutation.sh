@@ -2,16 +2,23 @@
 # Mutation testing of one package with mutmut ([tool.mutmut] in pyproject.toml).
 #
 #   scripts/mutation.sh gradients                  every configured module of the package
+#   scripts/mutation.sh nethack_agent              the agent's maths, features and answers
 #   scripts/mutation.sh bandits 'bandits.kl_ucb*'  only these mutants (module.function__mutmut_N)
 #   scripts/mutation.sh bandits --results          the mutants that survived the last run
 #
 # A mutant counts as killed when the package's own tests (tests/test_<package>*.py, and
-# tests/test_cli*.py, the command-line conventions every package shares) fail on it. Each package runs in its own copy of the work tree, mutation/<package>/ (git-ignored),
-# so the three can run one after the other without mixing results; a second run re-tests
-# only the mutants without a result (delete the folder to start over). It takes long and
-# uses every core, so it is not part of CI and runs at the lowest priority.
+# tests/test_cli*.py, the command-line conventions every package shares) fail on it. Each
+# package runs in its own copy of the work tree, mutation/<package>/ (git-ignored), so the
+# three can run side by side; a second run re-tests only the mutants without a result (name
+# mutants to re-test them, or delete the folder to start over). It takes hours and uses every
+# core, so it is not part of CI and runs at the lowest priority.
 # Install it with: pip install -e ".[test,dev]"
 set -euo pipefail
+# Of the game runner (envs.py) only the answers to the agent's own questions are in scope.
+NETHACK_MUTANTS=(
+    "nethack_agent.learning.*" "nethack_agent.policy.*" "nethack_agent.features.*"
+    "nethack_agent.actions.*" "nethack_agent.questions.*" "nethack_agent.envs.*_answer__*"
+)
 cd "$(dirname "$0")/.."
 package=${1:-}
 case "$package" in
@@ -48,5 +55,8 @@ lines += [f"{key} = {json.dumps(value)}" for key, value in config.items()]
 pathlib.Path(target).write_text("\n".join(lines) + "\n")
 PYTHON
 cd "$work"
+if [[ "$package" == nethack_agent && $# -eq 0 ]]; then
+    set -- "${NETHACK_MUTANTS[@]}"
+fi
 nice -n 19 mutmut run "$@" || true
 mutmut results
