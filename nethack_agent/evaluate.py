@@ -133,7 +133,8 @@ def evaluate(
             same games.
 
     Returns:
-        ``{"episodes", "seed", "policy", "agent": summarize(...), "random": summarize(...)}``,
+        ``{"episodes", "seed", "policy", "policy_kind" (the checkpoint's "linear" or "mlp"),
+        "agent": summarize(...), "random": summarize(...)}``,
         and the games themselves: ``{"agent": [Episode, ...], "random": [...]}`` in seed order.
     """
     if episodes < 2:
@@ -142,7 +143,12 @@ def evaluate(
         raise ValueError(f"policy must be 'sampled' or 'greedy', got {policy!r}")
     state = load_checkpoint(run_dir)
     seeds = list(range(seed, seed + episodes))
-    result: dict[str, Any] = {"episodes": episodes, "seed": seed, "policy": policy}
+    result: dict[str, Any] = {
+        "episodes": episodes,
+        "seed": seed,
+        "policy": policy,
+        "policy_kind": state.config.policy,
+    }
     played: dict[str, list[Episode]] = {}
     for name, params, kind in (("agent", state.params, policy), ("random", None, "random")):
         record = None if ttyrec_dir is None else str(Path(ttyrec_dir) / name)
