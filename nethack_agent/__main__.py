@@ -24,16 +24,24 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def known_env(env_id: str) -> str:
-    """``env_id`` if it names a registered NLE task, else a ValueError listing them."""
-    import gymnasium
-    import nle  # noqa: F401  (registers the NetHack tasks with gymnasium)
+def known_env(env_id: str, env_api: str = "nle") -> str:
+    """``env_id`` if the game API ``env_api`` can play it, else a ValueError listing the tasks."""
+    if env_api == "nle":
+        from nethack_agent.game.tasks import TASKS
 
-    tasks = sorted(name for name in gymnasium.registry if name.startswith("NetHack"))
+        tasks = sorted(TASKS)
+    else:
+        import gymnasium
+        import nle  # noqa: F401  (registers the NetHack tasks with gymnasium)
+
+        tasks = sorted(name for name in gymnasium.registry if name.startswith("NetHack"))
     if env_id not in tasks:
         close = difflib.get_close_matches(env_id, tasks, n=1)
         hint = f"did you mean {close[0]}? " if close else ""
-        raise ValueError(f"--env {env_id!r} is not an NLE task: {hint}known: {', '.join(tasks)}")
+        raise ValueError(
+            f"--env {env_id!r} is not a task of --env-api {env_api}: {hint}known: "
+            + ", ".join(tasks)
+        )
     return env_id
 
 
@@ -55,7 +63,7 @@ def _train(args: argparse.Namespace) -> int:
     if args.minutes is not None and not args.minutes > 0:
         raise ValueError(f"--minutes must be > 0, got {args.minutes}")
     if not args.resume:
-        known_env(args.env)
+        known_env(args.env, args.env_api)
     output_dir(args.run_dir, "--run-dir")  # made only once the configuration is valid
     try:
         state = train(

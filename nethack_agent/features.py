@@ -8,7 +8,7 @@ The map part is one breadth-first search per environment and step from the agent
 the squares it remembers as walkable; every square keeps a bitmask of the first moves that
 start a shortest path to it, so "is moving in direction d the first step of a shortest path to
 the nearest down-staircase / frontier / gold / item / monster" is one bit test. That loop runs
-in numba (``_map_features``): numpy and scipy were measured too slow for it (see the README).
+in numba (``_map_features``): numpy and scipy were measured too slow for it (see docs/nethack.md).
 
 A ``MapMemory`` keeps, per environment and dungeon level, what lies under monsters and the
 agent (so a down-staircase it stands on is not forgotten) and how often each square was visited.

@@ -35,6 +35,8 @@ NETHACK_CASES = [
     (["evaluate", "{tmp}/r", "--ttyrec", UNWRITABLE], "--ttyrec"),
     (["train", "--run-dir", "{tmp}/r", "--total-steps", "10", "--env", "NetHackScroe-v0"],
      "did you mean NetHackScore-v0?"),
+    (["train", "--run-dir", "{tmp}/r", "--total-steps", "10", "--env", "NetHackScroe-v0",
+      "--env-api", "gym"], "did you mean NetHackScore-v0?"),
     (["evaluate", "{tmp}/r", "--policy", "greedyy"], "invalid choice: 'greedyy'"),
     (["evaluate", "{tmp}/r"], "no such run directory"),
     (["watch", "{tmp}/r", "--max-steps", "0"], "--max-steps"),
