@@ -38,7 +38,7 @@ from gradients import (
     softmax_entropy,
     softmax_entropy_grad,
 )
-from nethack_agent.actions import DESCEND, KICK, MOVE, N_ACTIONS, N_DIRECTIONS, PRAY, REST
+from nethack_agent.actions import DESCEND, EAT, KICK, MOVE, N_ACTIONS, N_DIRECTIONS, PRAY, REST
 from nethack_agent.features import DIRECTION_FEATURES, STATE_FEATURES
 
 __all__ = [
@@ -70,7 +70,9 @@ _CLOSED_DOOR = DIRECTION_FEATURES.index("kind_closed_door")
 _HP_FRAC = STATE_FEATURES.index("hp_frac")
 _ON_DOWNSTAIRS = STATE_FEATURES.index("on_downstairs")
 _IN_MINES = STATE_FEATURES.index("in_mines")
-_MAJOR_TROUBLE = STATE_FEATURES.index("major_trouble")
+_TROUBLE_AND_SAFE = STATE_FEATURES.index("trouble_and_safe")
+_HUNGRY = STATE_FEATURES.index("hungry")
+_WEAK = STATE_FEATURES.index("weak")
 _PASSIVE = DIRECTION_FEATURES.index("passive_monster")
 _MOVES = slice(MOVE, MOVE + N_DIRECTIONS)
 _KICKS = slice(KICK, KICK + N_DIRECTIONS)
@@ -128,8 +130,9 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
       kills weak characters; kicking Minetown's doors sets the watch on you);
     - ``rest`` at full HP (it would only idle);
     - ``descend`` off a down-staircase;
-    - ``pray`` out of major trouble (a prayer without trouble angers the god when the prayer
-      timeout has not run out, and the agent cannot see the timeout).
+    - ``pray`` unless in major trouble with a prayer more likely heard than not (a prayer made
+      too soon angers the god; ``nethack_agent.prayer``);
+    - ``eat`` unless Hungry or Weak (eating when Satiated or Not Hungry risks choking).
 
     Args:
         psi: state features (..., Ds).
@@ -144,7 +147,9 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     mask[..., _KICKS] = np.where(door, 0.0, MASK_LOGIT)
     mask[..., REST] = np.where(psi[..., _HP_FRAC] < 1.0, 0.0, MASK_LOGIT)
     mask[..., DESCEND] = np.where(psi[..., _ON_DOWNSTAIRS] > 0, 0.0, MASK_LOGIT)
-    mask[..., PRAY] = np.where(psi[..., _MAJOR_TROUBLE] > 0, 0.0, MASK_LOGIT)
+    mask[..., PRAY] = np.where(psi[..., _TROUBLE_AND_SAFE] >= 0.5, 0.0, MASK_LOGIT)
+    hungry = (psi[..., _HUNGRY] > 0) | (psi[..., _WEAK] > 0)
+    mask[..., EAT] = np.where(hungry, 0.0, MASK_LOGIT)
     return mask
 
 
