@@ -5,8 +5,6 @@ on the Challenge, any screen left waiting (``--More--``, menus, other questions)
 keys are NetHack's own: vi-keys for directions, y / n, the inventory letter, RETURN and ESC.
 """
 
-from types import SimpleNamespace
-
 import numpy as np
 import pytest
 from nle import nethack
@@ -21,40 +19,45 @@ KICK_ACTIONS = {direction: KICK + i for i, direction in enumerate(VI_KEYS)}  # N
 
 
 def answer(text: bytes, action: int, turn: int = 1234):
-    """The runner's answer to ``text`` after ``action`` (one game), and the game's state after.
+    """The runner's answer to ``text`` after ``action`` (one game, no kill remembered), as a
+    tuple of keys or None, and the runner after it.
 
-    The runner keeps one row per game of NLE's buffers; this is that row for one game.
+    The runner keeps one row of NLE's buffers per game; this is a runner of one such row.
     """
-    message = np.zeros((1, 256), dtype=np.uint8)
-    message[0, : len(text)] = np.frombuffer(text, dtype=np.uint8)
-    blstats = np.zeros((1, nethack.BLSTATS_SHAPE[0]), dtype=np.int64)
-    blstats[0, nethack.NLE_BL_TIME] = turn
-    game = SimpleNamespace(message=message, blstats=blstats, last_prayer_turn=np.full(1, -1.0))
-    key = envs.GameRunner._answer(game, 0, action)
-    return key, game
+    runner = envs.GameRunner.__new__(envs.GameRunner)
+    runner.message = np.zeros((1, 256), dtype=np.uint8)
+    runner.message[0, : len(text)] = np.frombuffer(text, dtype=np.uint8)
+    runner.blstats = np.zeros((1, nethack.BLSTATS_SHAPE[0]), dtype=np.int64)
+    runner.blstats[0, nethack.NLE_BL_TIME] = turn
+    runner.last_prayer_turn = np.full(1, -1.0)
+    runner.kill = np.full((1, 5), -1, dtype=np.int64)
+    runner.kill_name = [""]
+    runner.elbereth = np.full((1, 4), -1, dtype=np.int64)
+    keys = envs.GameRunner._answer(runner, 0, action)
+    return (None if keys is None else tuple(int(k) for k in np.atleast_1d(keys))), runner
 
 
 @pytest.mark.parametrize("direction", list(VI_KEYS))
 def test_a_kick_answers_the_direction_question_with_its_own_direction(direction):
     key, _ = answer(b"In what direction?", KICK_ACTIONS[direction])
-    assert key == ord(VI_KEYS[direction])
+    assert key == (ord(VI_KEYS[direction]),)
 
 
 def test_a_prayer_is_confirmed_and_its_turn_remembered():
-    key, game = answer(b"Are you sure you want to pray? [yn] (n)", PRAY, turn=777)
-    assert key == ord("y")
-    assert game.last_prayer_turn[0] == 777
+    key, runner = answer(b"Are you sure you want to pray? [yn] (n)", PRAY, turn=777)
+    assert key == (ord("y"),)
+    assert runner.last_prayer_turn[0] == 777
 
 
 def test_the_prayer_question_after_another_action_is_cancelled():
-    key, game = answer(b"Are you sure you want to pray? [yn] (n)", SEARCH, turn=777)
-    assert key == ESC and game.last_prayer_turn[0] == -1
+    key, runner = answer(b"Are you sure you want to pray? [yn] (n)", SEARCH, turn=777)
+    assert key == (ESC,) and runner.last_prayer_turn[0] == -1
 
 
 @pytest.mark.parametrize("action", [MOVE + 2, KICK + 1, PRAY, EAT])
 def test_a_peaceful_monster_is_never_attacked(action):
     key, _ = answer(b"Really attack the watchman? [yn] (n)", action)
-    assert key == ord("n")
+    assert key == (ord("n"),)
 
 
 @pytest.mark.parametrize(
@@ -69,7 +72,7 @@ def test_a_peaceful_monster_is_never_attacked(action):
     ],
 )
 def test_eating_answers(text, expected):
-    assert answer(text, EAT)[0] == expected
+    assert answer(text, EAT)[0] == (expected,)
 
 
 @pytest.mark.parametrize(
@@ -83,7 +86,7 @@ def test_eating_answers(text, expected):
     ],
 )
 def test_other_actions_cancel_a_question_they_did_not_ask(text):
-    assert answer(text, SEARCH)[0] == ESC
+    assert answer(text, SEARCH)[0] == (ESC,)
 
 
 @pytest.mark.parametrize(
