@@ -52,7 +52,14 @@ def _train(args: argparse.Namespace) -> int:
     settings = {field: getattr(args, field) for _, field, _ in _TRAIN_SETTINGS}
     if args.env == "NetHackChallenge-v0":
         settings["max_episode_steps"] = 1_000_000  # the Challenge's own: no cap in practice
-    config = TrainConfig(env_id=args.env, env_api=args.env_api, seed=args.seed, **settings)
+    config = TrainConfig(
+        env_id=args.env,
+        env_api=args.env_api,
+        seed=args.seed,
+        policy=args.policy,
+        hidden=args.hidden,
+        **settings,
+    )
     if args.total_steps is None and args.minutes is None:
         raise ValueError("give a budget: --total-steps or --minutes")
     if args.minutes is not None and not args.minutes > 0:
@@ -112,7 +119,10 @@ def _evaluate(args: argparse.Namespace) -> int:
         return 0
     games_of = "unseeded games" if args.unseeded else "games seeded"
     last = args.seed + args.episodes - 1
-    print(f"{result['env']}: {result['episodes']} {games_of} {args.seed}..{last}")
+    print(
+        f"{result['env']}: {result['episodes']} {games_of} {args.seed}..{last}; "
+        f"the agent's policy is {result['policy_kind']}"
+    )
     print(
         f"{'':<16}{'return: mean':>13} {'median':>7}  {'95% CI':<18}"
         f"{'score: mean':>12} {'median':>7}  95% CI"
@@ -200,6 +210,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--env", default=defaults.env_id, help="NLE task")
     p.add_argument("--seed", type=non_negative_int, default=defaults.seed, help="run seed")
+    p.add_argument(
+        "--policy",
+        choices=("linear", "mlp"),
+        default=defaults.policy,
+        help="linear in the features, or mlp: a hidden ReLU layer over them",
+    )
+    p.add_argument(
+        "--hidden", type=positive_int, default=defaults.hidden, help="the MLP's hidden units"
+    )
     budget = p.add_argument_group("budget (at least one)")
     budget.add_argument("--minutes", type=float, help="train this many minutes (this session)")
     budget.add_argument(

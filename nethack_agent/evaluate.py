@@ -178,7 +178,8 @@ def evaluate(
             "NetHackChallenge-v0").
 
     Returns:
-        ``{"env", "episodes", "seed", "policy", "unseeded", "agent": summarize(...),
+        ``{"env", "episodes", "seed", "policy", "unseeded", "policy_kind"
+        (the checkpoint's "linear" or "mlp"), "agent": summarize(...),
         "random": summarize(...), "roles": role_stats(agent's games), "deaths":
         [{"cause", "games"}, …] of the agent's games, most frequent first, "random_deaths": the
         same for the random policy}``, and the games themselves: ``{"agent": [Episode, ...],
@@ -199,6 +200,7 @@ def evaluate(
         "seed": seed,
         "policy": policy,
         "unseeded": unseeded,
+        "policy_kind": state.config.policy,
     }
     played: dict[str, list[Episode]] = {}
     for name, params, kind in (("agent", state.params, policy), ("random", None, "random")):
