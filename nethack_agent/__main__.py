@@ -146,6 +146,9 @@ def _evaluate(args: argparse.Namespace) -> int:
             f"{role:<14}{r['games']:>6}{r['median_score']:>14.1f}{r['mean_score']:>12.1f}"
             f"{r['mean_depth']:>12.2f}"
         )
+    for name in ("agent", "random"):
+        ends = ", ".join(f"{end} {n}" for end, n in result[f"{name}_ends"].items())
+        print(f"{name} games ended by: {ends}")
     print(f"\nwhat ended the agent's games{'':<22}games")
     for row in result["deaths"][:15]:
         print(f"  {row['cause']:<48}{row['games']:>5}")
@@ -184,6 +187,7 @@ _TRAIN_SETTINGS = (
     ("--final-lr-fraction", "final_lr_fraction", "step size decays linearly to this fraction"),
     ("--entropy-coef", "entropy_coef", "entropy bonus"),
     ("--checkpoint-minutes", "checkpoint_minutes", "minutes between checkpoints"),
+    ("--death-penalty", "death_penalty", "reward shaping: score points lost on dying"),
 )
 """(flag, TrainConfig field, help) of the settings ``train`` exposes."""
 

@@ -12,6 +12,7 @@ ends its games (``nethack_agent.deaths``: NetHack's xlogfile).
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from nethack_agent.envs import Episode, GameRunner, ParallelRunner
 from nethack_agent.game import CHALLENGE
 
 __all__ = ["evaluate", "key_cap", "mean_interval", "play_games", "role_stats", "summarize"]
+
+_ALIVE_ENDS = ("key cap", "no-progress timeout")
 
 
 def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
@@ -182,8 +185,9 @@ def evaluate(
         (the checkpoint's "linear" or "mlp"), "agent": summarize(...),
         "random": summarize(...), "roles": role_stats(agent's games), "deaths":
         [{"cause", "games"}, …] of the agent's games, most frequent first, "random_deaths": the
-        same for the random policy}``, and the games themselves: ``{"agent": [Episode, ...],
-        "random": [...]}`` in seed order.
+        same for the random policy, "agent_ends" and "random_ends": how many games ended by
+        "death", "key cap" and "no-progress timeout"}``, and the games themselves:
+        ``{"agent": [Episode, ...], "random": [...]}`` in seed order.
     """
     if episodes < 2:
         raise ValueError(f"episodes must be >= 2, got {episodes}")
@@ -226,6 +230,9 @@ def evaluate(
     result["roles"] = role_stats(played["agent"])
     result["deaths"] = tally_causes(g.cause for g in played["agent"])
     result["random_deaths"] = tally_causes(g.cause for g in played["random"])
+    for name in ("agent", "random"):
+        ends = Counter(g.end for g in played[name])
+        result[f"{name}_ends"] = {end: ends[end] for end in ("death", *_ALIVE_ENDS)}
     return result, played
 
 

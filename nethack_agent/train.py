@@ -197,6 +197,8 @@ def train(
                     minutes,
                 )
             )
+            if config.death_penalty:  # shaping: the reported score stays NetHack's own
+                batch["rewards"] = batch["rewards"] - config.death_penalty * batch["terminated"]
             stats = a2c_update(
                 params,
                 optimiser,
