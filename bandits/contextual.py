@@ -284,19 +284,6 @@ def normal_max_probabilities(
 
 
 @numba.njit(cache=True, fastmath=_REASSOCIATE)
-def _symmetric_times(matrix: FloatArray, x: FloatArray, out: FloatArray) -> None:
-    """``out = M x`` for a symmetric M, as ``Σ_j x_j M[j, :]`` (numba).
-
-    Rows are contiguous and the inner loop is no reduction, so the compiler vectorises it.
-    """
-    out[:] = 0.0
-    for j in range(x.size):
-        x_j = x[j]
-        for i in range(x.size):
-            out[i] += x_j * matrix[j, i]
-
-
-@numba.njit(cache=True, fastmath=_REASSOCIATE)
 def _ridge_scores(
     a_inv: FloatArray, theta: FloatArray, contexts: FloatArray, widths: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
@@ -347,23 +334,36 @@ def _ridge_update(
     actions: IntArray,
     rewards: FloatArray,
 ) -> None:
-    """The pulled arm of every run: Sherman–Morrison on ``A⁻¹``, ``b += r x``, ``θ̂ = A⁻¹b``."""
+    """The pulled arm of every run: Sherman–Morrison on ``A⁻¹``, ``b += r x``, ``θ̂ = A⁻¹b``.
+
+    ``u = A⁻¹x``, then row by row ``A⁻¹ ← A⁻¹ − u uᵀ / (1 + xᵀu)`` and ``θ̂ = A⁻¹b`` in the
+    same pass over the matrix (numba).
+    """
     n_runs, _, n_features = theta.shape
     u = np.empty(n_features)
     for run in range(n_runs):
         arm = actions[run]
         x = contexts[run]
         inverse = a_inv[run, arm]
-        _symmetric_times(inverse, x, u)
+        sums = b[run, arm]
+        estimate = theta[run, arm]
         denominator = 1.0
         for i in range(n_features):
-            denominator += x[i] * u[i]
+            total = 0.0
+            for j in range(n_features):
+                total += inverse[i, j] * x[j]
+            u[i] = total
+            denominator += x[i] * total
+        for i in range(n_features):
+            sums[i] += rewards[run] * x[i]
         for i in range(n_features):
             scaled = u[i] / denominator
+            total = 0.0
             for j in range(n_features):
-                inverse[i, j] -= scaled * u[j]
-            b[run, arm, i] += rewards[run] * x[i]
-        _symmetric_times(inverse, b[run, arm], theta[run, arm])
+                entry = inverse[i, j] - scaled * u[j]
+                inverse[i, j] = entry
+                total += entry * sums[j]
+            estimate[i] = total
 
 
 # ----------------------------------------------------------------------------------------------
@@ -514,9 +514,8 @@ class RidgeEpsilonGreedy(_RidgeArms):
     Args:
         n_arms: the number of arms K.
         n_features: the context width d.
-        n_runs: the number of independent runs R.
         epsilon: exploration probability in [0, 1].
-        lam: ridge penalty λ > 0.
+        **options: ``n_runs`` (R) and ``lam`` (λ > 0) of the ridge regressions.
     """
 
     _PARAMS = ("epsilon", "lam")
@@ -552,9 +551,8 @@ class LinUCB(_RidgeArms):
     Args:
         n_arms: the number of arms K.
         n_features: the context width d.
-        n_runs: the number of independent runs R.
         alpha: exploration weight α ≥ 0.
-        lam: ridge penalty λ > 0 (1 in the paper).
+        **options: ``n_runs`` (R) and ``lam`` (λ > 0; 1 in the paper) of the ridge regressions.
     """
 
     _PARAMS = ("alpha", "lam")
@@ -589,10 +587,9 @@ class LinearThompson(_RidgeArms):
     Args:
         n_arms: the number of arms K.
         n_features: the context width d.
-        n_runs: the number of independent runs R.
         v: posterior scale v > 0 (the reward noise σ makes ``v²A⁻¹`` the Bayesian posterior
             of a N(0, σ²/λ·I) prior).
-        lam: ridge penalty λ > 0.
+        **options: ``n_runs`` (R) and ``lam`` (λ > 0) of the ridge regressions.
     """
 
     _PARAMS = ("v", "lam")
