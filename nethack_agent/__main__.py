@@ -105,6 +105,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         env_id=args.env,
         unseeded=args.unseeded,
         env_api=args.env_api,
+        max_keys=args.max_keys,
     )
     if args.plot:
         from nethack_agent.plots import plot_scores_by_role  # matplotlib only when asked
@@ -262,6 +263,11 @@ def build_parser() -> argparse.ArgumentParser:
         "NetHackChallenge-v0)",
     )
     p.add_argument("--plot", metavar="PNG", help="write a box plot of the score by role here")
+    p.add_argument(
+        "--max-keys",
+        type=positive_int,
+        help="key cap per game (default: the Challenge's 10^6, else the run's)",
+    )
     p.add_argument("--workers", type=non_negative_int, default=2, help="worker processes (0: none)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     _add_env_api(p)

@@ -162,6 +162,7 @@ def evaluate(
     env_api: str = "nle",
     env_id: str | None = None,
     unseeded: bool = False,
+    max_keys: int | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[Episode]]]:
     """Evaluate a run's policy against the uniformly random one on seeds seed … seed+episodes−1.
 
@@ -179,6 +180,7 @@ def evaluate(
         env_id: the NLE task to play (default: the one the run was trained on).
         unseeded: play NLE's own NetHackChallenge class, never seeded (``env_id`` must be
             "NetHackChallenge-v0").
+        max_keys: a key cap per game (default: ``key_cap``, the Challenge's 10⁶ or the run's).
 
     Returns:
         ``{"env", "episodes", "seed", "policy", "unseeded", "policy_kind"
@@ -195,6 +197,8 @@ def evaluate(
         raise ValueError(f"policy must be 'sampled' or 'greedy', got {policy!r}")
     state = load_checkpoint(run_dir)
     env_id = env_id or state.config.env_id
+    if max_keys is not None and max_keys < 1:
+        raise ValueError(f"max_keys must be >= 1, got {max_keys}")
     if unseeded and env_id != CHALLENGE.name:
         raise ValueError(f"unseeded play is for {CHALLENGE.name} only, got env {env_id!r}")
     seeds = list(range(seed, seed + episodes))
@@ -204,6 +208,7 @@ def evaluate(
         "seed": seed,
         "policy": policy,
         "unseeded": unseeded,
+        "max_keys": max_keys or key_cap(env_id, state.config),
         "policy_kind": state.config.policy,
     }
     played: dict[str, list[Episode]] = {}
@@ -217,7 +222,7 @@ def evaluate(
             n_workers=n_workers,
             envs_per_worker=envs_per_worker,
             ttyrec_dir=record,
-            max_episode_steps=key_cap(env_id, state.config),
+            max_episode_steps=max_keys or key_cap(env_id, state.config),
             env_api=env_api,
             unseeded=unseeded,
         )
