@@ -50,6 +50,7 @@ from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
 from nethack_agent.game import SCORE, NetHackGame
 from nethack_agent.learning import Adam, a2c_update
 from nethack_agent.policy import action_probabilities, init_params, sample_actions
+from nethack_agent.policy_kernel import sample_policy
 
 
 def _random_keys(seed: int, n: int = 1 << 16) -> list[int]:
@@ -152,8 +153,8 @@ def training_rate(
 def worker_profile(config: TrainConfig, params: dict | None, n_steps: int) -> dict[str, float]:
     """Microseconds per agent step of one worker's parts (one ``GameRunner`` in this process).
 
-    The rollout loop of ``GameRunner.rollout``, timed part by part: features, policy
-    probabilities, the per-game random draws, sampling, and the step (NetHack's key presses,
+    The rollout loop of ``GameRunner.rollout``, timed part by part: features, the per-game
+    random draws, the policy (probabilities and sampling), and the step (NetHack's key presses,
     NetHack's resets, and the runner's own work: prompts, bookkeeping).
     """
     params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES) if params is None else params
@@ -183,7 +184,7 @@ def worker_profile(config: TrainConfig, params: dict | None, n_steps: int) -> di
         timed("nethack_press", press),
         timed("nethack_reset", reset),
     )
-    parts = dict.fromkeys(("features", "probabilities", "uniforms", "sampling", "step"), 0.0)
+    parts = dict.fromkeys(("features", "uniforms", "policy", "step"), 0.0)
     clock = time.perf_counter
     start = clock()
     try:
@@ -191,17 +192,16 @@ def worker_profile(config: TrainConfig, params: dict | None, n_steps: int) -> di
             t0 = clock()
             psi, phi = runner.features()
             t1 = clock()
-            probabilities = action_probabilities(params, psi, phi)
-            t2 = clock()
             uniforms = runner.uniforms()
+            t2 = clock()
+            if runner._kernel.usable:  # as GameRunner.rollout
+                actions = sample_policy(params, psi, phi, uniforms)[0]
+            else:
+                actions = sample_actions(action_probabilities(params, psi, phi), uniforms)
             t3 = clock()
-            actions = sample_actions(probabilities, uniforms)
-            t4 = clock()
             runner.step(actions)
-            t5 = clock()
-            for name, seconds in zip(
-                parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True
-            ):
+            t4 = clock()
+            for name, seconds in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
                 parts[name] += seconds
     finally:
         game_class.press, game_class.reset = press, reset
