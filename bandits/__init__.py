@@ -1,51 +1,52 @@
-"""Bandit policies, the exact probability of their next action, and vectorised experiments."""
+"""Bandit policies, the exact probability of their next action, and vectorised experiments.
 
-from bandits.engine import Curves, run
-from bandits.environments import BernoulliBandit, GaussianBandit, gaussian_testbed
-from bandits.kl_ucb import KLUCB, bernoulli_kl, kl_ucb_index, lai_robbins_constant
-from bandits.policies import (
-    UCB,
-    ActionValuePolicy,
-    BetaThompson,
-    EpsilonGreedy,
-    GaussianThompson,
-    GradientBandit,
-    Greedy,
-    Policy,
-)
-from bandits.probability import (
-    SimulationEstimate,
-    action_probabilities,
-    beta_posterior,
-    beta_thompson_exact,
-    build_policy,
-    gaussian_thompson_exact,
-    simulate,
-)
+The names below are imported on first use (PEP 562), so ``python -m bandits --help`` does
+not pay for numba, scipy or matplotlib.
+"""
 
-__all__ = [
-    "BernoulliBandit",
-    "Curves",
-    "GaussianBandit",
-    "bernoulli_kl",
-    "gaussian_testbed",
-    "kl_ucb_index",
-    "lai_robbins_constant",
-    "run",
-    "KLUCB",
-    "UCB",
-    "ActionValuePolicy",
-    "BetaThompson",
-    "EpsilonGreedy",
-    "GaussianThompson",
-    "GradientBandit",
-    "Greedy",
-    "Policy",
-    "SimulationEstimate",
-    "action_probabilities",
-    "beta_posterior",
-    "beta_thompson_exact",
-    "build_policy",
-    "gaussian_thompson_exact",
-    "simulate",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Curves": "bandits.engine",
+    "run": "bandits.engine",
+    "BernoulliBandit": "bandits.environments",
+    "GaussianBandit": "bandits.environments",
+    "gaussian_testbed": "bandits.environments",
+    "KLUCB": "bandits.kl_ucb",
+    "bernoulli_kl": "bandits.kl_ucb",
+    "kl_ucb_index": "bandits.kl_ucb",
+    "lai_robbins_constant": "bandits.kl_ucb",
+    "UCB": "bandits.policies",
+    "ActionValuePolicy": "bandits.policies",
+    "BetaThompson": "bandits.policies",
+    "EpsilonGreedy": "bandits.policies",
+    "GaussianThompson": "bandits.policies",
+    "GradientBandit": "bandits.policies",
+    "Greedy": "bandits.policies",
+    "Policy": "bandits.policies",
+    "SimulationEstimate": "bandits.probability",
+    "action_probabilities": "bandits.probability",
+    "beta_posterior": "bandits.probability",
+    "beta_thompson_exact": "bandits.probability",
+    "build_policy": "bandits.probability",
+    "gaussian_thompson_exact": "bandits.probability",
+    "simulate": "bandits.probability",
+}
+"""public name → the module that defines it"""
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -3,7 +3,8 @@
 ``python -m bandits testbed --figure 2.2`` reproduces a figure of Sutton & Barto chapter 2
 (2.2 … 2.6, or ``all``); ``python -m bandits regret --means 0.1 0.5 0.9`` compares ε-greedy,
 UCB1, Thompson sampling and KL-UCB with the Lai–Robbins bound. Bad arguments raise
-``ValueError``, which ``bandits.__main__`` prints as one line with exit status 2.
+``ValueError``, which ``bandits.__main__`` prints as one line with exit status 2. The
+experiments and plots (numba, matplotlib) are imported when a command runs, not by ``--help``.
 """
 
 from __future__ import annotations
@@ -11,20 +12,23 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
+from typing import Any
 
-from bandits import experiments, plots
+from gradients.cli import non_negative_int, output_dir, positive_int
 
-__all__ = ["register"]
+__all__ = ["FIGURE_NAMES", "add_backend_options", "backend_from", "register"]
+
+FIGURE_NAMES = ("2.2", "2.3", "2.4", "2.5", "2.6")
+"""the figures ``testbed`` draws (the keys of ``bandits.experiments.FIGURES``)"""
 
 _BOOK_MEANS = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]
 
 
 def _figure_names(choice: str) -> list[str]:
     if choice == "all":
-        return list(experiments.FIGURES)
-    if choice not in experiments.FIGURES:
-        allowed = ", ".join([*experiments.FIGURES, "all"])
+        return list(FIGURE_NAMES)
+    if choice not in FIGURE_NAMES:
+        allowed = ", ".join([*FIGURE_NAMES, "all"])
         raise ValueError(f"--figure must be one of {allowed}; got {choice!r}")
     return [choice]
 
@@ -33,7 +37,7 @@ def _file_stem(name: str) -> str:
     return "figure_" + name.replace(".", "_")
 
 
-def _print_figure(figure: experiments.Figure, scores: list[dict], runs: int, steps: int) -> None:
+def _print_figure(figure: Any, scores: list[dict], runs: int, steps: int) -> None:
     print(f"Figure {figure.name}: {figure.title} ({runs} runs × {steps} steps)")
     last = f"reward, last {min(100, steps)}"
     print(f"  {'method':40s} {last:>18s} {'% optimal':>14s} {'mean reward':>16s}")
@@ -54,6 +58,10 @@ def run_testbed(args: argparse.Namespace) -> int:
     (Ctrl-C, exit status 130) keeps the figures it finished.
     """
     names = _figure_names(args.figure)
+    out = output_dir(args.out, "--out")
+    backend = backend_from(args)
+    from bandits import experiments, plots
+
     report = []
     try:
         for name in names:
@@ -65,10 +73,11 @@ def run_testbed(args: argparse.Namespace) -> int:
                 n_arms=args.arms,
                 seed=args.seed,
                 progress=not args.quiet,
+                backend=backend,
             )
             scores = [experiments.summary(result) for result in members]
             report += scores
-            stem = Path(args.out) / _file_stem(name)
+            stem = out / _file_stem(name)
             csv_path = experiments.write_csv(members, stem.with_suffix(".csv"))
             png_path = plots.plot_figure(figure, members, stem.with_suffix(".png"))
             print(f"wrote {csv_path} and {png_path}", file=sys.stderr if args.json else sys.stdout)
@@ -85,6 +94,10 @@ def run_testbed(args: argparse.Namespace) -> int:
 
 def run_regret(args: argparse.Namespace) -> int:
     """``regret``: regret of four policies on Bernoulli arms; returns the exit status."""
+    out = output_dir(args.out, "--out")
+    backend = backend_from(args)
+    from bandits import experiments, plots
+
     try:
         results = experiments.run_regret(
             args.means,
@@ -93,12 +106,13 @@ def run_regret(args: argparse.Namespace) -> int:
             seed=args.seed,
             epsilon=args.epsilon,
             progress=not args.quiet,
+            backend=backend,
         )
     except KeyboardInterrupt:
         print("interrupted; nothing written", file=sys.stderr)
         return 130
     report = experiments.regret_summary(args.means, results)
-    stem = Path(args.out) / "regret"
+    stem = out / "regret"
     csv_path = experiments.write_csv(results, stem.with_suffix(".csv"))
     png_path = plots.plot_regret(results, report["lai_robbins_constant"], stem.with_suffix(".png"))
     print(f"wrote {csv_path} and {png_path}", file=sys.stderr if args.json else sys.stdout)
@@ -117,16 +131,56 @@ def run_regret(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_backend_options(parser: argparse.ArgumentParser) -> None:
+    """``--backend``, ``--workers``, ``--address`` and ``--memory``."""
+    group = parser.add_argument_group("where the runs are computed (same numbers on every backend)")
+    group.add_argument(
+        "--backend",
+        default="local",
+        metavar="NAME",
+        help="local (this machine) or ray (a Ray cluster; pip install '.[ray]')",
+    )
+    group.add_argument(
+        "--workers",
+        type=positive_int,
+        metavar="N",
+        help="processes (local, default 1) or Ray actors (default: one per CPU of the cluster)",
+    )
+    group.add_argument(
+        "--address",
+        metavar="ADDR",
+        help="HOST:PORT of a Ray head node (ray start --head prints it); default: a local cluster",
+    )
+    group.add_argument(
+        "--memory",
+        type=float,
+        default=2.0,
+        metavar="GIB",
+        help="the memory budget: work whose blocks and curves would need more is refused",
+    )
+
+
+def backend_from(args: argparse.Namespace) -> Any:
+    """The ``bandits.backends.Backend`` the options of ``add_backend_options`` name (checked)."""
+    if not 0 < args.memory < float("inf"):
+        raise ValueError(f"--memory must be > 0 GiB, got {args.memory:g}")
+    from bandits import backends
+
+    budget = max(1, int(args.memory * 2**30))
+    return backends.Backend(args.backend, args.workers, args.address, budget)
+
+
 def _common(parser: argparse.ArgumentParser, runs: int) -> None:
-    parser.add_argument("--runs", type=int, default=runs, help=f"independent runs (default {runs})")
-    parser.add_argument("--seed", type=int, default=0, help="root random seed (default 0)")
+    parser.add_argument("--runs", type=int, default=runs, help="independent runs")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="root random seed")
     parser.add_argument(
         "--out",
         default="runs/bandits",
-        help="directory for the CSV and PNG files (default runs/bandits)",
+        help="directory for the CSV and PNG files",
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_backend_options(parser)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -139,10 +193,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     testbed.add_argument(
         "--figure",
         default="all",
-        help=f"one of {', '.join(experiments.FIGURES)} or all (default all)",
+        help=f"one of {', '.join(FIGURE_NAMES)} or all",
     )
-    testbed.add_argument("--steps", type=int, default=1000, help="steps per run (default 1000)")
-    testbed.add_argument("--arms", type=int, default=10, help="arms per problem (default 10)")
+    testbed.add_argument("--steps", type=int, default=1000, help="steps per run")
+    testbed.add_argument("--arms", type=int, default=10, help="arms per problem")
     _common(testbed, runs=2000)
     testbed.set_defaults(run=run_testbed)
 
@@ -156,9 +210,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=float,
         nargs="+",
         default=_BOOK_MEANS,
-        help="Bernoulli arm means in [0, 1] (default 0.1 0.2 ... 0.9)",
+        help="Bernoulli arm means in [0, 1]",
     )
-    regret.add_argument("--horizon", type=int, default=10_000, help="steps per run (default 10000)")
-    regret.add_argument("--epsilon", type=float, default=0.1, help="ε of ε-greedy (default 0.1)")
+    regret.add_argument("--horizon", type=int, default=10_000, help="steps per run")
+    regret.add_argument("--epsilon", type=float, default=0.1, help="ε of ε-greedy")
     _common(regret, runs=500)
     regret.set_defaults(run=run_regret)

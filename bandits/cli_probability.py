@@ -9,21 +9,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bandits import _checks
-from bandits.probability import (
-    POLICIES,
-    SimulationEstimate,
-    action_probabilities,
-    beta_posterior,
-    beta_thompson_exact,
-)
+from gradients.cli import non_negative_int, output_file, positive_int
+
+if TYPE_CHECKING:
+    from bandits.probability import SimulationEstimate
 
 # The lecture's history (REFERENCE.md §1): t=1 a, reward 0; t=2 b, reward 1.
 LECTURE_ARMS = ("a", "b")
@@ -53,15 +50,9 @@ class Row:
     arm: int
 
 
-def _seed_sequence(seed: int) -> np.random.SeedSequence:
-    return np.random.SeedSequence(_checks.count("--seed", seed, 0))
-
-
 def _add_sampling_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--samples", type=int, default=1_000_000, help="simulation draws (default 10^6)"
-    )
-    parser.add_argument("--seed", type=int, default=0, help="simulation seed (default 0)")
+    parser.add_argument("--samples", type=positive_int, default=1_000_000, help="simulation draws")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="simulation seed")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -72,9 +63,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="answer the lecture's P(A3 = a) for greedy, ε-greedy, UCB, Thompson, softmax",
         description="History a:0 then b:1 — P(A3 = a) under each policy, three ways.",
     )
-    lecture.add_argument("--epsilon", default="0.1", help="ε of ε-greedy (default 0.1, exact)")
-    lecture.add_argument("--c", default="2", help="UCB's exploration weight c ≥ 0 (default 2)")
-    lecture.add_argument("--alpha", default="0.1", help="gradient bandit step size (default 0.1)")
+    lecture.add_argument("--epsilon", default="0.1", help="ε of ε-greedy, read exactly")
+    lecture.add_argument("--c", default="2", help="UCB's exploration weight c ≥ 0")
+    lecture.add_argument("--alpha", default="0.1", help="gradient bandit step size")
     lecture.add_argument("--plot", metavar="FILE.png", help="draw the Thompson posteriors")
     _add_sampling_options(lecture)
     lecture.set_defaults(run=run_lecture)
@@ -89,7 +80,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     probability.add_argument(
         "--policy",
         required=True,
-        choices=tuple(POLICIES),
+        choices=tuple(POLICY_OPTIONS),
         help="thompson is Beta–Bernoulli (rewards 0/1); gradient is the softmax bandit",
     )
     probability.add_argument(
@@ -144,6 +135,8 @@ def _three_ways(
     params: dict[str, Any],
 ) -> list[Row]:
     """Exact, integration and simulation for every arm (exact None where not available)."""
+    from bandits.probability import action_probabilities
+
     if samples < 1:
         raise ValueError(f"--samples must be >= 1, got {samples}")
     common = {"n_arms": n_arms, **params}
@@ -242,6 +235,9 @@ def _table(first: str, rows: list[tuple[str, Row]], samples: int, confidence: fl
 
 def run_lecture(args: argparse.Namespace) -> int:
     """``python -m bandits lecture``: the lecture question, every policy, three ways."""
+    from bandits.probability import beta_posterior, beta_thompson_exact
+
+    plot = None if args.plot is None else output_file(args.plot, "--plot", ".png")
     settings = {
         "greedy": ("greedy", {}),
         "epsilon-greedy": (f"ε-greedy (ε={args.epsilon})", {"epsilon": args.epsilon}),
@@ -249,7 +245,7 @@ def run_lecture(args: argparse.Namespace) -> int:
         "thompson": ("Thompson, Beta(1,1)", {"prior": (1, 1)}),
         "gradient": (f"softmax gradient (α={args.alpha})", {"alpha": args.alpha}),
     }
-    streams = _seed_sequence(args.seed).spawn(len(settings))
+    streams = np.random.SeedSequence(args.seed).spawn(len(settings))
     answers = {
         policy: _three_ways(
             policy, LECTURE_HISTORY, 2, args.samples, np.random.default_rng(stream), params
@@ -259,11 +255,11 @@ def run_lecture(args: argparse.Namespace) -> int:
     alpha, beta = beta_posterior(2, LECTURE_HISTORY, (1, 1))
     swapped = beta_thompson_exact(*beta_posterior(2, LECTURE_HISTORY, (1, 1), swapped=True))[0]
     thompson = answers["thompson"].exact
-    if args.plot:
+    if plot is not None:
         from bandits.posterior_plot import plot_two_beta_posteriors  # matplotlib only if asked
 
         plot_two_beta_posteriors(
-            tuple(map(float, alpha)), tuple(map(float, beta)), LECTURE_ARMS, thompson, args.plot
+            tuple(map(float, alpha)), tuple(map(float, beta)), LECTURE_ARMS, thompson, plot
         )
     if args.json:
         print(json.dumps([{"policy": p, **_row_json(row)} for p, row in answers.items()], indent=2))
@@ -281,8 +277,8 @@ def run_lecture(args: argparse.Namespace) -> int:
         f"swapped\n(reward 1 → β+1, reward 0 → α+1) the same integral gives {swapped}."
     )
     print(_agreement(list(answers.values())))
-    if args.plot:
-        print(f"Figure: {args.plot}")
+    if plot is not None:
+        print(f"Figure: {plot}")
     return 0
 
 
@@ -291,23 +287,35 @@ def run_lecture(args: argparse.Namespace) -> int:
 # ----------------------------------------------------------------------------------------------
 
 
+_BARE_NAME = re.compile(r"[^\s:,]+")
+
+
 def parse_history(entries: Sequence[str], arms: Sequence[str]) -> tuple[list[str], list]:
     """Arm names and (arm_index, reward) pairs from ``ARM:REWARD`` strings.
 
     Args:
         entries: e.g. ["a:0", "b:1"]; rewards are read exactly (0.1 is 1/10).
         arms: arm names to include even if never tried; listed first, in this order.
+            A name is bare: no ':', ',' or white space.
 
     Returns:
         (names, history) with rewards as Fractions.
     """
     names = list(dict.fromkeys(arms))
+    for name in names:
+        if not _BARE_NAME.fullmatch(name):
+            raise ValueError(f"--arms {name!r} is not a bare name (no ':', ',' or spaces)")
     history = []
     for number, entry in enumerate(entries, start=1):
         name, sep, reward_text = entry.rpartition(":")
         if not sep or not name.strip() or not reward_text.strip():
             raise ValueError(
                 f"--history entry {number} {entry!r} is malformed: expected ARM:REWARD, e.g. a:0"
+            )
+        if not _BARE_NAME.fullmatch(name):
+            raise ValueError(
+                f"--history entry {number} {entry!r}: arm name {name!r} is not a bare name "
+                "(no ':', ',' or spaces); give one ARM:REWARD per entry, e.g. --history a:0 b:1"
             )
         try:
             value = float(reward_text)
@@ -348,7 +356,7 @@ def run_probability(args: argparse.Namespace) -> int:
     """``python -m bandits probability``: P(next action) for any policy and history."""
     names, history = parse_history(args.history, args.arms)
     params = _policy_params(args)
-    rng = np.random.default_rng(_seed_sequence(args.seed))
+    rng = np.random.default_rng(np.random.SeedSequence(args.seed))
     rows = _three_ways(args.policy, history, len(names), args.samples, rng, params)
     if args.json:
         arms = {name: _row_json(row) for name, row in zip(names, rows, strict=True)}

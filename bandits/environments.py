@@ -125,6 +125,23 @@ class BernoulliBandit(_Bandit):
         n_runs = _checks.count("n_runs", n_runs)
         super().__init__(np.tile(means, (n_runs, 1)))
 
+    @classmethod
+    def testbed(cls, n_runs: int, n_arms: int, rng: np.random.Generator) -> BernoulliBandit:
+        """A Bernoulli testbed: every run its own arms, ``μ(a) ~ U(0, 1)`` independently.
+
+        Args:
+            n_runs: number of independent bandit problems R, >= 1.
+            n_arms: arms per problem K, >= 2.
+            rng: draws all means with one ``random((n_runs, n_arms))`` call.
+
+        Returns:
+            A ``BernoulliBandit`` with ``means`` of shape (n_runs, n_arms).
+        """
+        shape = (_checks.count("n_runs", n_runs), _checks.count("n_arms", n_arms, 2))
+        env = cls.__new__(cls)  # per-run means: the shared bookkeeping takes them as they are
+        _Bandit.__init__(env, rng.random(shape))
+        return env
+
     def _draw(
         self, arm_means: NDArray[np.float64], rng: np.random.Generator
     ) -> NDArray[np.float64]:

@@ -14,7 +14,7 @@
 Every figure is the best of ``--repeats`` runs (the machine is shared; the first run also
 loads the policies' compiled numba kernels, or compiles them once into ``__pycache__``).
 
-    python benchmarks/bench_bandits.py               # the numbers the README quotes
+    python benchmarks/bench_bandits.py               # the numbers docs/experiments.md quotes
     python benchmarks/bench_bandits.py --quick       # a smoke run
 """
 

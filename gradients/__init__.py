@@ -1,4 +1,7 @@
-"""The softmax calculus: explicit Jacobian chains for teaching, shortcut forms for speed.
+"""The softmax calculus, and small networks built on it, trained from scratch.
+
+Explicit Jacobian chains for teaching, shortcut forms for speed; dense networks with SGD and
+Adam (``network``, ``optim``, ``training``), their data sets (``data``) and experiments.
 
 Shapes: one example ``x`` is (D,), a batch (B, D); weights ``W`` are (D, K); logits are
 ``z = Wᵀx`` (``x @ W`` for a batch).
@@ -11,7 +14,9 @@ from gradients.cross_entropy import (
     cross_entropy_weight_grad,
 )
 from gradients.layer import linear_jacobian, softmax_layer_jacobian
+from gradients.network import Network, backward_chain
 from gradients.numerical import numerical_gradient
+from gradients.optim import SGD, Adam
 from gradients.policy import log_policy_grad, policy_gradient
 from gradients.softmax import (
     log_softmax,
@@ -24,6 +29,10 @@ from gradients.softmax import (
 )
 
 __all__ = [
+    "SGD",
+    "Adam",
+    "Network",
+    "backward_chain",
     "cross_entropy",
     "cross_entropy_from_logits",
     "cross_entropy_grad",

@@ -46,7 +46,7 @@ class HelpFormatter(argparse.HelpFormatter):
         default = action.default
         if (
             "default" in text
-            or default in (None, False, argparse.SUPPRESS)
+            or any(default is nothing for nothing in (None, False, argparse.SUPPRESS))
             or not action.option_strings
         ):
             return text
@@ -81,7 +81,10 @@ def run(parser: argparse.ArgumentParser, argv: Sequence[str] | None = None) -> i
     Returns:
         The command's status; 2 after one ``error:`` line for bad input, 130 after Ctrl-C.
     """
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help, or a usage error already printed by Parser.error
+        return exit_.code if isinstance(exit_.code, int) else EXIT_USAGE
     try:
         return args.run(args)
     except (ValueError, TypeError, OSError) as error:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import xlogy
 
 from gradients import _validate
 from gradients.layer import Method, check_method, softmax_layer_jacobian
@@ -27,6 +26,8 @@ def cross_entropy(y: ArrayLike, s: ArrayLike) -> NDArray[np.float64] | float:
     >>> round(cross_entropy([0.0, 1.0], [0.5, 0.5]), 6)
     0.693147
     """
+    from scipy.special import xlogy  # on use: the command lines import gradients, not scipy
+
     s = _validate.distribution("s", s, np.shape(s)[-1], np.shape(s)[:-1])
     y = _validate.distribution("y", y, s.shape[-1], s.shape[:-1])
     return _per_example(-xlogy(y, s).sum(axis=-1))

@@ -38,9 +38,14 @@ def softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.float64]:
     >>> softmax([1000.0, -1000.0]).tolist()
     [1.0, 0.0]
     """
-    z = _validate.float_array("z", z, ndims=tuple(range(1, 33)))
+    return softmax_unchecked(_validate.float_array("z", z, ndims=tuple(range(1, 33))), axis)
+
+
+def softmax_unchecked(z: NDArray[np.floating], axis: int = -1) -> NDArray[np.floating]:
+    """:func:`softmax` without the checks, in the dtype of ``z`` (float32 stays float32)."""
     shifted = np.exp(z - z.max(axis=axis, keepdims=True))
-    return shifted / shifted.sum(axis=axis, keepdims=True)
+    shifted /= shifted.sum(axis=axis, keepdims=True)
+    return shifted
 
 
 def log_softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.float64]:
@@ -59,9 +64,14 @@ def log_softmax(z: ArrayLike, axis: int = -1) -> NDArray[np.float64]:
     >>> log_softmax([0.0, 0.0]).round(6).tolist()
     [-0.693147, -0.693147]
     """
-    z = _validate.float_array("z", z, ndims=tuple(range(1, 33)))
+    return log_softmax_unchecked(_validate.float_array("z", z, ndims=tuple(range(1, 33))), axis)
+
+
+def log_softmax_unchecked(z: NDArray[np.floating], axis: int = -1) -> NDArray[np.floating]:
+    """:func:`log_softmax` without the checks, in the dtype of ``z``."""
     shifted = z - z.max(axis=axis, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted
 
 
 def softmax_jacobian(s: ArrayLike) -> NDArray[np.float64]:

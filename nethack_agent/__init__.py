@@ -4,34 +4,44 @@ Layers: pure numpy maths (``glyphs``, ``features``, ``policy``, ``learning``) �
 objects (``envs.GameRunner``, ``learning.Adam``) → the run loops (``train``, ``evaluate``,
 ``watch``; call ``nethack_agent.train.train`` etc.) and the command line
 (``python -m nethack_agent``). Plots live in ``plots``.
+
+The names below are imported on first use (PEP 562), so ``python -m nethack_agent --help`` does
+not pay for numba, scipy or matplotlib.
 """
 
-from nethack_agent.config import TrainConfig
-from nethack_agent.envs import GameRunner, ParallelRunner
-from nethack_agent.evaluate import summarize
-from nethack_agent.features import extract_features
-from nethack_agent.learning import Adam, a2c_update, clip_by_global_norm, gae
-from nethack_agent.policy import (
-    action_probabilities,
-    init_params,
-    policy_logits,
-    policy_loss,
-    policy_loss_grad,
-)
+from __future__ import annotations
 
-__all__ = [
-    "Adam",
-    "GameRunner",
-    "ParallelRunner",
-    "TrainConfig",
-    "a2c_update",
-    "action_probabilities",
-    "clip_by_global_norm",
-    "extract_features",
-    "gae",
-    "init_params",
-    "policy_logits",
-    "policy_loss",
-    "policy_loss_grad",
-    "summarize",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "TrainConfig": "nethack_agent.config",
+    "GameRunner": "nethack_agent.envs",
+    "ParallelRunner": "nethack_agent.envs",
+    "summarize": "nethack_agent.evaluate",
+    "extract_features": "nethack_agent.features",
+    "Adam": "nethack_agent.learning",
+    "a2c_update": "nethack_agent.learning",
+    "clip_by_global_norm": "nethack_agent.learning",
+    "gae": "nethack_agent.learning",
+    "action_probabilities": "nethack_agent.policy",
+    "init_params": "nethack_agent.policy",
+    "policy_logits": "nethack_agent.policy",
+    "policy_loss": "nethack_agent.policy",
+    "policy_loss_grad": "nethack_agent.policy",
+}
+"""public name → the module that defines it"""
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -20,20 +20,44 @@ import logging
 import numba
 import numpy as np
 
-from nethack_agent.actions import DESCEND, KICK, MOVE, N_ACTIONS, N_DIRECTIONS, PRAY, REST
+from nethack_agent.actions import (
+    ASCEND,
+    DESCEND,
+    EAT,
+    ENGRAVE,
+    KICK,
+    MOVE,
+    N_ACTIONS,
+    N_DIRECTIONS,
+    PRAY,
+    REST,
+)
 from nethack_agent.features import DIRECTION_FEATURES, STATE_FEATURES
 from nethack_agent.policy import MASK_LOGIT, action_probabilities
 
-__all__ = ["KernelCheck", "sample_policy"]
+__all__ = ["KernelCheck", "is_linear", "sample_policy"]
 
 log = logging.getLogger(__name__)
+_BOUNDARIES = (0.0, 0.2, 0.25, 0.5, 1.0)  # action_mask compares features with 0, 0.2, 0.5, 1
 
 _CLOSED_DOOR = DIRECTION_FEATURES.index("kind_closed_door")
 _PASSIVE = DIRECTION_FEATURES.index("passive_monster")
 _HP_FRAC = STATE_FEATURES.index("hp_frac")
 _ON_DOWNSTAIRS = STATE_FEATURES.index("on_downstairs")
 _IN_MINES = STATE_FEATURES.index("in_mines")
-_MAJOR_TROUBLE = STATE_FEATURES.index("major_trouble")
+_TROUBLE_AND_SAFE = STATE_FEATURES.index("trouble_and_safe")
+_HUNGRY = STATE_FEATURES.index("hungry")
+_WEAK = STATE_FEATURES.index("weak")
+_ON_UPSTAIRS = STATE_FEATURES.index("on_upstairs")
+_DEPTH = STATE_FEATURES.index("depth")
+_CAN_ENGRAVE = STATE_FEATURES.index("can_engrave")
+_ON_ELBERETH = STATE_FEATURES.index("on_elbereth")
+_MONSTER_CLOSE = STATE_FEATURES.index("monster_close")
+
+
+def is_linear(params: dict[str, np.ndarray]) -> bool:
+    """Whether ``params`` are a linear policy's (the MLP's direction network is not compiled)."""
+    return not any(name.startswith("mlp/") for name in params)
 
 
 def sample_policy(
@@ -90,7 +114,15 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
             z[KICK + d] += kick + (0.0 if door else MASK_LOGIT)
         z[REST] += 0.0 if psi[e, _HP_FRAC] < 1.0 else MASK_LOGIT
         z[DESCEND] += 0.0 if psi[e, _ON_DOWNSTAIRS] > 0 else MASK_LOGIT
-        z[PRAY] += 0.0 if psi[e, _MAJOR_TROUBLE] > 0 else MASK_LOGIT
+        z[PRAY] += 0.0 if psi[e, _TROUBLE_AND_SAFE] >= 0.5 else MASK_LOGIT
+        hungry = psi[e, _HUNGRY] > 0 or psi[e, _WEAK] > 0
+        z[EAT] += 0.0 if hungry else MASK_LOGIT
+        up = psi[e, _ON_UPSTAIRS] > 0 and psi[e, _DEPTH] >= 0.2
+        z[ASCEND] += 0.0 if up else MASK_LOGIT
+        engrave = (
+            psi[e, _CAN_ENGRAVE] > 0 and psi[e, _MONSTER_CLOSE] > 0 and psi[e, _ON_ELBERETH] == 0
+        )
+        z[ENGRAVE] += 0.0 if engrave else MASK_LOGIT
         top = z.max()
         norm = 0.0
         for a in range(n_actions):
@@ -118,9 +150,9 @@ class KernelCheck:
     def __init__(self, atol: float = 1e-9):
         self.atol = atol
         rng = np.random.default_rng(0)
-        # Features that reach every masking rule: indicators at 0 and 1, fractions between.
-        psi = rng.choice([0.0, 0.5, 1.0], size=(64, len(STATE_FEATURES)))
-        phi = rng.choice([0.0, 0.5, 1.0], size=(64, N_DIRECTIONS, len(DIRECTION_FEATURES)))
+        # Features that reach every masking rule on both sides of its threshold.
+        psi = rng.choice(_BOUNDARIES, size=(64, len(STATE_FEATURES)))
+        phi = rng.choice(_BOUNDARIES, size=(64, N_DIRECTIONS, len(DIRECTION_FEATURES)))
         params = {
             "W": rng.normal(0, 1, (len(STATE_FEATURES), N_ACTIONS)),
             "theta_move": rng.normal(0, 1, len(DIRECTION_FEATURES)),

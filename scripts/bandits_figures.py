@@ -1,8 +1,8 @@
-"""Regenerate every bandit-experiment figure and number the README quotes.
+"""Regenerate every bandit-experiment figure and number docs/experiments.md quotes.
 
 Runs ``testbed --figure all`` and ``regret`` at the book's sizes (2000 runs x 1000 steps;
 9 Bernoulli arms 0.1..0.9, 500 runs x 10,000 steps), writes the CSV and PNG files to
-``--out``, and prints the README's tables in Markdown: each curve's final numbers with
+``--out``, and prints the page's tables in Markdown: each curve's final numbers with
 standard errors, the checks the issue asks for against the book, and the regret study.
 
     python scripts/bandits_figures.py                  # book sizes, ~1 minute on 2 cores

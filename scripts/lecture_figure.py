@@ -1,6 +1,6 @@
-"""Regenerate the lecture table, its figure and the simulation speed the README quotes.
+"""Regenerate the lecture table, its figure and the simulation speed docs/probabilities.md quotes.
 
-Prints ``python -m bandits lecture`` exactly as the README shows it, writes the Thompson
+Prints ``python -m bandits lecture`` exactly as docs/probabilities.md shows it, writes the Thompson
 posterior figure, then times the simulation route (the policy's own ``select``, vectorised)
 at 10⁷ draws for each policy of the lecture table, best of ``--repeats``.
 

@@ -1,11 +1,11 @@
-"""Regenerate the README's NetHack figures from a trained run.
+"""Regenerate the NetHack figures of docs/nethack.md from a trained run.
 
     python scripts/nethack_figures.py runs/score [--episodes 200] [--seed 10000] [--greedy]
 
 Plays the run's policy (sampled, and greedy with ``--greedy``) and the uniformly random policy on
 the same seeded games (``seed`` … ``seed + episodes − 1``), then writes into ``RUN/figures/``:
 ``evaluation.json`` (every figure), ``scores.png`` (the distribution of in-game scores of each
-policy) and prints the README's table in Markdown, with the run's training time and speed.
+policy) and prints the page's table in Markdown, with the run's training time and speed.
 """
 
 from __future__ import annotations

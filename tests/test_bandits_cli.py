@@ -5,9 +5,11 @@ import subprocess
 import sys
 from fractions import Fraction
 
+import numpy as np
 import pytest
+from scipy import stats
 
-from bandits import cli_probability
+from bandits import probability
 from bandits.__main__ import main
 
 
@@ -31,7 +33,11 @@ def test_lecture_json_answers(capsys):
         assert set(row) == {"policy", "exact", "integration", "simulation", "ci_low", "ci_high"}
         exact = float(Fraction(row["exact"]))
         assert row["ci_low"] <= exact <= row["ci_high"]
-        assert row["ci_low"] <= row["simulation"] <= row["ci_high"]
+        # the interval is Clopper–Pearson (scipy) around the simulated count k of 20,000
+        k = round(row["simulation"] * 20_000)
+        interval = stats.binomtest(k, 20_000).proportion_ci(0.99, method="exact")
+        assert row["ci_low"] == pytest.approx(interval.low, abs=1e-12)
+        assert row["ci_high"] == pytest.approx(interval.high, abs=1e-12)
 
 
 def test_lecture_text_names_the_wrong_answers(capsys):
@@ -54,11 +60,18 @@ def test_lecture_epsilon_is_read_exactly_and_seed_repeats(capsys):
     assert rows["epsilon-greedy"]["exact"] == "3/20"
 
 
-def test_lecture_plot_writes_a_png(capsys, tmp_path):
+def test_lecture_plot_draws_the_two_posteriors(capsys, tmp_path, saved_figures):
     path = tmp_path / "lecture.png"
     status, out, _ = _run(capsys, "lecture", "--samples", "1000", "--plot", str(path))
-    assert status == 0 and str(path) in out
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert status == 0 and str(path) in out and path.stat().st_size > 0
+    (figure,) = saved_figures
+    densities = figure.axes[0].get_lines()
+    x = densities[0].get_xdata()
+    # a ~ Beta(1, 2), density 2 − 2x; b ~ Beta(2, 1), density 2x (REFERENCE.md §1)
+    np.testing.assert_allclose(densities[0].get_ydata(), 2 - 2 * x, atol=1e-12)
+    np.testing.assert_allclose(densities[1].get_ydata(), 2 * x, atol=1e-12)
+    assert figure.axes[0].get_xlim() == (0.0, 1.0)
+    assert any("P = 1/6" in text.get_text() for text in figure.axes[1].texts)
 
 
 def test_probability_json_with_an_untried_arm(capsys):
@@ -144,9 +157,9 @@ def test_probability_text_table(capsys):
         (["lecture", "--epsilon", "1.5"], "epsilon must lie in [0, 1]"),
         (["lecture", "--epsilon", "abc"], "epsilon must be a number"),
         (["lecture", "--c", "-1"], "c must lie in [0, inf]"),
-        (["lecture", "--samples", "0"], "--samples must be >= 1"),
-        (["lecture", "--seed", "-3"], "--seed must be >= 0"),
-        (["lecture", "--samples", "many"], "invalid int value"),
+        (["lecture", "--samples", "0"], "--samples: must be >= 1"),
+        (["lecture", "--seed", "-3"], "--seed: must be >= 0"),
+        (["lecture", "--samples", "many"], "expected an integer"),
         (["probability", "--policy", "thompson", "--history", "a:0.5"], "rewards 0 or 1"),
         (
             ["probability", "--policy", "thompson", "--prior", "0", "1", "--history", "a:1"],
@@ -193,13 +206,13 @@ def test_probability_text_table(capsys):
         ),
     ],
 )
-def test_bad_input_is_one_line_and_nonzero(capsys, argv, message):
+def test_bad_input_is_one_line_and_exit_2(capsys, argv, message):
     try:
         status = main(argv)
     except SystemExit as exit_:  # argparse's own checks
         status = exit_.code
     out, err = capsys.readouterr()
-    assert status != 0
+    assert status == 2
     assert out == ""
     assert len(err.strip().splitlines()) == 1, err
     assert err.startswith("error:") and message in err
@@ -232,7 +245,7 @@ def test_ctrl_c_exits_130_with_one_line(capsys, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli_probability, "action_probabilities", interrupted)
+    monkeypatch.setattr(probability, "action_probabilities", interrupted)
     status, out, err = _run(capsys, "lecture")
     assert status == 130 and out == ""
     assert err == "interrupted\n"

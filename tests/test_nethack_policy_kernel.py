@@ -10,6 +10,8 @@ from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
 from nethack_agent.policy import action_probabilities, sample_actions
 from nethack_agent.policy_kernel import KernelCheck, sample_policy
 
+BOUNDARIES = [0.0, 0.2, 0.25, 0.5, 1.0]  # the masks compare with 0, 0.2, 0.5 and 1
+
 
 def random_case(rng, n):
     params = {
@@ -19,8 +21,8 @@ def random_case(rng, n):
         "v": np.zeros(N_STATE_FEATURES),
     }
     # Indicators at 0 and 1 and fractions: every masking rule is met both ways.
-    psi = rng.choice([0.0, 0.25, 1.0], (n, N_STATE_FEATURES))
-    phi = rng.choice([0.0, 0.25, 1.0], (n, 8, N_DIRECTION_FEATURES))
+    psi = rng.choice(BOUNDARIES, (n, N_STATE_FEATURES))
+    phi = rng.choice(BOUNDARIES, (n, 8, N_DIRECTION_FEATURES))
     return params, psi, phi
 
 
