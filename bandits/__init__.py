@@ -15,7 +15,7 @@ _EXPORTS = {
     "LinearThompson": "bandits.contextual",
     "RidgeEpsilonGreedy": "bandits.contextual",
     "SoftmaxPolicy": "bandits.contextual",
-    "normal_max_probabilities": "bandits.contextual",
+    "normal_max_probabilities": "bandits.normal_max",
     "ClassificationBandit": "bandits.contextual_env",
     "LinearBandit": "bandits.contextual_env",
     "digits_bandit": "bandits.contextual_env",
