@@ -12,6 +12,7 @@ import pytest
 
 import gradients as g
 from gradients.__main__ import main
+from gradients.optim import SGD, Adam
 
 W3x5 = np.arange(15.0).reshape(3, 5) / 10
 X3 = np.array([0.1, 0.5, 0.4])
@@ -165,3 +166,19 @@ def test_worked_example_text_in_process(capsys):
     titles = [line for line in lines if line[:3].strip().rstrip(".").isdigit()]
     assert len(titles) == 15 and titles[-1].startswith("15. largest |chain − shortcut| for dXE/dW")
     assert "0.19091352" in out and "0.21698333" in out
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: Adam(eps=0.0), r"^eps must be > 0, got 0\.0$"),
+        (lambda: Adam(beta1=1.0), r"^beta1 must be in \[0, 1\), got 1\.0$"),
+        (lambda: Adam(beta2=-0.1), r"^beta2 must be in \[0, 1\), got -0\.1$"),
+        (lambda: SGD(momentum=1.0), r"^momentum must be in \[0, 1\), got 1\.0$"),
+    ],
+)
+def test_optimiser_settings_at_their_limits(build, message):
+    with pytest.raises(ValueError, match=message):
+        build()
+    Adam(beta1=0.0, beta2=0.0, eps=1e-300)  # the other ends are allowed
+    SGD(momentum=0.0)
