@@ -182,3 +182,19 @@ def test_optimiser_settings_at_their_limits(build, message):
         build()
     Adam(beta1=0.0, beta2=0.0, eps=1e-300)  # the other ends are allowed
     SGD(momentum=0.0)
+
+
+def test_non_numbers_are_type_errors_naming_their_type():
+    with pytest.raises(TypeError, match=r"^z must be an array of numbers, got str$"):
+        g.softmax("abc")
+    with pytest.raises(TypeError, match=r"^z must be an array of numbers, got dict$"):
+        g.log_softmax({"a": 1})
+
+
+def test_scores_of_a_three_dimensional_batch_equal_each_slice():
+    z = np.arange(12.0).reshape(2, 2, 3) / 5
+    actions = np.array([[0, 2], [1, 1]])
+    scores = g.log_softmax_grad(z, actions)
+    for i in range(2):
+        for j in range(2):
+            np.testing.assert_allclose(scores[i, j], g.log_softmax_grad(z[i, j], actions[i, j]))
