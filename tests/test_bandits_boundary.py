@@ -6,12 +6,13 @@ accepted.
 """
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
 from bandits.environments import BernoulliBandit, GaussianBandit, gaussian_testbed
-from bandits.kl_ucb import KLUCB, kl_ucb_index, lai_robbins_constant
+from bandits.kl_ucb import KLUCB, bernoulli_kl, kl_ucb_index, lai_robbins_constant
 from bandits.policies import (
     UCB,
     BetaThompson,
@@ -19,6 +20,7 @@ from bandits.policies import (
     GaussianThompson,
     GradientBandit,
     Greedy,
+    sample_categorical,
 )
 from bandits.probability import action_probabilities, simulate
 
@@ -131,3 +133,28 @@ def test_step_size_one_replaces_the_estimate_and_untried_arms_keep_q1():
     np.testing.assert_array_equal(policy.q_est, [[5.0, 7.0, 7.0]])
     np.testing.assert_array_equal(policy.n_pulls, [[2, 0, 0]])
     np.testing.assert_array_equal(policy.reward_sums, [[7.0, 0.0, 0.0]])
+
+
+def test_one_arm_and_the_sum_tolerance_of_sample_categorical():
+    np.testing.assert_array_equal(sample_categorical([[1.0], [1.0]], RNG), [0, 0])
+    with pytest.raises(ValueError, match=r"^pi must hold probability rows"):
+        sample_categorical([[0.5, 0.5 + 5e-9]], RNG)  # off by more than the 1e-9 allowed
+    sample_categorical([[0.5, 0.5 + 5e-10]], RNG)
+
+
+def test_gaussian_bandit_shapes():
+    with pytest.raises(ValueError, match=r"^means must be a non-empty \(n_runs, n_arms\) array"):
+        GaussianBandit(np.zeros((0, 2)))
+    env = GaussianBandit([[0.5]])  # one run of one arm
+    rewards, gaps = env.step(np.array([0]), np.random.default_rng(1))
+    assert rewards.shape == (1,) and gaps.tolist() == [0.0]
+
+
+def test_exact_fractions_are_read_as_numbers():
+    # kl(1/2, 3/4) = ½ ln(2/3) + ½ ln 2 = ½ ln(4/3)
+    assert float(bernoulli_kl(Fraction(1, 2), Fraction(3, 4))) == pytest.approx(
+        0.5 * math.log(4 / 3), rel=1e-14
+    )
+    assert float(kl_ucb_index(Fraction(1, 2), Fraction(10), 5 * math.log(4 / 3))) == pytest.approx(
+        0.75, abs=1e-12
+    )

@@ -185,3 +185,13 @@ def test_seed_and_samples_set_the_simulation(capsys):
     interval = stats.binomtest(k, 999).proportion_ci(0.99, method="exact")
     assert first["ci_low"] == pytest.approx(interval.low, abs=1e-12)
     assert first["ci_high"] == pytest.approx(interval.high, abs=1e-12)
+
+
+def test_a_non_integer_beta_prior_has_no_exact_column_but_integrates(capsys):
+    argv = ["probability", "--policy", "thompson", "--prior", "0.5", "0.5", "--history", "a:1"]
+    assert main([*argv, "b:0", "--samples", "200", "--json"]) == 0
+    arms = json.loads(capsys.readouterr().out)["arms"]
+    assert arms["a"]["exact"] is None and arms["b"]["exact"] is None
+    # a ~ Beta(1.5, 0.5), b ~ Beta(0.5, 1.5): by symmetry P(a) = 1 − P(b), and a is favoured
+    assert arms["a"]["integration"] + arms["b"]["integration"] == pytest.approx(1, abs=1e-9)
+    assert arms["a"]["integration"] > 0.5
