@@ -13,7 +13,7 @@ from gradients import log_softmax, numerical_gradient, softmax
 from nethack_agent.actions import MOVE
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
 from nethack_agent.learning import Adam, a2c_update, clip_by_global_norm, gae, shaped_rewards
-from nethack_agent.policy import init_params, policy_logits, value
+from nethack_agent.policy import init_mlp_params, init_params, policy_logits, sample_actions, value
 
 DS, DD = N_STATE_FEATURES, N_DIRECTION_FEATURES
 SETTINGS = {
@@ -225,3 +225,23 @@ def test_a_death_costs_the_penalty_at_its_step_only():
     died = np.array([[False, True], [False, False]])
     np.testing.assert_array_equal(shaped_rewards(rewards, died, 50.0), [[5.0, -50.0], [1.0, 2.0]])
     np.testing.assert_array_equal(shaped_rewards(rewards, died, 0.0), rewards)
+
+
+def test_clipping_below_a_norm_of_one():
+    clipped, norm = clip_by_global_norm({"a": np.array([0.3, 0.4])}, 0.1)  # ‖g‖ = 0.5
+    assert norm == pytest.approx(0.5)
+    np.testing.assert_allclose(clipped["a"], [0.06, 0.08])
+
+
+def test_sampling_never_picks_an_action_of_probability_zero():
+    # u = 0 is a possible draw of U[0, 1): the first action of positive probability is taken
+    probabilities = np.array([[0.0, 0.25, 0.0, 0.75], [0.0, 0.0, 1.0, 0.0]])
+    np.testing.assert_array_equal(sample_actions(probabilities, np.array([0.0, 0.0])), [1, 2])
+    np.testing.assert_array_equal(sample_actions(probabilities, np.array([0.25, 0.999])), [3, 2])
+
+
+def test_mlp_parameters_for_another_number_of_actions():
+    params = init_mlp_params(DS, DD, 4, np.random.default_rng(0), n_actions=5)
+    assert params["W"].shape == (DS, 5)
+    assert params["mlp/W0"].shape == (DD + DS, 4) and params["mlp/W1"].shape == (4, 2)
+    assert not params["mlp/W1"].any() and params["mlp/W0"].any()
