@@ -288,3 +288,42 @@ def test_epsilon_greedy_exact_is_the_mixture_formula():
     q, _ = _values(3, [(a, float(Fraction(r))) for a, r in history], 0.5, 0.0)
     assert q == [0.5, 0.375, 0.25]  # arm 1: 0 → 0.25 → 0.375: arm 0 alone is greedy
     assert exact == (Fraction(7, 10) + Fraction(1, 10), Fraction(1, 10), Fraction(1, 10))
+
+
+def test_bernoulli_testbed_draws_uniform_means_per_run():
+    env = BernoulliBandit.testbed(20_000, 3, np.random.default_rng(4))
+    assert env.means.shape == (20_000, 3)
+    assert np.all((env.means >= 0) & (env.means < 1))
+    n = env.means.size  # U(0, 1): mean 1/2, variance 1/12
+    assert env.means.mean() == pytest.approx(0.5, abs=6 * math.sqrt(1 / 12 / n))
+    assert env.means.var() == pytest.approx(1 / 12, abs=6 * math.sqrt(1 / 180 / n))
+    np.testing.assert_array_equal(
+        BernoulliBandit.testbed(5, 3, np.random.default_rng(4)).means,
+        np.random.default_rng(4).random((5, 3)),
+    )
+
+
+class _Terminal:
+    """A stand-in for stderr on a terminal: tqdm draws its bar only there."""
+
+    def __init__(self):
+        self.text = ""
+
+    def isatty(self):
+        return True
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+
+@pytest.mark.parametrize("progress", [False, True])
+def test_the_simulation_shows_a_bar_of_draws_only_when_asked(monkeypatch, progress):
+    terminal = _Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    policy = build_policy("thompson", [(0, 0), (1, 1)])
+    simulate(policy, 1000, np.random.default_rng(0), progress=progress)
+    assert ("draw" in terminal.text) is progress
+    assert "DRAW" not in terminal.text and "it/s" not in terminal.text
