@@ -245,3 +245,16 @@ def test_mlp_parameters_for_another_number_of_actions():
     assert params["W"].shape == (DS, 5)
     assert params["mlp/W0"].shape == (DD + DS, 4) and params["mlp/W1"].shape == (4, 2)
     assert not params["mlp/W1"].any() and params["mlp/W0"].any()
+
+
+def test_nearly_equal_advantages_are_normalised_without_dividing_by_zero():
+    # returns 0 and 2e-8: the advantages' standard deviation is 1e-8, and the normaliser
+    # std + 1e-8 keeps the normalised advantages at ±0.5
+    batch = two_game_batch(0.0, 2e-8)
+    params = init_params(DS, DD)
+    recorder = RecordingOptimiser()
+    a2c_update(params, recorder, batch, **SETTINGS)
+    assert all(np.all(np.isfinite(grad)) for grad in recorder.grads.values())
+    pi = softmax(policy_logits(params, batch["psi"][0, 0], batch["phi"][0, 0]))[MOVE]
+    # game 0 (advantage −0.5) in state e_0 played move-north: ∂L/∂W[0, a] = 0.5 (1 − π_a) / 2
+    assert recorder.grads["W"][0, MOVE] == pytest.approx(0.25 * (1 - pi), rel=1e-6)
