@@ -1,4 +1,4 @@
-"""Command line: python -m bandits {lecture,probability,testbed,regret}.
+"""Command line: python -m bandits {lecture,probability,testbed,regret,sweep}.
 
 Each sub-command lives in its own module at the edge of the package and registers itself
 here. Bad input (a usage error caught by argparse, a ValueError or TypeError raised by the
@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bandits import cli_experiments, cli_probability
+from bandits import cli_contextual, cli_experiments, cli_probability, cli_sweep
 from gradients.cli import Parser, run
 
 
@@ -22,6 +22,8 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     cli_probability.register(subparsers)
     cli_experiments.register(subparsers)
+    cli_sweep.register(subparsers)
+    cli_contextual.register(subparsers)
     return parser
 
 

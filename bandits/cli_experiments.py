@@ -14,9 +14,9 @@ import json
 import sys
 from typing import Any
 
-from gradients.cli import non_negative_int, output_dir
+from gradients.cli import non_negative_int, output_dir, positive_int
 
-__all__ = ["FIGURE_NAMES", "register"]
+__all__ = ["FIGURE_NAMES", "add_backend_options", "backend_from", "register"]
 
 FIGURE_NAMES = ("2.2", "2.3", "2.4", "2.5", "2.6")
 """the figures ``testbed`` draws (the keys of ``bandits.experiments.FIGURES``)"""
@@ -59,6 +59,7 @@ def run_testbed(args: argparse.Namespace) -> int:
     """
     names = _figure_names(args.figure)
     out = output_dir(args.out, "--out")
+    backend = backend_from(args)
     from bandits import experiments, plots
 
     report = []
@@ -72,6 +73,7 @@ def run_testbed(args: argparse.Namespace) -> int:
                 n_arms=args.arms,
                 seed=args.seed,
                 progress=not args.quiet,
+                backend=backend,
             )
             scores = [experiments.summary(result) for result in members]
             report += scores
@@ -93,6 +95,7 @@ def run_testbed(args: argparse.Namespace) -> int:
 def run_regret(args: argparse.Namespace) -> int:
     """``regret``: regret of four policies on Bernoulli arms; returns the exit status."""
     out = output_dir(args.out, "--out")
+    backend = backend_from(args)
     from bandits import experiments, plots
 
     try:
@@ -103,6 +106,7 @@ def run_regret(args: argparse.Namespace) -> int:
             seed=args.seed,
             epsilon=args.epsilon,
             progress=not args.quiet,
+            backend=backend,
         )
     except KeyboardInterrupt:
         print("interrupted; nothing written", file=sys.stderr)
@@ -127,6 +131,45 @@ def run_regret(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_backend_options(parser: argparse.ArgumentParser) -> None:
+    """``--backend``, ``--workers``, ``--address`` and ``--memory``."""
+    group = parser.add_argument_group("where the runs are computed (same numbers on every backend)")
+    group.add_argument(
+        "--backend",
+        default="local",
+        metavar="NAME",
+        help="local (this machine) or ray (a Ray cluster; pip install '.[ray]')",
+    )
+    group.add_argument(
+        "--workers",
+        type=positive_int,
+        metavar="N",
+        help="processes (local, default 1) or Ray actors (default: one per CPU of the cluster)",
+    )
+    group.add_argument(
+        "--address",
+        metavar="ADDR",
+        help="HOST:PORT of a Ray head node (ray start --head prints it); default: a local cluster",
+    )
+    group.add_argument(
+        "--memory",
+        type=float,
+        default=2.0,
+        metavar="GIB",
+        help="the memory budget: work whose blocks and curves would need more is refused",
+    )
+
+
+def backend_from(args: argparse.Namespace) -> Any:
+    """The ``bandits.backends.Backend`` the options of ``add_backend_options`` name (checked)."""
+    if not 0 < args.memory < float("inf"):
+        raise ValueError(f"--memory must be > 0 GiB, got {args.memory:g}")
+    from bandits import backends
+
+    budget = max(1, int(args.memory * 2**30))
+    return backends.Backend(args.backend, args.workers, args.address, budget)
+
+
 def _common(parser: argparse.ArgumentParser, runs: int) -> None:
     parser.add_argument("--runs", type=int, default=runs, help="independent runs")
     parser.add_argument("--seed", type=non_negative_int, default=0, help="root random seed")
@@ -137,6 +180,7 @@ def _common(parser: argparse.ArgumentParser, runs: int) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_backend_options(parser)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

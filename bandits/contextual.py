@@ -6,7 +6,8 @@ arms. The protocol is the one of ``bandits.policies`` with the contexts added:
 - ``select(contexts, rng) -> (n_runs,)`` draws the next action of every run,
 - ``update(contexts, actions, rewards)`` learns from one (context, action, reward) per run,
 - ``action_probabilities(contexts) -> (n_runs, n_arms)`` is the exact distribution that
-  ``select`` samples for those contexts: the propensities off-policy evaluation needs.
+  ``select`` samples for those contexts, and ``propensities(contexts, actions)`` the
+  probability of one given action per run: what off-policy evaluation needs.
 
 Three policies keep a ridge regression per arm (the disjoint linear model of Li et al. 2010):
 ``A_a = λI + Σ x xᵀ`` and ``b_a = Σ r x`` over the rounds that pulled arm a, the estimate
@@ -21,8 +22,8 @@ contextual bandits with linear payoffs* (ICML 2013); Sutton & Barto (2nd ed.), �
 
 from __future__ import annotations
 
-import math
-from typing import Any, Protocol
+import copy
+from typing import Any, Protocol, Self
 
 import numba
 import numpy as np
@@ -30,6 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 
 import gradients
 from bandits import _checks
+from bandits.normal_max import normal_max_probabilities
 from bandits.policies import (
     _check_step,
     _sample_categorical,
@@ -44,54 +46,14 @@ __all__ = [
     "LinearThompson",
     "RidgeEpsilonGreedy",
     "SoftmaxPolicy",
-    "normal_max_probabilities",
     "sherman_morrison",
 ]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-# The normals of linear Thompson sampling: integrate z over [−L, L], where the standard normal
-# leaves mass 2·Φ(−9) ≈ 2e-19, and stop refining a piece when its Gauss–Kronrod error estimate
-# is below its share of _NORMAL_MAX_TOL (the estimate |K15 − G7| is itself pessimistic).
-_Z_LIMIT = 9.0
-_NORMAL_MAX_TOL = 1e-13
-_MIN_WIDTH = 1e-9
-
-# Gauss–Kronrod 7-15 nodes on [−1, 1] (the non-negative half) and weights (QUADPACK qk15).
-_GK_NODES = np.array(
-    [
-        0.991455371120812639206854697526329,
-        0.949107912342758524526189684047851,
-        0.864864423359769072789712788640926,
-        0.741531185599394439863864773280788,
-        0.586087235467691130294144845693013,
-        0.405845151377397166906606412076961,
-        0.207784955007898467600689403773245,
-        0.0,
-    ]
-)
-_GK_WEIGHTS = np.array(
-    [
-        0.022935322010529224963732008058970,
-        0.063092092629978553290700663189204,
-        0.104790010322250183839876322541518,
-        0.140653259715525918745189590510238,
-        0.169004726639267902826583426598550,
-        0.190350578064785409913256402421014,
-        0.204432940075298892414161999234649,
-        0.209482141084727828012999174891714,
-    ]
-)
-# The 7-point Gauss weights, at the Kronrod nodes 1, 3, 5 and 7.
-_G_WEIGHTS = np.array(
-    [
-        0.129484966168869693270611432679082,
-        0.279705391489276667901467771423780,
-        0.381830050505118944950369775488975,
-        0.417959183673469387755102040816327,
-    ]
-)
+# Floating-point reassociation lets LLVM vectorise the dot products of the ridge kernels.
+_REASSOCIATE = {"reassoc", "contract"}
 
 
 class ContextualPolicy(Protocol):
@@ -111,6 +73,10 @@ class ContextualPolicy(Protocol):
 
     def action_probabilities(self, contexts: ArrayLike) -> FloatArray:
         """The exact distribution of ``select`` for these contexts, (n_runs, n_arms)."""
+        ...
+
+    def propensities(self, contexts: ArrayLike, actions: ArrayLike) -> FloatArray:
+        """``action_probabilities`` of the given action of every run, (n_runs,)."""
         ...
 
 
@@ -141,126 +107,49 @@ def sherman_morrison(a_inv: ArrayLike, x: ArrayLike) -> FloatArray:
     return a_inv - u[..., :, None] * u[..., None, :] / denominator[..., None, None]
 
 
-@numba.njit(cache=True)
-def _gauss_kronrod(
-    mean: FloatArray, std: FloatArray, arm: int, low: float, high: float
-) -> tuple[float, float]:
-    """The 15-point Kronrod and 7-point Gauss sums of ``φ(z) Π_{j≠i} Φ(...)`` on [low, high]."""
-    half = 0.5 * (high - low)
-    middle = 0.5 * (high + low)
-    kronrod = 0.0
-    gauss = 0.0
-    for node in range(15):
-        offset = node if node < 8 else 14 - node
-        sign = -1.0 if node < 7 else 1.0
-        z = middle + sign * half * _GK_NODES[offset]
-        value = math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
-        x = mean[arm] + std[arm] * z
-        for other in range(mean.size):
-            if other != arm:
-                value *= 0.5 * math.erfc((mean[other] - x) / (std[other] * math.sqrt(2.0)))
-        kronrod += _GK_WEIGHTS[offset] * value
-        if offset % 2 == 1:
-            gauss += _G_WEIGHTS[offset // 2] * value
-    return kronrod * half, gauss * half
+@numba.njit(cache=True, fastmath=_REASSOCIATE)
+def _ridge_scores(
+    a_inv: FloatArray, theta: FloatArray, contexts: FloatArray, widths: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """``θ̂_aᵀx`` and ``θ̂_aᵀx + w_a·sqrt(xᵀA_a⁻¹x)`` of every run and arm, (K, R) (numba).
 
-
-@numba.njit(cache=True)
-def _normal_max_probability(mean: FloatArray, std: FloatArray, arm: int) -> float:
-    """``∫ φ(z) Π_{j≠i} Φ((μ_i + σ_i z − μ_j) / σ_j) dz`` by adaptive Gauss–Kronrod (numba)."""
-    width = 2.0 * _Z_LIMIT
-    lows = [-_Z_LIMIT + width * piece / 6.0 for piece in range(6)]
-    highs = [low + width / 6.0 for low in lows]
-    total = 0.0
-    while lows:
-        low = lows.pop()
-        high = highs.pop()
-        kronrod, gauss = _gauss_kronrod(mean, std, arm, low, high)
-        share = _NORMAL_MAX_TOL * (high - low) / width
-        if abs(kronrod - gauss) <= share or high - low < _MIN_WIDTH:
-            total += kronrod
-        else:
-            middle = 0.5 * (low + high)
-            lows.append(low)
-            highs.append(middle)
-            lows.append(middle)
-            highs.append(high)
-    return total
-
-
-@numba.njit(cache=True)
-def _normal_max_probabilities(mean: FloatArray, std: FloatArray) -> FloatArray:
-    """``normal_max_probabilities`` on (R, K) arrays with every std > 0 (numba)."""
-    n_runs, n_arms = mean.shape
-    probabilities = np.empty((n_runs, n_arms))
-    for run in range(n_runs):
-        for arm in range(n_arms):
-            probabilities[run, arm] = _normal_max_probability(mean[run], std[run], arm)
-    return probabilities
-
-
-def normal_max_probabilities(mean: ArrayLike, std: ArrayLike) -> FloatArray:
-    """Probability that each of K independent normal variables is the largest.
-
-    ``P(X_i = max_j X_j) = ∫ φ(z) Π_{j≠i} Φ((μ_i + σ_i z − μ_j) / σ_j) dz``, the orthant
-    probability ``GaussianThompson.action_probabilities`` computes, written in the standardised
-    variable of arm i and integrated by adaptive Gauss–Kronrod (7–15 points, compiled) over
-    z ∈ [−9, 9] to an absolute error below about 1e-13. A row whose every σ is 0 is a point
-    mass at ``μ``: uniform over its largest entries.
+    One pass over the state gives the ridge prediction and an upper bound (LinUCB, ``w = α``)
+    or a Thompson score (``w = v·Z``). The sums may be reassociated (SIMD): the last bits can
+    differ between machines, never between two runs on one machine, and arms with equal
+    state still get equal scores.
 
     Args:
-        mean: (R, K) means μ, finite.
-        std: (R, K) standard deviations σ ≥ 0; in each row all positive or all zero.
+        a_inv: (R, K, d, d) inverses.
+        theta: (R, K, d) estimates.
+        contexts: (R, d) contexts.
+        widths: (K, R) weights w of the widths, any strides (a broadcast scalar is fine).
 
     Returns:
-        (R, K) probabilities.
-    """
-    mean = np.asarray(mean, dtype=np.float64)
-    std = np.asarray(std, dtype=np.float64)
-    if mean.ndim != 2 or mean.shape != std.shape:
-        raise ValueError(
-            f"mean and std must be (R, K) of one shape, got {mean.shape} and {std.shape}"
-        )
-    if not (np.isfinite(mean).all() and np.isfinite(std).all()):
-        raise ValueError("mean and std must be finite, got nan or inf")
-    point_mass = np.all(std == 0.0, axis=-1)
-    if np.any(std[~point_mass] <= 0.0):
-        raise ValueError("std must be > 0, or 0 for every arm of a row")
-    probabilities = np.empty_like(mean)
-    probabilities[point_mass] = greedy_probabilities(mean[point_mass])
-    rest = ~point_mass
-    probabilities[rest] = _normal_max_probabilities(mean[rest], std[rest])
-    return probabilities
-
-
-@numba.njit(cache=True)
-def _ridge_moments(
-    a_inv: FloatArray, theta: FloatArray, contexts: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """``θ̂_aᵀx`` and ``xᵀA_a⁻¹x`` of every run and arm, arm-major (K, R) (numba).
-
-    ``A_a⁻¹`` is symmetric, so the quadratic form reads its upper triangle only.
+        ``(means, scores)``, each (K, R); ``scores`` holds ``xᵀA⁻¹x`` where ``widths`` is nan.
     """
     n_runs, n_arms, n_features = theta.shape
     means = np.empty((n_arms, n_runs))
-    quadratic = np.empty((n_arms, n_runs))
+    scores = np.empty((n_arms, n_runs))
     for run in range(n_runs):
         x = contexts[run]
         for arm in range(n_arms):
+            inverse = a_inv[run, arm]
             mean = 0.0
             form = 0.0
             for i in range(n_features):
+                row = 0.0
+                for j in range(n_features):
+                    row += inverse[i, j] * x[j]
+                form += x[i] * row
                 mean += theta[run, arm, i] * x[i]
-                row = 0.5 * a_inv[run, arm, i, i] * x[i]
-                for j in range(i + 1, n_features):
-                    row += a_inv[run, arm, i, j] * x[j]
-                form += 2.0 * x[i] * row
+            form = max(form, 0.0)
+            width = widths[arm, run]
             means[arm, run] = mean
-            quadratic[arm, run] = max(form, 0.0)
-    return means, quadratic
+            scores[arm, run] = form if width != width else mean + width * np.sqrt(form)
+    return means, scores
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=_REASSOCIATE)
 def _ridge_update(
     a_inv: FloatArray,
     b: FloatArray,
@@ -269,13 +158,19 @@ def _ridge_update(
     actions: IntArray,
     rewards: FloatArray,
 ) -> None:
-    """The pulled arm of every run: Sherman–Morrison on ``A⁻¹``, ``b += r x``, ``θ̂ = A⁻¹b``."""
+    """The pulled arm of every run: Sherman–Morrison on ``A⁻¹``, ``b += r x``, ``θ̂ = A⁻¹b``.
+
+    ``u = A⁻¹x``, then row by row ``A⁻¹ ← A⁻¹ − u uᵀ / (1 + xᵀu)`` and ``θ̂ = A⁻¹b`` in the
+    same pass over the matrix (numba).
+    """
     n_runs, _, n_features = theta.shape
     u = np.empty(n_features)
     for run in range(n_runs):
         arm = actions[run]
         x = contexts[run]
         inverse = a_inv[run, arm]
+        sums = b[run, arm]
+        estimate = theta[run, arm]
         denominator = 1.0
         for i in range(n_features):
             total = 0.0
@@ -284,15 +179,15 @@ def _ridge_update(
             u[i] = total
             denominator += x[i] * total
         for i in range(n_features):
-            scaled = u[i] / denominator
-            for j in range(n_features):
-                inverse[i, j] -= scaled * u[j]
-            b[run, arm, i] += rewards[run] * x[i]
+            sums[i] += rewards[run] * x[i]
         for i in range(n_features):
+            scaled = u[i] / denominator
             total = 0.0
             for j in range(n_features):
-                total += inverse[i, j] * b[run, arm, j]
-            theta[run, arm, i] = total
+                entry = inverse[i, j] - scaled * u[j]
+                inverse[i, j] = entry
+                total += entry * sums[j]
+            estimate[i] = total
 
 
 # ----------------------------------------------------------------------------------------------
@@ -339,7 +234,48 @@ class _ContextualBase:
         """The policy's own parameters, by name (for reports)."""
         return {name: getattr(self, name) for name in self._PARAMS}
 
+    def propensities(self, contexts: ArrayLike, actions: ArrayLike) -> FloatArray:
+        """``π(a_r | x_r)`` of the given action of every run, (n_runs,).
+
+        The column of ``action_probabilities`` (linear Thompson sampling integrates that
+        column only).
+
+        Args:
+            contexts: (n_runs, n_features).
+            actions: (n_runs,) arm indices in [0, K).
+        """
+        pi = self.action_probabilities(contexts)
+        actions = self._check_actions(actions)
+        return np.take_along_axis(pi, actions[:, None], axis=-1)[:, 0]
+
+    def _check_actions(self, actions: ArrayLike) -> IntArray:
+        actions, _ = _check_step(self.n_runs, self.n_arms, actions, np.zeros(self.n_runs))
+        return actions
+
+    def replicate(self, n_runs: int, run: int = 0) -> Self:
+        """A new policy whose ``n_runs`` runs are copies of this policy's run ``run``.
+
+        Off-policy evaluation uses it to apply one learned policy to many logs at once.
+
+        Args:
+            n_runs: the number of copies.
+            run: the run to copy, in [0, self.n_runs).
+
+        Returns:
+            An independent policy (its state arrays are copies).
+        """
+        n_runs = _checks.count("n_runs", n_runs)
+        run = _checks.count("run", run, minimum=0)
+        if run >= self.n_runs:
+            raise ValueError(f"run must lie in [0, {self.n_runs}), got {run}")
+        twin = copy.copy(self)
+        twin.n_runs = n_runs
+        for name in self._STATE:
+            setattr(twin, name, np.repeat(getattr(self, name)[run : run + 1], n_runs, axis=0))
+        return twin
+
     _PARAMS: tuple[str, ...] = ()
+    _STATE: tuple[str, ...] = ()
 
 
 class _RidgeArms(_ContextualBase):
@@ -371,8 +307,14 @@ class _RidgeArms(_ContextualBase):
         Returns:
             ``(means, quadratic)``, each (n_runs, n_arms) (transposed views of arm-major arrays).
         """
-        means, quadratic = _ridge_moments(self.a_inv, self.theta, self._check_contexts(contexts))
-        return means.T, quadratic.T
+        return self._scores(contexts, np.full((1, 1), np.nan))
+
+    def _scores(self, contexts: ArrayLike, widths: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """``_ridge_scores`` on checked contexts, (widths broadcast to (K, R)), as (R, K)."""
+        contexts = self._check_contexts(contexts)
+        widths = np.broadcast_to(widths, (self.n_arms, self.n_runs))
+        means, scores = _ridge_scores(self.a_inv, self.theta, contexts, widths)
+        return means.T, scores.T
 
     def update(self, contexts: ArrayLike, actions: ArrayLike, rewards: ArrayLike) -> None:
         """Add one (context, reward) to the regression of each run's pulled arm.
@@ -385,6 +327,8 @@ class _RidgeArms(_ContextualBase):
         contexts, actions, rewards = self._checked_step(contexts, actions, rewards)
         _ridge_update(self.a_inv, self.b, self.theta, contexts, actions, rewards)
 
+    _STATE = ("a_inv", "b", "theta")
+
 
 class RidgeEpsilonGreedy(_RidgeArms):
     """ε-greedy on per-arm ridge regressions: a uniform arm with probability ε, else argmax θ̂ᵀx.
@@ -394,9 +338,8 @@ class RidgeEpsilonGreedy(_RidgeArms):
     Args:
         n_arms: the number of arms K.
         n_features: the context width d.
-        n_runs: the number of independent runs R.
         epsilon: exploration probability in [0, 1].
-        lam: ridge penalty λ > 0.
+        **options: ``n_runs`` (R) and ``lam`` (λ > 0) of the ridge regressions.
     """
 
     _PARAMS = ("epsilon", "lam")
@@ -432,9 +375,8 @@ class LinUCB(_RidgeArms):
     Args:
         n_arms: the number of arms K.
         n_features: the context width d.
-        n_runs: the number of independent runs R.
         alpha: exploration weight α ≥ 0.
-        lam: ridge penalty λ > 0 (1 in the paper).
+        **options: ``n_runs`` (R) and ``lam`` (λ > 0; 1 in the paper) of the ridge regressions.
     """
 
     _PARAMS = ("alpha", "lam")
@@ -445,8 +387,7 @@ class LinUCB(_RidgeArms):
 
     def scores(self, contexts: ArrayLike) -> FloatArray:
         """(n_runs, n_arms) upper confidence bounds ``θ̂_aᵀx + α·sqrt(xᵀA_a⁻¹x)``."""
-        means, quadratic = self.moments(contexts)
-        return means + self.alpha * np.sqrt(quadratic)
+        return self._scores(contexts, np.full((1, 1), self.alpha))[1]
 
     def select(self, contexts: ArrayLike, rng: np.random.Generator) -> IntArray:
         """One LinUCB action per run, (n_runs,)."""
@@ -470,10 +411,9 @@ class LinearThompson(_RidgeArms):
     Args:
         n_arms: the number of arms K.
         n_features: the context width d.
-        n_runs: the number of independent runs R.
         v: posterior scale v > 0 (the reward noise σ makes ``v²A⁻¹`` the Bayesian posterior
             of a N(0, σ²/λ·I) prior).
-        lam: ridge penalty λ > 0.
+        **options: ``n_runs`` (R) and ``lam`` (λ > 0) of the ridge regressions.
     """
 
     _PARAMS = ("v", "lam")
@@ -489,12 +429,17 @@ class LinearThompson(_RidgeArms):
 
     def select(self, contexts: ArrayLike, rng: np.random.Generator) -> IntArray:
         """The argmax of sampled scores, (n_runs,); draws ``rng.standard_normal((R, K))``."""
-        means, std = self.score_distribution(contexts)
-        return argmax_uniform(means + std * rng.standard_normal((self.n_runs, self.n_arms)), rng)
+        widths = self.v * rng.standard_normal((self.n_runs, self.n_arms))
+        return argmax_uniform(self._scores(contexts, widths.T)[1], rng)
 
     def action_probabilities(self, contexts: ArrayLike) -> FloatArray:
         """(n_runs, n_arms): ``P(θ̃_aᵀx = max_b θ̃_bᵀx)`` by one-dimensional quadrature."""
         return normal_max_probabilities(*self.score_distribution(contexts))
+
+    def propensities(self, contexts: ArrayLike, actions: ArrayLike) -> FloatArray:
+        """(n_runs,): ``P(θ̃_aᵀx = max_b θ̃_bᵀx)`` of the given arm a of every run only."""
+        actions = self._check_actions(actions)
+        return normal_max_probabilities(*self.score_distribution(contexts), arms=actions)
 
 
 class SoftmaxPolicy(_ContextualBase):
@@ -520,6 +465,7 @@ class SoftmaxPolicy(_ContextualBase):
     """
 
     _PARAMS = ("alpha", "baseline")
+    _STATE = ("weights", "mean_reward", "n_steps")
 
     def __init__(
         self,

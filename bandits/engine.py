@@ -35,7 +35,7 @@ from bandits import _checks
 from bandits.environments import BernoulliBandit, GaussianBandit
 from bandits.policies import Policy
 
-__all__ = ["Curves", "mean_and_stderr", "run"]
+__all__ = ["Curves", "Moments", "block_bytes", "mean_and_stderr", "run"]
 
 FloatArray = NDArray[np.float64]
 
@@ -48,42 +48,123 @@ _BUFFER_STEPS = 100
 
 
 @dataclass(frozen=True)
-class Curves:
-    """The measurements of one experiment, averaged over runs.
+class Moments:
+    """Mean and sum of squared deviations of a quantity over ``count`` independent runs.
+
+    Two sets of runs merge exactly in the mathematics (Chan, Golub & LeVeque 1979)::
+
+        n = n_a + n_b,  δ = x̄_b − x̄_a,  x̄ = x̄_a + δ·n_b/n,  M₂ = M₂_a + M₂_b + δ²·n_a·n_b/n
+
+    so blocks of runs can be reduced one at a time in bounded memory; merged in the same
+    order, the same blocks give the same numbers bit for bit.
 
     Attributes:
-        mean_reward: (T,) mean reward at each step.
-        reward_stderr: (T,) its standard error.
-        optimal: (T,) fraction of runs that pulled an optimal arm.
-        optimal_stderr: (T,) its standard error.
-        regret: (T,) mean cumulative pseudo-regret after each step.
-        regret_stderr: (T,) its standard error.
-        run_mean_reward: (R,) each run's average reward over all T steps.
-        run_final_reward: (R,) each run's average reward over the last ``window`` steps.
-        run_final_optimal: (R,) each run's fraction of optimal pulls over the last ``window``.
-        window: the number of final steps the ``run_final_*`` arrays average.
+        count: the number of runs n.
+        mean: the mean over runs x̄ (any shape: a scalar, or one value per step).
+        m2: the sum of squared deviations from the mean, Σ (x − x̄)², same shape.
     """
 
-    mean_reward: FloatArray
-    reward_stderr: FloatArray
-    optimal: FloatArray
-    optimal_stderr: FloatArray
-    regret: FloatArray
-    regret_stderr: FloatArray
-    run_mean_reward: FloatArray
-    run_final_reward: FloatArray
-    run_final_optimal: FloatArray
+    count: int
+    mean: FloatArray
+    m2: FloatArray
+
+    @classmethod
+    def of(cls, values: FloatArray, axis: int = -1) -> Moments:
+        """The moments of ``values`` with the runs along ``axis``."""
+        values = np.asarray(values, dtype=np.float64)
+        mean = values.mean(axis=axis)
+        deviations = values - np.expand_dims(mean, axis)
+        return cls(values.shape[axis], mean, np.square(deviations, out=deviations).sum(axis=axis))
+
+    @property
+    def stderr(self) -> FloatArray:
+        """The standard error of the mean ``s / sqrt(n)``, ``s² = M₂ / (n − 1)``; nan if n < 2."""
+        if self.count < 2:
+            return np.full_like(self.mean, np.nan)
+        return np.sqrt(self.m2 / (self.count - 1) / self.count)
+
+    def merge(self, other: Moments) -> Moments:
+        """The moments of the runs of ``self`` followed by those of ``other``."""
+        count = self.count + other.count
+        delta = other.mean - self.mean
+        mean = self.mean + delta * (other.count / count)
+        m2 = self.m2 + other.m2 + np.square(delta) * (self.count * other.count / count)
+        return Moments(count, mean, m2)
+
+
+@dataclass(frozen=True)
+class Curves:
+    """The measurements of one experiment, as moments over runs (so blocks of runs merge).
+
+    Attributes:
+        step_reward: (T,) moments of the reward at each step.
+        step_optimal: (T,) moments of "pulled an optimal arm" (0 or 1) at each step.
+        step_regret: (T,) moments of the cumulative pseudo-regret after each step.
+        run_mean_reward: moments of each run's average reward over all T steps.
+        run_final_reward: moments of each run's average reward over the last ``window`` steps.
+        run_final_optimal: moments of each run's fraction of optimal pulls over the last
+            ``window`` steps.
+        window: the number of final steps the ``run_final_*`` moments average.
+    """
+
+    step_reward: Moments
+    step_optimal: Moments
+    step_regret: Moments
+    run_mean_reward: Moments
+    run_final_reward: Moments
+    run_final_optimal: Moments
     window: int
+
+    @property
+    def mean_reward(self) -> FloatArray:
+        """(T,) mean reward at each step."""
+        return self.step_reward.mean
+
+    @property
+    def reward_stderr(self) -> FloatArray:
+        """(T,) its standard error."""
+        return self.step_reward.stderr
+
+    @property
+    def optimal(self) -> FloatArray:
+        """(T,) fraction of runs that pulled an optimal arm."""
+        return self.step_optimal.mean
+
+    @property
+    def optimal_stderr(self) -> FloatArray:
+        """(T,) its standard error."""
+        return self.step_optimal.stderr
+
+    @property
+    def regret(self) -> FloatArray:
+        """(T,) mean cumulative pseudo-regret after each step."""
+        return self.step_regret.mean
+
+    @property
+    def regret_stderr(self) -> FloatArray:
+        """(T,) its standard error."""
+        return self.step_regret.stderr
 
     @property
     def n_steps(self) -> int:
         """The number of steps T."""
-        return self.mean_reward.size
+        return self.step_reward.mean.size
 
     @property
     def n_runs(self) -> int:
         """The number of runs R."""
-        return self.run_mean_reward.size
+        return self.step_reward.count
+
+    def merge(self, other: Curves) -> Curves:
+        """The curves of the runs of ``self`` followed by those of ``other`` (same T, window)."""
+        if (other.n_steps, other.window) != (self.n_steps, self.window):
+            raise ValueError(
+                f"cannot merge curves of (steps, window) = {(other.n_steps, other.window)} "
+                f"into {(self.n_steps, self.window)}"
+            )
+        fields = (name for name in self.__dataclass_fields__ if name != "window")
+        merged = {name: getattr(self, name).merge(getattr(other, name)) for name in fields}
+        return Curves(**merged, window=self.window)
 
 
 def mean_and_stderr(values: FloatArray, axis: int = -1) -> tuple[FloatArray, FloatArray]:
@@ -99,14 +180,26 @@ def mean_and_stderr(values: FloatArray, axis: int = -1) -> tuple[FloatArray, Flo
     Returns:
         ``(mean, stderr)``, each with ``axis`` removed.
     """
-    values = np.asarray(values, dtype=np.float64)
-    n = values.shape[axis]
-    mean = values.mean(axis=axis)
-    if n < 2:
-        return mean, np.full_like(mean, np.nan)
-    deviations = values - np.expand_dims(mean, axis)
-    variance = np.square(deviations, out=deviations).sum(axis=axis) / (n - 1)
-    return mean, np.sqrt(variance / n)
+    moments = Moments.of(values, axis)
+    return moments.mean, moments.stderr
+
+
+def block_bytes(n_runs: int, n_arms: int, n_steps: int) -> int:
+    """An upper estimate of the memory ``run`` needs for ``n_runs`` runs of ``n_arms`` arms.
+
+    Counts the policy's and environment's (runs, arms) arrays (at most eight, temporaries
+    included), the per-run vectors, the step buffers and the (T,) curves.
+
+    Args:
+        n_runs: R.
+        n_arms: K.
+        n_steps: T.
+
+    Returns:
+        Bytes.
+    """
+    entries = min(n_runs * min(n_steps, _BUFFER_STEPS), max(_BUFFER_ENTRIES, n_runs))
+    return 8 * (8 * n_runs * n_arms + 16 * n_runs + 3 * entries + 12 * n_steps)
 
 
 def _check_sizes(policy: Policy, env: GaussianBandit | BernoulliBandit, n_steps: int) -> int:
@@ -148,7 +241,7 @@ def run(
     rewards = np.empty((chunk, n_runs))
     optimal = np.empty((chunk, n_runs))
     regret = np.empty((chunk, n_runs))
-    stats = np.empty((6, n_steps))
+    step_stats = np.empty((6, n_steps))  # mean and M₂ of reward, optimal, regret
     cumulative = np.zeros(n_runs)
     reward_total = np.zeros(n_runs)
     final_reward = np.zeros(n_runs)
@@ -163,9 +256,9 @@ def run(
             cumulative += gaps
             regret[i] = cumulative
         block = slice(start, start + size)
-        stats[0, block], stats[1, block] = mean_and_stderr(rewards[:size])
-        stats[2, block], stats[3, block] = mean_and_stderr(optimal[:size])
-        stats[4, block], stats[5, block] = mean_and_stderr(regret[:size])
+        for row, values in enumerate((rewards, optimal, regret)):
+            moments = Moments.of(values[:size])
+            step_stats[2 * row, block], step_stats[2 * row + 1, block] = moments.mean, moments.m2
         reward_total += rewards[:size].sum(axis=0)
         tail = max(0, n_steps - window - start)  # rows of this block inside the final window
         final_reward += rewards[tail:size].sum(axis=0)
@@ -173,14 +266,11 @@ def run(
         if progress is not None:
             progress(size)
     return Curves(
-        mean_reward=stats[0],
-        reward_stderr=stats[1],
-        optimal=stats[2],
-        optimal_stderr=stats[3],
-        regret=stats[4],
-        regret_stderr=stats[5],
-        run_mean_reward=reward_total / n_steps,
-        run_final_reward=final_reward / window,
-        run_final_optimal=final_optimal / window,
+        step_reward=Moments(n_runs, step_stats[0], step_stats[1]),
+        step_optimal=Moments(n_runs, step_stats[2], step_stats[3]),
+        step_regret=Moments(n_runs, step_stats[4], step_stats[5]),
+        run_mean_reward=Moments.of(reward_total / n_steps),
+        run_final_reward=Moments.of(final_reward / window),
+        run_final_optimal=Moments.of(final_optimal / window),
         window=window,
     )

@@ -47,15 +47,7 @@ class _Bandit:
 
     def _arm_means(self, actions: ArrayLike) -> FloatArray:
         """``means[run, actions[run]]`` for every run, after checking the actions."""
-        actions = np.asarray(actions)
-        if not np.issubdtype(actions.dtype, np.integer):
-            raise TypeError(f"actions must be integers, got dtype {actions.dtype}")
-        if actions.shape != (self.n_runs,):
-            raise ValueError(f"actions must have shape ({self.n_runs},), got {actions.shape}")
-        if actions.min() < 0 or actions.max() >= self.n_arms:
-            raise ValueError(
-                f"actions must lie in [0, {self.n_arms}), got {actions.min()}..{actions.max()}"
-            )
+        actions = _checks.arm_indices(actions, self.n_runs, self.n_arms)
         return self._flat_means[self._row_starts + actions]
 
     def gaps(self, actions: ArrayLike) -> NDArray[np.float64]:
@@ -124,6 +116,23 @@ class BernoulliBandit(_Bandit):
         means = _checks.bernoulli_means("means", means)
         n_runs = _checks.count("n_runs", n_runs)
         super().__init__(np.tile(means, (n_runs, 1)))
+
+    @classmethod
+    def testbed(cls, n_runs: int, n_arms: int, rng: np.random.Generator) -> BernoulliBandit:
+        """A Bernoulli testbed: every run its own arms, ``μ(a) ~ U(0, 1)`` independently.
+
+        Args:
+            n_runs: number of independent bandit problems R, >= 1.
+            n_arms: arms per problem K, >= 2.
+            rng: draws all means with one ``random((n_runs, n_arms))`` call.
+
+        Returns:
+            A ``BernoulliBandit`` with ``means`` of shape (n_runs, n_arms).
+        """
+        shape = (_checks.count("n_runs", n_runs), _checks.count("n_arms", n_arms, 2))
+        env = cls.__new__(cls)  # per-run means: the shared bookkeeping takes them as they are
+        _Bandit.__init__(env, rng.random(shape))
+        return env
 
     def _draw(
         self, arm_means: NDArray[np.float64], rng: np.random.Generator

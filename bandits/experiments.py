@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from tqdm.auto import tqdm
 
-from bandits import _checks, engine
+from bandits import _checks, backends, engine
 from bandits.environments import BernoulliBandit, GaussianBandit, gaussian_testbed
 from bandits.kl_ucb import KLUCB, lai_robbins_constant
 from bandits.policies import (
@@ -43,13 +43,16 @@ __all__ = [
     "FIGURES",
     "Figure",
     "Method",
+    "Problem",
     "Result",
+    "Setting",
     "make_policy",
+    "parameters_of",
     "regret_methods",
     "regret_summary",
     "run_figures",
-    "run_methods",
     "run_regret",
+    "run_settings",
     "summary",
     "write_csv",
 ]
@@ -126,6 +129,76 @@ class Result:
     figure: str = ""
 
 
+@dataclass(frozen=True)
+class Problem:
+    """The bandit problems a setting's runs face, as data (so a task can go to a worker).
+
+    Attributes:
+        testbed: "gaussian" (``q*(a) ~ N(q_mean, 1)`` per run, rewards ``N(q*(a), 1)``;
+            Sutton & Barto §2.3), "bernoulli" (``μ(a) ~ U(0, 1)`` per run, rewards in {0, 1})
+            or "arms" (the Bernoulli arms ``means`` in every run).
+        n_arms: K, for the two testbeds.
+        q_mean: the mean of ``q*`` on the Gaussian testbed.
+        means: the success probabilities of "arms".
+    """
+
+    testbed: str = "gaussian"
+    n_arms: int = 10
+    q_mean: float = 0.0
+    means: tuple[float, ...] = ()
+
+    def make(self, n_runs: int, rng: np.random.Generator) -> GaussianBandit | BernoulliBandit:
+        """The problems of ``n_runs`` runs, drawn from ``rng`` (nothing drawn for "arms")."""
+        if self.testbed == "gaussian":
+            return gaussian_testbed(n_runs, self.n_arms, rng, q_mean=self.q_mean)
+        if self.testbed == "bernoulli":
+            return BernoulliBandit.testbed(n_runs, self.n_arms, rng)
+        return BernoulliBandit(self.means, n_runs=n_runs)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One curve of an experiment: a method on a problem, with its own random seed.
+
+    Attributes:
+        method: the policy and its parameters.
+        problem: what the runs face.
+        seed: the setting's ``SeedSequence`` (its blocks of runs draw from it and its children).
+        figure: the figure it belongs to ("2.2" … "2.6"), "regret" or "sweep".
+    """
+
+    method: Method
+    problem: Problem
+    seed: np.random.SeedSequence
+    figure: str = ""
+
+    @property
+    def n_arms(self) -> int:
+        """K."""
+        return len(self.problem.means) if self.problem.testbed == "arms" else self.problem.n_arms
+
+    def build(
+        self, n_runs: int, rng: np.random.Generator
+    ) -> tuple[Policy, GaussianBandit | BernoulliBandit]:
+        """Fresh problems for ``n_runs`` runs (drawn from ``rng``) and a fresh policy."""
+        env = self.problem.make(n_runs, rng)
+        return make_policy(self.method, env.n_arms, n_runs), env
+
+
+def parameters_of(policy: str) -> tuple[str, ...]:
+    """The JSON names of the parameters ``policy`` takes (``make_policy``'s keys).
+
+    Args:
+        policy: a policy name.
+
+    Returns:
+        Its parameter names, e.g. ``("epsilon", "alpha", "initial_value")``.
+    """
+    if policy not in _POLICIES:
+        raise ValueError(f"unknown policy {policy!r}; expected one of {sorted(_POLICIES)}")
+    return tuple(_POLICIES[policy][1])
+
+
 def make_policy(method: Method, n_arms: int, n_runs: int) -> Policy:
     """Build the policy a ``Method`` names, for ``n_runs`` runs of ``n_arms`` arms.
 
@@ -137,8 +210,7 @@ def make_policy(method: Method, n_arms: int, n_runs: int) -> Policy:
     Returns:
         A fresh policy of the protocol.
     """
-    if method.policy not in _POLICIES:
-        raise ValueError(f"unknown policy {method.policy!r}; expected one of {sorted(_POLICIES)}")
+    parameters_of(method.policy)  # an unknown name raises here
     cls, keywords = _POLICIES[method.policy]
     unknown = set(method.params) - set(keywords)
     if unknown:
@@ -241,32 +313,56 @@ def regret_methods(epsilon: float = 0.1) -> tuple[Method, ...]:
     )
 
 
-def run_methods(
-    methods: Sequence[Method],
-    make_env: Callable[[np.random.Generator], GaussianBandit | BernoulliBandit],
+def stream_settings(
+    settings: Sequence[Setting],
+    n_runs: int,
     n_steps: int,
-    seeds: Sequence[np.random.SeedSequence],
-    progress: Callable[[int], object] | None = None,
-) -> list[engine.Curves]:
-    """The run loop: each method on fresh bandit problems, with its own random stream.
+    *,
+    backend: backends.Backend = backends.LOCAL,
+    progress: bool = True,
+    description: str = "",
+) -> Iterator[tuple[int, Result]]:
+    """The run loop: every setting's runs, in blocks, on ``backend``, as settings finish.
 
     Args:
-        methods: the methods to run.
-        make_env: builds the environment of one method from that method's generator.
+        settings: the settings, each with its own seed.
+        n_runs: runs per setting R.
         n_steps: the horizon T.
-        seeds: one independent ``SeedSequence`` per method.
-        progress: called with the number of steps done.
+        backend: where the blocks run (every backend gives the same numbers).
+        progress: show a tqdm progress bar on stderr.
+        description: the progress bar's label.
 
-    Returns:
-        The curves of each method, in order.
+    Yields:
+        ``(setting index, Result)`` in the order the settings finish; stopping early (Ctrl-C)
+        keeps the settings already yielded.
     """
-    results = []
-    for method, seed in zip(methods, seeds, strict=True):
-        rng = np.random.default_rng(seed)
-        env = make_env(rng)
-        policy = make_policy(method, env.n_arms, env.n_runs)
-        results.append(engine.run(policy, env, n_steps, rng, progress=progress))
-    return results
+    n_runs = _checks.count("runs", n_runs)
+    n_steps = _checks.count("steps", n_steps)
+    total = n_steps * -(-n_runs // backends.BLOCK_RUNS) * len(settings)
+    with tqdm(total=total, unit="step", desc=description, disable=not progress, leave=False) as bar:
+        for index, curves in backends.run_settings(
+            settings, n_runs, n_steps, backend, progress=bar.update
+        ):
+            setting = settings[index]
+            yield index, Result(setting.method, curves, setting.figure)
+
+
+def run_settings(
+    settings: Sequence[Setting],
+    n_runs: int,
+    n_steps: int,
+    *,
+    backend: backends.Backend = backends.LOCAL,
+    progress: bool = True,
+    description: str = "",
+) -> list[Result]:
+    """``stream_settings``, waited for: one ``Result`` per setting, in order."""
+    done = dict(
+        stream_settings(
+            settings, n_runs, n_steps, backend=backend, progress=progress, description=description
+        )
+    )
+    return [done[index] for index in range(len(settings))]
 
 
 def run_figures(
@@ -277,6 +373,7 @@ def run_figures(
     n_arms: int = 10,
     seed: int = 0,
     progress: bool = True,
+    backend: backends.Backend = backends.LOCAL,
 ) -> list[Result]:
     """Run the figures ``names`` of Sutton & Barto chapter 2 on the k-armed testbed.
 
@@ -287,6 +384,7 @@ def run_figures(
         n_arms: arms per problem (the book: 10), >= 2.
         seed: the root seed, an integer >= 0.
         progress: show a tqdm progress bar on stderr.
+        backend: where the runs are computed (the same numbers on every backend).
 
     Returns:
         One ``Result`` per method of every figure, in order.
@@ -306,20 +404,19 @@ def run_figures(
     n_arms = _checks.count("arms", n_arms, 2)
     seed = _checks.count("seed", seed, 0)
     figure_seeds = dict(zip(FIGURES, np.random.SeedSequence(seed).spawn(len(FIGURES)), strict=True))
-    total = n_steps * sum(len(FIGURES[name].methods) for name in names)
-    results = []
-    with tqdm(total=total, unit="step", disable=not progress, leave=False) as bar:
-        for name in names:
-            figure = FIGURES[name]
-            bar.set_description(f"figure {name}")
-
-            def make_env(rng: np.random.Generator, q_mean: float = figure.q_mean) -> GaussianBandit:
-                return gaussian_testbed(n_runs, n_arms, rng, q_mean=q_mean)
-
-            seeds = figure_seeds[name].spawn(len(figure.methods))
-            curves = run_methods(figure.methods, make_env, n_steps, seeds, bar.update)
-            results += [Result(m, c, name) for m, c in zip(figure.methods, curves, strict=True)]
-    return results
+    settings = [
+        Setting(method, Problem("gaussian", n_arms, FIGURES[name].q_mean), method_seed, name)
+        for name in names
+        for method, method_seed in zip(
+            FIGURES[name].methods,
+            figure_seeds[name].spawn(len(FIGURES[name].methods)),
+            strict=True,
+        )
+    ]
+    description = f"figure {names[0]}" if len(names) == 1 else "figures"
+    return run_settings(
+        settings, n_runs, n_steps, backend=backend, progress=progress, description=description
+    )
 
 
 def run_regret(
@@ -330,6 +427,7 @@ def run_regret(
     seed: int = 0,
     epsilon: float = 0.1,
     progress: bool = True,
+    backend: backends.Backend = backends.LOCAL,
 ) -> list[Result]:
     """Cumulative regret of ε-greedy, UCB1, Thompson sampling and KL-UCB on Bernoulli arms.
 
@@ -340,6 +438,7 @@ def run_regret(
         seed: the root seed, an integer >= 0.
         epsilon: the exploration rate of ε-greedy.
         progress: show a tqdm progress bar on stderr.
+        backend: where the runs are computed (the same numbers on every backend).
 
     Returns:
         One ``Result`` per method.
@@ -349,16 +448,13 @@ def run_regret(
     seed = _checks.count("seed", seed, 0)
     BernoulliBandit(means)  # check the means before the long work starts
     epsilon = _checks.real("epsilon", epsilon, 0.0, 1.0)
+    problem = Problem("arms", means=tuple(float(mean) for mean in np.asarray(means, dtype=float)))
     methods = regret_methods(epsilon)
-
-    def make_env(rng: np.random.Generator) -> BernoulliBandit:
-        return BernoulliBandit(means, n_runs=n_runs)
-
     seeds = np.random.SeedSequence(seed).spawn(len(methods))
-    total = horizon * len(methods)
-    with tqdm(total=total, unit="step", desc="regret", disable=not progress, leave=False) as bar:
-        curves = run_methods(methods, make_env, horizon, seeds, bar.update)
-    return [Result(m, c, "regret") for m, c in zip(methods, curves, strict=True)]
+    settings = [Setting(m, problem, s, "regret") for m, s in zip(methods, seeds, strict=True)]
+    return run_settings(
+        settings, n_runs, horizon, backend=backend, progress=progress, description="regret"
+    )
 
 
 def _json_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -379,20 +475,17 @@ def summary(result: Result) -> dict[str, Any]:
         "final_optimal", "final_optimal_stderr", "mean_reward", "mean_reward_stderr"}``.
     """
     curves = result.curves
-    final_reward, final_reward_se = engine.mean_and_stderr(curves.run_final_reward)
-    final_optimal, final_optimal_se = engine.mean_and_stderr(curves.run_final_optimal)
-    mean_reward, mean_reward_se = engine.mean_and_stderr(curves.run_mean_reward)
     return {
         "figure": result.figure,
         "policy": result.method.policy,
         "label": result.method.label,
         "params": _json_params(result.method.params),
-        "final_reward": float(final_reward),
-        "final_reward_stderr": float(final_reward_se),
-        "final_optimal": float(final_optimal),
-        "final_optimal_stderr": float(final_optimal_se),
-        "mean_reward": float(mean_reward),
-        "mean_reward_stderr": float(mean_reward_se),
+        "final_reward": float(curves.run_final_reward.mean),
+        "final_reward_stderr": float(curves.run_final_reward.stderr),
+        "final_optimal": float(curves.run_final_optimal.mean),
+        "final_optimal_stderr": float(curves.run_final_optimal.stderr),
+        "mean_reward": float(curves.run_mean_reward.mean),
+        "mean_reward_stderr": float(curves.run_mean_reward.stderr),
     }
 
 

@@ -19,6 +19,10 @@ class TrainConfig:
     """how NetHack is played: "nle" (the low-level game driver) or "gym" (NLE's gym class)"""
     seed: int = 0
     """seeds NetHack's games and the action samplers"""
+    policy: str = "linear"
+    """the policy's kind: "linear" in the features, or "mlp" (a hidden layer over them)"""
+    hidden: int = 64
+    """the MLP policy's hidden ReLU units (unused by the linear policy)"""
     n_workers: int = 2
     """worker processes stepping games (0: all in this process)"""
     envs_per_worker: int = 16
@@ -45,6 +49,10 @@ class TrainConfig:
     """NLE's time limit, in key presses"""
     checkpoint_minutes: float = 3.0
     """minutes between checkpoints"""
+    death_penalty: float = 0.0
+    """reward shaping: subtracted (in score points) from the reward of a step on which the
+    character dies; 0 trains on the in-game score alone (metrics and evaluation always report
+    NetHack's own score)"""
 
     def __post_init__(self) -> None:
         positive = ("envs_per_worker", "rollout_length", "learning_rate", "max_grad_norm")
@@ -54,9 +62,13 @@ class TrainConfig:
         for name in ("gamma", "gae_lambda", "final_lr_fraction"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
-        for name in ("n_workers", "entropy_coef", "value_coef", "reward_scale"):
+        for name in ("n_workers", "entropy_coef", "value_coef", "reward_scale", "death_penalty"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.policy not in ("linear", "mlp"):
+            raise ValueError(f"policy must be 'linear' or 'mlp', got {self.policy!r}")
+        if isinstance(self.hidden, bool) or not isinstance(self.hidden, int) or self.hidden < 1:
+            raise ValueError(f"hidden must be an integer >= 1, got {self.hidden!r}")
         if self.env_api not in ("nle", "gym"):
             raise ValueError(f"env_api must be 'nle' or 'gym', got {self.env_api!r}")
         if self.max_episode_steps < 1 or self.checkpoint_minutes <= 0:

@@ -23,9 +23,9 @@ from nethack_agent.checkpoint import CHECKPOINT_NAME, TrainState, load_checkpoin
 from nethack_agent.config import TrainConfig
 from nethack_agent.envs import GameRunner, ParallelRunner, runner_settings
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
-from nethack_agent.learning import Adam, a2c_update
+from nethack_agent.learning import Adam, a2c_update, shaped_rewards
 from nethack_agent.plots import plot_learning_curve
-from nethack_agent.policy import init_params
+from nethack_agent.policy import init_mlp_params, init_params
 
 __all__ = ["METRICS_COLUMNS", "TrainingDiverged", "budget_spent", "make_runner", "train"]
 
@@ -145,7 +145,16 @@ def train(
         run_dir.mkdir(parents=True, exist_ok=True)
         state = TrainState(
             config=config,
-            params=init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES),
+            params=(
+                init_mlp_params(
+                    N_STATE_FEATURES,
+                    N_DIRECTION_FEATURES,
+                    config.hidden,
+                    np.random.default_rng([config.seed, 0x4D4C50]),  # a stream of its own
+                )
+                if config.policy == "mlp"
+                else init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES)
+            ),
             optimiser=Adam(learning_rate=config.learning_rate),
         )
 
@@ -188,6 +197,10 @@ def train(
                     minutes,
                 )
             )
+            if config.death_penalty:  # shaping: the reported score stays NetHack's own
+                batch["rewards"] = shaped_rewards(
+                    batch["rewards"], batch["terminated"], config.death_penalty
+                )
             stats = a2c_update(
                 params,
                 optimiser,
