@@ -29,6 +29,7 @@ from collections.abc import Callable
 from functools import partial
 
 import numpy as np
+from _timing import best_time  # benchmarks/ is on sys.path when run as a script
 
 from bandits import engine
 from bandits.__main__ import main as bandits_main
@@ -47,16 +48,6 @@ POLICIES: dict[str, tuple[PolicyFactory, str]] = {
     "ucb": (lambda k, n: UCB(k, n_runs=n, c=2.0), "gaussian"),
     "thompson": (lambda k, n: BetaThompson(k, n_runs=n), "bernoulli"),
 }
-
-
-def best_time(call: Callable[[], object], repeats: int) -> float:
-    """The best wall time of ``repeats`` calls: on a shared machine, the least disturbed."""
-    best = np.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()
-        best = min(best, time.perf_counter() - start)
-    return best
 
 
 def make_env(kind: str, n_arms: int, n_runs: int, rng: np.random.Generator):
