@@ -24,15 +24,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 from nle import nethack
 
 from nethack_agent.actions import (
     ACTION_KEYS,
     DIRECTION_KEYS,
+    DIRECTIONS,
     EAT,
+    ELBERETH_KEYS,
+    ENGRAVE,
     ENV_KEYS,
     KICK,
+    MOVE,
     N_DIRECTIONS,
     PRAY,
     RANDOM_BASELINE_KEYS,
@@ -41,7 +46,8 @@ from nethack_agent.actions import (
 )
 from nethack_agent.character import ROLES, read_character
 from nethack_agent.deaths import ALIVE, death_cause, last_xlog_entry
-from nethack_agent.features import MapMemory, extract_features
+from nethack_agent.features import AGENT_FEATURES, MapMemory, extract_features
+from nethack_agent.food import FRESH_TURNS, corpse_on_offer, safe_corpses
 from nethack_agent.game import (
     ABORTED,
     CHALLENGE,
@@ -53,12 +59,14 @@ from nethack_agent.game import (
     task_settings,
 )
 from nethack_agent.policy import action_probabilities, sample_actions
+from nethack_agent.policy_kernel import KernelCheck, is_linear, sample_policy
 from nethack_agent.prayer import heard_probability
 from nethack_agent.questions import ESC, WATCHDOG_KEYS, screen_key
 
 __all__ = ["ENV_APIS", "Episode", "GameRunner", "ParallelRunner", "game_seeds", "runner_settings"]
 
 log = logging.getLogger(__name__)
+_SCORE, _DEPTH = nethack.NLE_BL_SCORE, nethack.NLE_BL_DEPTH
 
 OBSERVATION_KEYS = ("glyphs", "blstats", "message", "tty_chars")
 """The only observation keys the agent needs (fewer keys make NLE faster): the features read
@@ -70,6 +78,7 @@ _SETTLE_KEYS = 12
 ENV_APIS = {"nle": NetHackGame, "gym": GymGame}
 """How a runner plays NetHack: the low-level driver, or NLE's gymnasium environment."""
 _PROMPTS = (b"[yn", b"direction?", b"What do you want to")
+_KILLED = re.compile(rb"You kill (?:the |an? )?(?:poor )?([a-z][a-z -]*?)!")
 _FOOD_LETTERS = re.compile(rb"What do you want to eat\? \[([a-zA-Z])")
 _KEY = {
     "esc": int(nethack.Command.ESC),
@@ -253,8 +262,14 @@ class GameRunner:
         self.roles = np.full(n_envs, -1, dtype=np.int64)  # index into ROLES, -1 unknown
         self.frozen_keys = np.zeros(n_envs, dtype=np.int64)  # presses since the clock moved
         self.watchdog_escapes = 0
+        # (dungeon, level, y, x) of the square engraved with Elbereth, and of the last kill and
+        # its turn (-1: none); the killed monster's name
+        self.elbereth = np.full((n_envs, 4), -1, dtype=np.int64)
+        self.kill = np.full((n_envs, 5), -1, dtype=np.int64)
+        self.kill_name = [""] * n_envs
         self.challenge = self.settings.allow_all_modes  # screens are the agent's to answer
         self._features: tuple[np.ndarray, np.ndarray] | None = None
+        self._kernel = KernelCheck()
         self.envs = [self._new_env(i) for i in range(n_envs)]
         for i in range(n_envs):
             self._start_game(i)
@@ -310,6 +325,7 @@ class GameRunner:
         self.last_prayer_turn[i] = -1.0
         self.god_angry[i] = False
         self.frozen_keys[i] = 0
+        self.elbereth[i] = self.kill[i] = -1
 
     def _restart(self, i: int, error: BaseException) -> None:
         self.restarts += 1
@@ -340,27 +356,60 @@ class GameRunner:
         truncated = end_status == ABORTED
         return reward, not truncated, truncated
 
-    def _answer(self, i: int, action: int) -> int | None:
-        """The key that answers the prompt environment i shows after ``action``, if any."""
+    def _answer(self, i: int, action: int) -> tuple[int, ...] | None:
+        """The keys that answer the prompt environment i shows after ``action``, if any."""
         text = self.message[i].tobytes()
         if b"?" not in text:  # every question NetHack asks ends in "?"
             return None
         if KICK <= action < KICK + N_DIRECTIONS and b"direction?" in text:
-            return DIRECTION_KEYS[action - KICK]
+            return (DIRECTION_KEYS[action - KICK],)
         if action == PRAY and b"Are you sure you want to pray?" in text:
             self.last_prayer_turn[i] = self.blstats[i, nethack.NLE_BL_TIME]
-            return _KEY["yes"]
+            return (_KEY["yes"],)
         if b"Really attack" in text:
-            return _KEY["no"]  # a peaceful monster (a shopkeeper, the watch): leave it be
+            return (_KEY["no"],)  # a peaceful monster (a shopkeeper, the watch): leave it be
         if action == EAT and b"Stop eating?" in text:
-            return _KEY["yes"]  # "You're having a hard time getting all of it down": or choke
+            return (_KEY["yes"],)  # "You're having a hard time getting it all down": or choke
         if action == EAT and (b"eat it?" in text or b"eat one?" in text):
-            return _KEY["no"]  # corpses on the floor may be poisonous or rotten
+            # only a corpse of this square's own fresh, safe kill (nethack_agent.food)
+            fresh = self._fresh_kill_here(i) and corpse_on_offer(text) == self.kill_name[i]
+            return (_KEY["yes"] if fresh else _KEY["no"],)
         if action == EAT and (food := _FOOD_LETTERS.search(text)):
-            return food.group(1)[0]
+            return (food.group(1)[0],)
+        if action == ENGRAVE and b"What do you want to write with?" in text:
+            return (ord("-"),)
+        if action == ENGRAVE and b"add to the current engraving?" in text:
+            return (_KEY["no"],)  # wipe out what is there, write anew
+        if action == ENGRAVE and b"What do you want to write in the dust here?" in text:
+            self.elbereth[i] = self._where(i)
+            return ELBERETH_KEYS
         if any(prompt in text for prompt in _PROMPTS):
-            return _KEY["esc"]
+            return (_KEY["esc"],)
         return None
+
+    def _where(self, i: int) -> tuple[int, int, int, int]:
+        """(dungeon, level, y, x) of the agent in environment i."""
+        b = self.blstats[i]
+        return (
+            int(b[nethack.NLE_BL_DNUM]),
+            int(b[nethack.NLE_BL_DLEVEL]),
+            int(b[nethack.NLE_BL_Y]),
+            int(b[nethack.NLE_BL_X]),
+        )
+
+    def _fresh_kill_here(self, i: int) -> bool:
+        """Whether the agent killed a monster on its square at most FRESH_TURNS turns ago."""
+        turn = int(self.blstats[i, nethack.NLE_BL_TIME])
+        return tuple(self.kill[i, :4]) == self._where(i) and turn - self.kill[i, 4] <= FRESH_TURNS
+
+    def _note_kill(self, i: int, action: int, start: tuple[int, int, int, int]) -> None:
+        """After a move from ``start``: remember a monster killed on the square moved into."""
+        found = _KILLED.search(self.message[i].tobytes())
+        if found is not None:
+            dy, dx = DIRECTIONS[action - MOVE]
+            turn = int(self.blstats[i, nethack.NLE_BL_TIME])
+            self.kill[i] = (start[0], start[1], start[2] + dy, start[3] + dx, turn)
+            self.kill_name[i] = found.group(1).decode("ascii", "replace")
 
     def _act(self, i: int, action: int) -> tuple[float, bool, bool]:
         """Press the keys of one agent action in environment i, answering NetHack's prompts.
@@ -372,6 +421,10 @@ class GameRunner:
         """
         keys = ACTION_KEYS[action]
         reward, terminated, truncated = 0.0, False, False
+        moving = MOVE <= action < MOVE + N_DIRECTIONS
+        start = self._where(i)
+        if moving:
+            self.elbereth[i] = -1  # attacking from it erases it, moving leaves it
         if self.challenge:
             if self.frozen_keys[i] >= WATCHDOG_KEYS:
                 self.watchdog_escapes += 1
@@ -389,20 +442,26 @@ class GameRunner:
             reward += r
             if terminated or truncated:
                 return reward, terminated, truncated
+        if moving:
+            self._note_kill(i, action, start)
         for _ in range(_SETTLE_KEYS if self.challenge else 2):
             # follow-up prompts (eat: floor food, then which item), then on the Challenge
             # whatever screen is left
-            key = self._answer(i, action)
-            if key is None and self.challenge:
+            answer = self._answer(i, action)
+            if answer is None and self.challenge:
                 key = screen_key(self.message[i].tobytes(), self.tty_chars[i].tobytes())
-            if key is None:
+                answer = None if key is None else (key,)
+            if answer is None:
                 break
-            r, terminated, truncated = self._press(i, key)
-            reward += r
+            for key in answer:
+                r, terminated, truncated = self._press(i, key)
+                reward += r
+                if terminated or truncated:
+                    return reward, terminated, truncated
+            if moving:
+                self._note_kill(i, action, start)
             if action == PRAY and any(w in self.message[i].tobytes() for w in _ANGRY_GOD):
                 self.god_angry[i] = True  # prayed too soon: the god will not hear again
-            if terminated or truncated:
-                break
         return reward, terminated, truncated
 
     def step(
@@ -443,14 +502,18 @@ class GameRunner:
                 self._start_game(i)
                 ongoing[i] = False
         # Bookkeeping of the games that go on, all at once.
-        moved = (self.blstats[:, :2] != position).any(axis=1)
-        searched = np.where(actions == SEARCH, 1.0, np.where(actions == REST, 20.0, 0.0))
-        self.ep_return[ongoing] += rewards[ongoing]
-        self.ep_length[ongoing] += 1
-        self.searches_here[ongoing] = np.where(moved, 0.0, self.searches_here + searched)[ongoing]
-        self.ep_score[ongoing] = self.blstats[ongoing, nethack.NLE_BL_SCORE]
-        depth = np.maximum(self.ep_depth, self.blstats[:, nethack.NLE_BL_DEPTH])
-        self.ep_depth[ongoing] = depth[ongoing]
+        _account(
+            np.asarray(actions, dtype=np.int64),
+            rewards,
+            ongoing,
+            position,
+            self.blstats,
+            self.ep_return,
+            self.ep_length,
+            self.searches_here,
+            self.ep_score,
+            self.ep_depth,
+        )
         return rewards, terminated, truncated, finished, self.presses - presses
 
     def _finished(self, i: int, last_reward: float, died: bool) -> Episode:
@@ -489,8 +552,21 @@ class GameRunner:
                 self.ep_keys,
                 self.max_episode_steps,
                 self.roles,
+                self.agent_flags(),
             )
         return self._features
+
+    def agent_flags(self) -> np.ndarray:
+        """The runner's own state features (``features.AGENT_FEATURES``), (N, 3)."""
+        flags = np.zeros((self.n_envs, len(AGENT_FEATURES)))
+        flags[:, 0] = self.challenge
+        safe = safe_corpses()
+        for i in range(self.n_envs):
+            where = self._where(i)
+            flags[i, 1] = tuple(self.elbereth[i]) == where
+            flags[i, 2] = self.kill[i, 4] >= 0 and self._fresh_kill_here(i)
+            flags[i, 2] *= self.kill_name[i] in safe
+        return flags
 
     def prayer_heard(self) -> np.ndarray:
         """P(a prayer now, in major trouble, is heard) per environment; 0 once the god is angry."""
@@ -552,10 +628,17 @@ class GameRunner:
         )
         episodes: list[Episode] = []
         presses = 0
+        fast = self._kernel.usable and is_linear(params)
         for t in range(n_steps):
             psi, phi = self.features()
-            # choose(params, "sampled") without the chosen actions' probabilities.
-            actions = sample_actions(action_probabilities(params, psi, phi), self.uniforms())
+            # choose(params, "sampled") without the chosen actions' probabilities, in one
+            # compiled call while it agrees with nethack_agent.policy (checked every rollout).
+            if fast and t == 0:
+                fast = self._kernel.agrees(params, psi, phi)
+            if fast:
+                actions = sample_policy(params, psi, phi, self.uniforms())[0]
+            else:
+                actions = sample_actions(action_probabilities(params, psi, phi), self.uniforms())
             rewards, terminated, truncated, finished, n_keys = self.step(actions)
             psi_list.append(psi)
             phi_list.append(phi)
@@ -595,6 +678,31 @@ class GameRunner:
             "episode_counts": list(self.episode_counts),
             "rng_states": [rng.bit_generator.state for rng in self.rngs],
         }
+
+
+@numba.njit(cache=True)
+def _account(
+    actions, rewards, ongoing, position, blstats, ep_return, ep_length, searches, score, depth
+):
+    """Episode statistics of the games that go on after a step (one compiled call).
+
+    Return and length grow; the count of searches on this square restarts when the agent
+    moved and grows by 1 for ``search`` and by 20 for ``rest``; score and deepest level follow
+    blstats.
+    """
+    for e in range(actions.shape[0]):
+        if not ongoing[e]:
+            continue
+        ep_return[e] += rewards[e]
+        ep_length[e] += 1
+        if blstats[e, 0] != position[e, 0] or blstats[e, 1] != position[e, 1]:
+            searches[e] = 0.0
+        elif actions[e] == SEARCH:
+            searches[e] += 1.0
+        elif actions[e] == REST:
+            searches[e] += 20.0
+        score[e] = blstats[e, _SCORE]
+        depth[e] = max(depth[e], blstats[e, _DEPTH])
 
 
 def _worker(connection: Any, kwargs: dict[str, Any]) -> None:

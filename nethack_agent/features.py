@@ -52,6 +52,11 @@ State block ψ(s), ``STATE_FEATURES`` (also the value baseline's features):
     gold_known: gold is reachable.
     on_item: the agent stands on an object.
     adjacent_difficulty: the largest difficulty / 10 of the adjacent monsters.
+    on_upstairs: the agent stands on an up-staircase.
+    can_engrave: the task lets the agent type a line of text (the Challenge: Elbereth).
+    on_elbereth: the agent engraved Elbereth on this square and has not moved since.
+    fresh_corpse_here: the agent killed a monster with a safe corpse on this square at most
+        ``nethack_agent.food.FRESH_TURNS`` turns ago.
     role_*: one-hot of the character's role (``nethack_agent.character.ROLES``; all 0 if the
         role could not be read).
 
@@ -83,6 +88,7 @@ from nethack_agent.actions import DIRECTIONS, N_DIRECTIONS
 from nethack_agent.character import ROLES
 
 __all__ = [
+    "AGENT_FEATURES",
     "DIRECTION_FEATURES",
     "MAP_SHAPE",
     "MapMemory",
@@ -134,9 +140,13 @@ _MAP_STATE_FEATURES = (
     "gold_known",
     "on_item",
     "adjacent_difficulty",
+    "on_upstairs",
 )
+AGENT_FEATURES = ("can_engrave", "on_elbereth", "fresh_corpse_here")
+"""State features the runner knows from its own records, not from the observation."""
 _ROLE_FEATURES = tuple(f"role_{role.lower()}" for role in ROLES)
-STATE_FEATURES = _STATUS_FEATURES + _MAP_STATE_FEATURES + _ROLE_FEATURES
+STATE_FEATURES = _STATUS_FEATURES + _MAP_STATE_FEATURES + AGENT_FEATURES + _ROLE_FEATURES
+_AGENT_START = len(_STATUS_FEATURES) + len(_MAP_STATE_FEATURES)
 DIRECTION_FEATURES = (
     "bias",
     *(f"kind_{name}" for name in glyphs.KIND_NAMES),
@@ -288,6 +298,7 @@ def extract_features(
     episode_steps: np.ndarray,
     max_episode_steps: int = 5000,
     roles: np.ndarray | None = None,
+    agent_flags: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Features of N observations at once; updates ``memory`` (visits, remembered squares).
 
@@ -302,6 +313,7 @@ def extract_features(
         episode_steps: (N,) steps taken in each episode so far.
         max_episode_steps: the episode time limit.
         roles: (N,) index of each character's role in ``ROLES``, -1 if unknown; None: unknown.
+        agent_flags: (N, len(AGENT_FEATURES)) the runner's own features, or None (all 0).
 
     Returns:
         psi: (N, N_STATE_FEATURES) float64, the state block ψ(s).
@@ -336,6 +348,8 @@ def extract_features(
         psi,
         phi,
     )
+    if agent_flags is not None:
+        psi[:, _AGENT_START : _AGENT_START + len(AGENT_FEATURES)] = agent_flags
     if roles is not None:
         known = np.flatnonzero(np.asarray(roles) >= 0)
         psi[known, len(STATE_FEATURES) - len(ROLES) + np.asarray(roles)[known]] = 1.0
@@ -470,7 +484,8 @@ def _map_features(
                 else:
                     mem[y, x] = k
         cur[ay, ax] = mem[ay, ax]
-        visits[e, ay, ax] += 1
+        if visits[e, ay, ax] < 32767:  # int16: saturate, never wrap to negative
+            visits[e, ay, ax] += 1
 
         # Breadth-first search from the agent; first[c] = bitmask of first moves on shortest paths.
         dist[:] = -1
@@ -554,6 +569,7 @@ def _map_features(
             if 0 <= ny < height and 0 <= nx < width and cur[ny, nx] == 13:
                 hardest = max(hardest, monster_info[glyph_maps[e, ny, nx], 0])
         psi_map[e, 12] = hardest
+        psi_map[e, 13] = mem[ay, ax] == 8  # UPSTAIRS
 
         here_door = mem[ay, ax] == 5 or mem[ay, ax] == 6
         for d in range(8):

@@ -38,7 +38,18 @@ from gradients import (
     softmax_entropy,
     softmax_entropy_grad,
 )
-from nethack_agent.actions import DESCEND, EAT, KICK, MOVE, N_ACTIONS, N_DIRECTIONS, PRAY, REST
+from nethack_agent.actions import (
+    ASCEND,
+    DESCEND,
+    EAT,
+    ENGRAVE,
+    KICK,
+    MOVE,
+    N_ACTIONS,
+    N_DIRECTIONS,
+    PRAY,
+    REST,
+)
 from nethack_agent.features import DIRECTION_FEATURES, STATE_FEATURES
 
 __all__ = [
@@ -73,6 +84,11 @@ _IN_MINES = STATE_FEATURES.index("in_mines")
 _TROUBLE_AND_SAFE = STATE_FEATURES.index("trouble_and_safe")
 _HUNGRY = STATE_FEATURES.index("hungry")
 _WEAK = STATE_FEATURES.index("weak")
+_ON_UPSTAIRS = STATE_FEATURES.index("on_upstairs")
+_DEPTH = STATE_FEATURES.index("depth")
+_CAN_ENGRAVE = STATE_FEATURES.index("can_engrave")
+_ON_ELBERETH = STATE_FEATURES.index("on_elbereth")
+_MONSTER_CLOSE = STATE_FEATURES.index("monster_close")
 _PASSIVE = DIRECTION_FEATURES.index("passive_monster")
 _MOVES = slice(MOVE, MOVE + N_DIRECTIONS)
 _KICKS = slice(KICK, KICK + N_DIRECTIONS)
@@ -132,7 +148,10 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     - ``descend`` off a down-staircase;
     - ``pray`` unless in major trouble with a prayer more likely heard than not (a prayer made
       too soon angers the god; ``nethack_agent.prayer``);
-    - ``eat`` unless Hungry or Weak (eating when Satiated or Not Hungry risks choking).
+    - ``eat`` unless Hungry or Weak (eating when Satiated or Not Hungry risks choking);
+    - ``ascend`` off an up-staircase or on level 1 (up from there leaves the dungeon: the end);
+    - ``engrave_elbereth`` where no line of text can be typed (NetHackScore escapes it), with
+      no monster within 4 squares, or on a square that bears it already.
 
     Args:
         psi: state features (..., Ds).
@@ -150,6 +169,11 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     mask[..., PRAY] = np.where(psi[..., _TROUBLE_AND_SAFE] >= 0.5, 0.0, MASK_LOGIT)
     hungry = (psi[..., _HUNGRY] > 0) | (psi[..., _WEAK] > 0)
     mask[..., EAT] = np.where(hungry, 0.0, MASK_LOGIT)
+    up = (psi[..., _ON_UPSTAIRS] > 0) & (psi[..., _DEPTH] >= 0.2)  # depth / 10
+    mask[..., ASCEND] = np.where(up, 0.0, MASK_LOGIT)
+    danger = psi[..., _MONSTER_CLOSE] > 0
+    engrave = (psi[..., _CAN_ENGRAVE] > 0) & danger & (psi[..., _ON_ELBERETH] == 0)
+    mask[..., ENGRAVE] = np.where(engrave, 0.0, MASK_LOGIT)
     return mask
 
 

@@ -1,17 +1,62 @@
 #!/usr/bin/env bash
-# Mutation testing with mutmut (configured under [tool.mutmut] in pyproject.toml).
+# Mutation testing of one package with mutmut ([tool.mutmut] in pyproject.toml).
 #
-#   scripts/mutation.sh                       every configured module (hours on 2 cores)
-#   scripts/mutation.sh 'bandits.kl_ucb*'     one module: mutant names are module.function__mutmut_N
-#   scripts/mutation.sh --results             list the mutants that survived the last run
+#   scripts/mutation.sh gradients                  every configured module of the package
+#   scripts/mutation.sh nethack_agent              the agent's maths, features and answers
+#   scripts/mutation.sh bandits 'bandits.kl_ucb*'  only these mutants (module.function__mutmut_N)
+#   scripts/mutation.sh bandits --results          the mutants that survived the last run
 #
-# It is slow and CPU-heavy, so it is not part of CI: it runs at the lowest priority, and a
-# second run re-tests only the mutants whose result is missing (delete mutants/ to start over).
+# A mutant counts as killed when the package's own tests (tests/test_<package>*.py, and
+# tests/test_cli*.py, the command-line conventions every package shares) fail on it. Each
+# package runs in its own copy of the work tree, mutation/<package>/ (git-ignored), so the
+# three can run side by side; a second run re-tests only the mutants without a result (name
+# mutants to re-test them, or delete the folder to start over). It takes hours and uses every
+# core, so it is not part of CI and runs at the lowest priority.
 # Install it with: pip install -e ".[test,dev]"
 set -euo pipefail
+# Of the game runner (envs.py) only the answers to the agent's own questions are in scope.
+NETHACK_MUTANTS=(
+    "nethack_agent.learning.*" "nethack_agent.policy.*" "nethack_agent.features.*"
+    "nethack_agent.actions.*" "nethack_agent.questions.*" "nethack_agent.envs.*_answer__*"
+)
 cd "$(dirname "$0")/.."
+package=${1:-}
+case "$package" in
+    gradients | bandits) tests="test_${package}*.py" ;;
+    nethack_agent) tests="test_nethack*.py" ;;
+    *)
+        echo "error: the first argument must be gradients, bandits or nethack_agent" >&2
+        exit 2
+        ;;
+esac
+shift
+work="mutation/$package"
 if [[ "${1:-}" == "--results" ]]; then
-    exec mutmut results
+    cd "$work" && exec mutmut results
 fi
-nice -n 19 mutmut run "$@"
+mkdir -p "$work"
+git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf - | tar -xf - -C "$work"
+python - "$package" "$tests" "$work/pyproject.toml" <<'PYTHON'
+"""Write the work copy's pyproject.toml: [tool.mutmut] narrowed to one package and its tests."""
+import json
+import pathlib
+import sys
+import tomllib
+
+package, pattern, target = sys.argv[1:]
+project = tomllib.loads(pathlib.Path("pyproject.toml").read_text())
+config = dict(project["tool"]["mutmut"])
+config["only_mutate"] = [p for p in config["only_mutate"] if p.startswith(package + "/")]
+tests = pathlib.Path("tests")
+selected = sorted(str(path) for path in [*tests.glob(pattern), *tests.glob("test_cli*.py")])
+config["pytest_add_cli_args_test_selection"] = selected
+lines = ["[tool.pytest.ini_options]", 'testpaths = ["tests"]', "", "[tool.mutmut]"]
+lines += [f"{key} = {json.dumps(value)}" for key, value in config.items()]
+pathlib.Path(target).write_text("\n".join(lines) + "\n")
+PYTHON
+cd "$work"
+if [[ "$package" == nethack_agent && $# -eq 0 ]]; then
+    set -- "${NETHACK_MUTANTS[@]}"
+fi
+nice -n 19 mutmut run "$@" || true
 mutmut results

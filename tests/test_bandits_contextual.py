@@ -13,10 +13,10 @@ from bandits.contextual import (
     LinUCB,
     RidgeEpsilonGreedy,
     SoftmaxPolicy,
-    normal_max_probabilities,
     sherman_morrison,
 )
 from bandits.contextual_env import ClassificationBandit, LinearBandit, digits_bandit, play
+from bandits.normal_max import normal_max_probabilities
 from bandits.policies import GaussianThompson, max_probabilities
 from bandits.probability import gaussian_thompson_exact
 

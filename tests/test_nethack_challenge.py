@@ -8,12 +8,18 @@ import numpy as np
 import pytest
 from nle import nethack
 
-from nethack_agent.actions import EAT, SEARCH
+from nethack_agent.actions import ASCEND, EAT, ENGRAVE, MOVE, SEARCH
 from nethack_agent.character import Character, character_from_status, parse_welcome
 from nethack_agent.deaths import ALIVE, death_cause, parse_xlog_line, tally_causes
 from nethack_agent.envs import Episode, GameRunner
 from nethack_agent.evaluate import role_stats
-from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES, STATE_FEATURES
+from nethack_agent.features import (
+    AGENT_FEATURES,
+    N_DIRECTION_FEATURES,
+    N_STATE_FEATURES,
+    STATE_FEATURES,
+)
+from nethack_agent.food import FRESH_TURNS, corpse_on_offer, safe_corpses
 from nethack_agent.policy import init_params
 from nethack_agent.prayer import heard_probability, rnz_pmf
 from nethack_agent.questions import ESC, MORE, WATCHDOG_KEYS, screen_key, waiting_screen
@@ -204,3 +210,79 @@ def test_role_stats_by_hand():
         "Monk": {"games": 3, "median_score": 30.0, "mean_score": 30.0, "mean_depth": 2.0},
         "unknown": {"games": 1, "median_score": 5.0, "mean_score": 5.0, "mean_depth": 2.0},
     }
+
+
+def test_engrave_elbereth_writes_it_and_moving_leaves_it():
+    runner = GameRunner("NetHackChallenge-v0", 1, episode_seeds=[3])
+    flags = dict(zip(AGENT_FEATURES, runner.agent_flags()[0], strict=True))
+    assert flags == {"can_engrave": 1.0, "on_elbereth": 0.0, "fresh_corpse_here": 0.0}
+    runner.step(np.array([ENGRAVE]))
+    assert runner.agent_flags()[0, AGENT_FEATURES.index("on_elbereth")] == 1.0
+    runner._press(0, ord(":"))  # look here: NetHack reads the engraving out
+    runner._press(0, MORE)
+    assert b'You read: "Elbereth".' in runner.message[0].tobytes()
+    runner.step(np.array([SEARCH]))  # resting on it keeps it
+    assert runner.agent_flags()[0, AGENT_FEATURES.index("on_elbereth")] == 1.0
+    runner.step(np.array([MOVE]))  # a move (or an attack from it) leaves it
+    assert runner.agent_flags()[0, AGENT_FEATURES.index("on_elbereth")] == 0.0
+    runner.close()
+
+
+def test_new_actions_are_offered_only_where_they_apply():
+    from nethack_agent.policy import action_mask
+
+    psi = np.zeros((4, N_STATE_FEATURES))
+    S = STATE_FEATURES.index
+    psi[:, S("on_upstairs")] = [1.0, 1.0, 0.0, 0.0]
+    psi[:, S("depth")] = [0.1, 0.3, 0.3, 0.3]  # level 1 (up is out of the dungeon), 3, 3, 3
+    psi[:, S("can_engrave")] = [1.0, 0.0, 1.0, 1.0]
+    psi[:, S("monster_close")] = [1.0, 1.0, 1.0, 0.0]
+    psi[2, S("on_elbereth")] = 1.0
+    offered = action_mask(psi, np.zeros((4, 8, N_DIRECTION_FEATURES))) == 0
+    assert offered[:, ASCEND].tolist() == [False, True, False, False]
+    assert offered[:, ENGRAVE].tolist() == [True, False, False, False]
+
+
+def test_only_fresh_safe_kills_are_eaten():
+    runner = GameRunner("NetHackChallenge-v0", 1, episode_seeds=[3])
+    where = runner._where(0)
+    turn = int(runner.blstats[0, nethack.NLE_BL_TIME])
+    offer = b"There is a jackal corpse here; eat it? [ynq] (n)"
+    runner.message[0, : len(offer)] = np.frombuffer(offer, np.uint8)
+    runner.kill[0], runner.kill_name[0] = (*where, turn), "jackal"
+    assert runner._answer(0, EAT) == (ord("y"),)
+    assert runner.agent_flags()[0, AGENT_FEATURES.index("fresh_corpse_here")] == 1.0
+    runner.kill[0, 4] = turn - FRESH_TURNS - 1  # too old
+    assert runner._answer(0, EAT) == (ord("n"),)
+    runner.kill[0, 4], runner.kill_name[0] = turn, "newt"  # not the corpse offered
+    assert runner._answer(0, EAT) == (ord("n"),)
+    runner.close()
+    assert "jackal" in safe_corpses() and "newt" in safe_corpses()
+    for harmful in ("kobold", "cockatrice", "human zombie", "werejackal", "little dog", "gnome"):
+        assert harmful not in safe_corpses(), harmful
+    assert corpse_on_offer(b"There are 2 newt corpses here; eat one? [ynq] (n)") == "newt"
+
+
+def test_death_penalty_shaping_by_hand():
+    from nethack_agent.learning import shaped_rewards
+
+    rewards = np.array([[0.0, 5.0], [50.0, -1.0]])
+    died = np.array([[False, True], [False, False]])
+    assert shaped_rewards(rewards, died, 100.0).tolist() == [[0.0, -95.0], [50.0, -1.0]]
+    assert shaped_rewards(rewards, died, 0.0).tolist() == rewards.tolist()
+
+
+def test_visit_counts_saturate_instead_of_wrapping():
+    """A square stood on 32,767 times (long Challenge games) keeps finite features."""
+    from nethack_agent.features import MapMemory, extract_features
+
+    runner = GameRunner("NetHackScore-v0", 1, seed=2)
+    memory = MapMemory(1)
+    args = (runner.glyphs, runner.blstats, runner.message, memory)
+    extract_features(*args, np.zeros(1), np.zeros(1), np.zeros(1))
+    y, x = runner.blstats[0, nethack.NLE_BL_Y], runner.blstats[0, nethack.NLE_BL_X]
+    memory.visits[0, y, x] = 32767
+    psi, phi = extract_features(*args, np.zeros(1), np.zeros(1), np.zeros(1))
+    assert memory.visits[0, y, x] == 32767
+    assert np.isfinite(psi).all() and np.isfinite(phi).all()
+    runner.close()

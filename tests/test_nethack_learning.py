@@ -82,8 +82,16 @@ def test_action_mask_by_hand():
         False,
         True,
         False,  # descend search pray eat escape rest
+        False,
+        False,  # ascend engrave_elbereth: no up-staircase, no monster near
     ]
-    assert offered[1].tolist() == [*(True,) * 8, *(False,) * 8, True, True, True, True, True, True]
+    assert offered[1].tolist() == [
+        *(True,) * 8,
+        *(False,) * 8,
+        *(True,) * 6,
+        False,
+        False,
+    ]
     assert set(np.unique(mask)) == {0.0, MASK_LOGIT}
 
 
