@@ -33,7 +33,7 @@ from gradients.training import fit
 
 
 def best_time(call: Callable[[], object], repeats: int) -> float:
-    """Best wall time of ``repeats`` calls."""
+    """Best wall time of ``repeats`` calls: on a shared machine, the least disturbed."""
     best = np.inf
     for _ in range(repeats):
         start = time.perf_counter()
