@@ -118,13 +118,13 @@ def run_ope(args: argparse.Namespace) -> int:
         play(target, single, args.rounds, train_rng, bar.update)
         bar.set_description("true value")
         true_value, _ = ope.on_policy_value(
-            target.replicate(_TRUE_VALUE_RUNS),
+            target.replicate(_TRUE_VALUE_RUNS, frozen=True),
             _environment(args, _TRUE_VALUE_RUNS, shared=True),
             _TRUE_VALUE_ROUNDS,
             value_rng,
         )
         bar.update(_TRUE_VALUE_ROUNDS)
-        target = target.replicate(n)
+        target = target.replicate(n, frozen=True)
         bar.set_description("logging")
         log = ope.collect(
             _policy(args.logging, env, n),

@@ -222,9 +222,13 @@ class _ContextualBase:
             raise ValueError("contexts must be finite, got nan or inf")
         return contexts
 
+    _frozen = False
+
     def _checked_step(
         self, contexts: ArrayLike, actions: ArrayLike, rewards: ArrayLike
     ) -> tuple[FloatArray, IntArray, FloatArray]:
+        if self._frozen:
+            raise ValueError("a frozen replicate is for evaluation only; update the policy itself")
         contexts = self._check_contexts(contexts)
         actions, rewards = _check_step(self.n_runs, self.n_arms, actions, rewards)
         return contexts, actions, rewards
@@ -252,7 +256,7 @@ class _ContextualBase:
         actions, _ = _check_step(self.n_runs, self.n_arms, actions, np.zeros(self.n_runs))
         return actions
 
-    def replicate(self, n_runs: int, run: int = 0) -> Self:
+    def replicate(self, n_runs: int, run: int = 0, *, frozen: bool = False) -> Self:
         """A new policy whose ``n_runs`` runs are copies of this policy's run ``run``.
 
         Off-policy evaluation uses it to apply one learned policy to many logs at once.
@@ -260,9 +264,11 @@ class _ContextualBase:
         Args:
             n_runs: the number of copies.
             run: the run to copy, in [0, self.n_runs).
+            frozen: read-only views of the one run's state instead of copies (no memory per
+                run); the result can select and give probabilities, not learn.
 
         Returns:
-            An independent policy (its state arrays are copies).
+            An independent policy (its state arrays are copies), or a frozen view.
         """
         n_runs = _checks.count("n_runs", n_runs)
         run = _checks.count("run", run, minimum=0)
@@ -270,8 +276,13 @@ class _ContextualBase:
             raise ValueError(f"run must lie in [0, {self.n_runs}), got {run}")
         twin = copy.copy(self)
         twin.n_runs = n_runs
+        twin._frozen = bool(frozen)
         for name in self._STATE:
-            setattr(twin, name, np.repeat(getattr(self, name)[run : run + 1], n_runs, axis=0))
+            state = getattr(self, name)[run : run + 1]
+            if frozen:
+                setattr(twin, name, np.broadcast_to(state, (n_runs, *state.shape[1:])))
+            else:
+                setattr(twin, name, np.repeat(state, n_runs, axis=0))
         return twin
 
     _PARAMS: tuple[str, ...] = ()
