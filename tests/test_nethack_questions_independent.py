@@ -10,7 +10,7 @@ import pytest
 from nle import nethack
 
 from nethack_agent import envs
-from nethack_agent.actions import EAT, KICK, MOVE, PRAY, SEARCH
+from nethack_agent.actions import DESCEND, EAT, ENGRAVE, KICK, MOVE, PRAY, SEARCH
 from nethack_agent.questions import screen_key, waiting_screen
 
 ESC, RETURN = 27, 13
@@ -126,3 +126,37 @@ def test_waiting_screens_and_their_keys(message, screen, kind, key):
     padded = message + b"\0" * (256 - len(message))
     assert waiting_screen(padded, screen) == kind
     assert screen_key(padded, screen) == key
+
+
+def test_engraving_elbereth_in_the_dust_with_a_finger():
+    key, _ = answer(b"What do you want to write with? [- abc or ?*]", ENGRAVE)
+    assert key == (ord("-"),)  # "-": the fingers
+    key, _ = answer(b"Do you want to add to the current engraving? [ynq] (y)", ENGRAVE)
+    assert key == (ord("n"),)  # wipe out what is there
+    key, runner = answer(b"What do you want to write in the dust here?", ENGRAVE)
+    assert key == (*(ord(c) for c in "Elbereth"), RETURN)
+    assert tuple(runner.elbereth[0]) == (0, 0, 0, 0)  # remembered where it was written
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"What do you want to write with? [- abc or ?*]",
+        b"Do you want to add to the current engraving? [ynq] (y)",
+        b"What do you want to write in the dust here?",
+    ],
+)
+def test_engraving_questions_after_another_action_are_cancelled(text):
+    key, runner = answer(text, SEARCH)
+    assert key == (ESC,) and tuple(runner.elbereth[0]) == (-1, -1, -1, -1)
+
+
+def test_a_direction_question_after_descending_is_cancelled():
+    assert answer(b"In what direction?", DESCEND)[0] == (ESC,)
+
+
+def test_a_question_that_is_not_a_prompt_gets_no_key():
+    assert (
+        answer(b'The shopkeeper says: "Will you please leave your pick-axe outside?"', SEARCH)[0]
+        is None
+    )
