@@ -308,3 +308,38 @@ def test_memory_parks_a_level_and_restores_it_on_return():
     step(g2, blstats(10, 32, 10, 10, depth=2, dlevel=2))
     psi = step(g_back, blstats(7, 17, 10, 10, dlevel=1))
     assert memory.visits[0, 5, 15] == 0 and psi[STATE_FEATURES.index("on_downstairs")] == 0.0
+
+
+def test_limits_of_the_episode_clock_and_the_first_role():
+    g = room()
+    g[5, 15] = AGENT
+    stats = blstats(5, 15, 10, 10)
+    archeologist = STATE_FEATURES.index("role_" + ROLES[0].lower())
+    time = STATE_FEATURES.index("episode_time")
+    for steps, expected in ((1000, 0.2), (6000, 1.0)):  # the default limit is 5,000 keys
+        psi, _ = extract_features(
+            g[None],
+            stats[None],
+            message(b"")[None],
+            MapMemory(1),
+            np.zeros(1),
+            np.zeros(1),
+            np.array([steps]),
+            roles=np.array([0]),
+        )
+        assert psi[0, time] == expected and psi[0, archeologist] == 1.0
+    assert MapMemory(2).level == [(-1, -1), (-1, -1)]  # no level entered yet
+
+
+def test_masks_at_their_thresholds():
+    from nethack_agent.actions import ASCEND, PRAY
+    from nethack_agent.policy import MASK_LOGIT, action_mask
+
+    psi = np.zeros((2, len(STATE_FEATURES)))
+    phi = np.zeros((2, 8, len(DIRECTION_FEATURES)))
+    psi[:, STATE_FEATURES.index("trouble_and_safe")] = [0.5, 0.49]
+    psi[:, STATE_FEATURES.index("on_upstairs")] = 1.0
+    psi[:, STATE_FEATURES.index("depth")] = [0.2, 0.1]  # depth 2 may go up; depth 1 would leave
+    mask = action_mask(psi, phi)
+    assert mask[:, PRAY].tolist() == [0.0, MASK_LOGIT]
+    assert mask[:, ASCEND].tolist() == [0.0, MASK_LOGIT]
