@@ -50,7 +50,15 @@ from nethack_agent.game import (
 )
 from nethack_agent.policy import action_probabilities, sample_actions
 
-__all__ = ["ENV_APIS", "Episode", "GameRunner", "ParallelRunner", "game_seeds", "runner_settings"]
+__all__ = [
+    "ENV_APIS",
+    "Episode",
+    "GameRunner",
+    "ParallelRunner",
+    "game_seeds",
+    "merge_rollouts",
+    "runner_settings",
+]
 
 log = logging.getLogger(__name__)
 
@@ -516,6 +524,37 @@ def _worker(connection: Any, kwargs: dict[str, Any]) -> None:
         connection.close()
 
 
+def merge_rollouts(
+    replies: Sequence[tuple],
+) -> tuple[dict[str, np.ndarray], list[Episode], int]:
+    """One rollout from the workers' ``(batch, episodes, presses, …)`` replies, in worker order.
+
+    Worker w's environment i becomes environment ``w·E + i`` (E environments per worker): the
+    batches are concatenated along the environment axis and the games renumbered, so the
+    result does not depend on which worker answered first, nor on where the workers ran.
+
+    Args:
+        replies: one ``(batch, episodes, presses, ...)`` per worker, in worker order.
+
+    Returns:
+        The batch, the finished games sorted by (step, environment), and the key presses.
+    """
+    per_worker = replies[0][0]["last_psi"].shape[0]
+    batch = {
+        key: np.concatenate(
+            [reply[0][key] for reply in replies], axis=1 if key != "last_psi" else 0
+        )
+        for key in replies[0][0]
+    }
+    episodes = [
+        Episode(**{**vars(e), "env": w * per_worker + e.env})
+        for w, reply in enumerate(replies)
+        for e in reply[1]
+    ]
+    episodes.sort(key=lambda e: (e.t, e.env))
+    return batch, episodes, sum(reply[2] for reply in replies)
+
+
 class ParallelRunner:
     """``GameRunner``s in worker processes, one per core, used like one runner.
 
@@ -649,22 +688,9 @@ class ParallelRunner:
         """
         then = None if next_params is None else ("rollout", next_params, next_steps)
         replies = self._receive_all(then)
-        per_worker = self.n_envs // self.n_workers
-        batch = {
-            key: np.concatenate(
-                [reply[0][key] for reply in replies], axis=1 if key != "last_psi" else 0
-            )
-            for key in replies[0][0]
-        }
-        episodes = [
-            Episode(**{**vars(e), "env": w * per_worker + e.env})
-            for w, reply in enumerate(replies)
-            for e in reply[1]
-        ]
-        episodes.sort(key=lambda e: (e.t, e.env))
         self.states = [reply[3] for reply in replies]
         self.restarts = [reply[4] for reply in replies]
-        return batch, episodes, sum(reply[2] for reply in replies)
+        return merge_rollouts(replies)
 
     def rollout(
         self, params: dict[str, np.ndarray], n_steps: int

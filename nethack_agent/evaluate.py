@@ -16,6 +16,7 @@ from scipy import stats
 
 from nethack_agent.checkpoint import load_checkpoint
 from nethack_agent.envs import Episode, GameRunner, ParallelRunner
+from nethack_agent.ray_runner import RayRunner
 
 __all__ = ["evaluate", "mean_interval", "play_games", "summarize"]
 
@@ -73,6 +74,8 @@ def play_games(
     ttyrec_dir: str | None = None,
     max_episode_steps: int = 5000,
     env_api: str = "nle",
+    backend: str = "local",
+    address: str | None = None,
 ) -> list[Episode]:
     """Play one game per seed with ``policy`` ("sampled", "greedy" or "random").
 
@@ -86,6 +89,8 @@ def play_games(
         ttyrec_dir: record the games here, or None.
         max_episode_steps: the game's time limit.
         env_api: "nle" (the low-level game driver) or "gym" (NLE's gym class).
+        backend: "local" (processes) or "ray" (``n_workers`` Ray actors): the same games.
+        address: the Ray cluster for "ray" (None: start one here).
 
     Returns:
         The finished games, in order of seed.
@@ -97,7 +102,10 @@ def play_games(
         "env_api": env_api,
     }
     per_runner = max(1, min(envs_per_worker, -(-len(seeds) // max(n_workers, 1))))
-    if n_workers == 0:
+    runner: GameRunner | ParallelRunner | RayRunner
+    if backend == "ray":
+        runner = RayRunner(n_workers, per_runner, episode_seeds=seeds, address=address, **common)
+    elif n_workers == 0:
         runner = GameRunner(n_envs=per_runner, episode_seeds=seeds, **common)
     else:
         runner = ParallelRunner(n_workers, per_runner, episode_seeds=seeds, **common)
@@ -117,6 +125,8 @@ def evaluate(
     n_workers: int = 2,
     envs_per_worker: int = 8,
     env_api: str = "nle",
+    backend: str = "local",
+    address: str | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[Episode]]]:
     """Evaluate a run's policy against the uniformly random one on seeds seed … seed+episodes−1.
 
@@ -131,6 +141,8 @@ def evaluate(
         envs_per_worker: games played at once per process.
         env_api: "nle" (the low-level game driver) or "gym" (NLE's gym class); both play the
             same games.
+        backend: "local" (processes) or "ray" (``n_workers`` Ray actors): the same games.
+        address: the Ray cluster for "ray" (None: start one here).
 
     Returns:
         ``{"episodes", "seed", "policy", "agent": summarize(...), "random": summarize(...)}``,
@@ -156,6 +168,8 @@ def evaluate(
             ttyrec_dir=record,
             max_episode_steps=state.config.max_episode_steps,
             env_api=env_api,
+            backend=backend,
+            address=address,
         )
         if record is not None:
             _write_games(Path(record) / "games.csv", games)
