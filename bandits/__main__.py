@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bandits import cli_experiments, cli_probability, cli_sweep
+from bandits import cli_contextual, cli_experiments, cli_probability, cli_sweep
 from gradients.cli import Parser, run
 
 
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_probability.register(subparsers)
     cli_experiments.register(subparsers)
     cli_sweep.register(subparsers)
+    cli_contextual.register(subparsers)
     return parser
 
 

@@ -6,7 +6,8 @@ arms. The protocol is the one of ``bandits.policies`` with the contexts added:
 - ``select(contexts, rng) -> (n_runs,)`` draws the next action of every run,
 - ``update(contexts, actions, rewards)`` learns from one (context, action, reward) per run,
 - ``action_probabilities(contexts) -> (n_runs, n_arms)`` is the exact distribution that
-  ``select`` samples for those contexts: the propensities off-policy evaluation needs.
+  ``select`` samples for those contexts, and ``propensities(contexts, actions)`` the
+  probability of one given action per run: what off-policy evaluation needs.
 
 Three policies keep a ridge regression per arm (the disjoint linear model of Li et al. 2010):
 ``A_a = λI + Σ x xᵀ`` and ``b_a = Σ r x`` over the rounds that pulled arm a, the estimate
@@ -21,8 +22,9 @@ contextual bandits with linear payoffs* (ICML 2013); Sutton & Barto (2nd ed.), �
 
 from __future__ import annotations
 
+import copy
 import math
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 import numba
 import numpy as np
@@ -57,6 +59,8 @@ IntArray = NDArray[np.int64]
 _Z_LIMIT = 9.0
 _NORMAL_MAX_TOL = 1e-13
 _MIN_WIDTH = 1e-9
+# Floating-point reassociation lets LLVM vectorise the dot products of the ridge kernels.
+_REASSOCIATE = {"reassoc", "contract"}
 
 # Gauss–Kronrod 7-15 nodes on [−1, 1] (the non-negative half) and weights (QUADPACK qk15).
 _GK_NODES = np.array(
@@ -113,6 +117,10 @@ class ContextualPolicy(Protocol):
         """The exact distribution of ``select`` for these contexts, (n_runs, n_arms)."""
         ...
 
+    def propensities(self, contexts: ArrayLike, actions: ArrayLike) -> FloatArray:
+        """``action_probabilities`` of the given action of every run, (n_runs,)."""
+        ...
+
 
 # ----------------------------------------------------------------------------------------------
 # Pure functions: arrays in, arrays out.
@@ -143,31 +151,49 @@ def sherman_morrison(a_inv: ArrayLike, x: ArrayLike) -> FloatArray:
 
 @numba.njit(cache=True)
 def _gauss_kronrod(
-    mean: FloatArray, std: FloatArray, arm: int, low: float, high: float
+    shift: FloatArray, slope: FloatArray, arm: int, low: float, high: float
 ) -> tuple[float, float]:
-    """The 15-point Kronrod and 7-point Gauss sums of ``φ(z) Π_{j≠i} Φ(...)`` on [low, high]."""
+    """Kronrod 15-point value of ``φ(z) Π_{j≠i} Φ(...)`` on [low, high] and its error estimate.
+
+    ``Φ((μ_i + σ_i z − μ_j) / σ_j) = erfc(−(shift_j + slope_j z)) / 2``. The error estimate is
+    QUADPACK's (qk15): ``|K − G|`` of the 7-point Gauss rule, scaled as
+    ``resasc · min(1, (200 |K − G| / resasc)^1.5)`` and at least 50 ε times the value's size.
+    """
     half = 0.5 * (high - low)
     middle = 0.5 * (high + low)
+    values = np.empty(15)
     kronrod = 0.0
     gauss = 0.0
+    size = 0.0
     for node in range(15):
         offset = node if node < 8 else 14 - node
         sign = -1.0 if node < 7 else 1.0
         z = middle + sign * half * _GK_NODES[offset]
         value = math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
-        x = mean[arm] + std[arm] * z
-        for other in range(mean.size):
-            if other != arm:
-                value *= 0.5 * math.erfc((mean[other] - x) / (std[other] * math.sqrt(2.0)))
+        for other in range(shift.size):
+            if other != arm and value != 0.0:
+                value *= 0.5 * math.erfc(-(shift[other] + slope[other] * z))
+        values[node] = value
         kronrod += _GK_WEIGHTS[offset] * value
+        size += _GK_WEIGHTS[offset] * abs(value)
         if offset % 2 == 1:
             gauss += _G_WEIGHTS[offset // 2] * value
-    return kronrod * half, gauss * half
+    spread = 0.0
+    for node in range(15):
+        offset = node if node < 8 else 14 - node
+        spread += _GK_WEIGHTS[offset] * abs(values[node] - 0.5 * kronrod)
+    error = abs(kronrod - gauss) * half
+    spread *= half
+    if spread != 0.0 and error != 0.0:
+        error = spread * min(1.0, (200.0 * error / spread) ** 1.5)
+    return kronrod * half, max(error, 50.0 * 2.220446049250313e-16 * size * half)
 
 
 @numba.njit(cache=True)
 def _normal_max_probability(mean: FloatArray, std: FloatArray, arm: int) -> float:
     """``∫ φ(z) Π_{j≠i} Φ((μ_i + σ_i z − μ_j) / σ_j) dz`` by adaptive Gauss–Kronrod (numba)."""
+    shift = (mean[arm] - mean) / (std * math.sqrt(2.0))
+    slope = std[arm] / (std * math.sqrt(2.0))
     width = 2.0 * _Z_LIMIT
     lows = [-_Z_LIMIT + width * piece / 6.0 for piece in range(6)]
     highs = [low + width / 6.0 for low in lows]
@@ -175,10 +201,9 @@ def _normal_max_probability(mean: FloatArray, std: FloatArray, arm: int) -> floa
     while lows:
         low = lows.pop()
         high = highs.pop()
-        kronrod, gauss = _gauss_kronrod(mean, std, arm, low, high)
-        share = _NORMAL_MAX_TOL * (high - low) / width
-        if abs(kronrod - gauss) <= share or high - low < _MIN_WIDTH:
-            total += kronrod
+        value, error = _gauss_kronrod(shift, slope, arm, low, high)
+        if error <= _NORMAL_MAX_TOL * (high - low) / width or high - low < _MIN_WIDTH:
+            total += value
         else:
             middle = 0.5 * (low + high)
             lows.append(low)
@@ -199,7 +224,18 @@ def _normal_max_probabilities(mean: FloatArray, std: FloatArray) -> FloatArray:
     return probabilities
 
 
-def normal_max_probabilities(mean: ArrayLike, std: ArrayLike) -> FloatArray:
+@numba.njit(cache=True)
+def _normal_max_probabilities_of(mean: FloatArray, std: FloatArray, arms: IntArray) -> FloatArray:
+    """Column ``arms[r]`` of ``_normal_max_probabilities`` for every row r (numba)."""
+    probabilities = np.empty(arms.size)
+    for run in range(arms.size):
+        probabilities[run] = _normal_max_probability(mean[run], std[run], arms[run])
+    return probabilities
+
+
+def normal_max_probabilities(
+    mean: ArrayLike, std: ArrayLike, arms: ArrayLike | None = None
+) -> FloatArray:
     """Probability that each of K independent normal variables is the largest.
 
     ``P(X_i = max_j X_j) = ∫ φ(z) Π_{j≠i} Φ((μ_i + σ_i z − μ_j) / σ_j) dz``, the orthant
@@ -211,9 +247,11 @@ def normal_max_probabilities(mean: ArrayLike, std: ArrayLike) -> FloatArray:
     Args:
         mean: (R, K) means μ, finite.
         std: (R, K) standard deviations σ ≥ 0; in each row all positive or all zero.
+        arms: (R,) int, or None: the probability of arm ``arms[r]`` only in row r (K times
+            less work).
 
     Returns:
-        (R, K) probabilities.
+        (R, K) probabilities, or (R,) with ``arms``.
     """
     mean = np.asarray(mean, dtype=np.float64)
     std = np.asarray(std, dtype=np.float64)
@@ -226,41 +264,81 @@ def normal_max_probabilities(mean: ArrayLike, std: ArrayLike) -> FloatArray:
     point_mass = np.all(std == 0.0, axis=-1)
     if np.any(std[~point_mass] <= 0.0):
         raise ValueError("std must be > 0, or 0 for every arm of a row")
-    probabilities = np.empty_like(mean)
-    probabilities[point_mass] = greedy_probabilities(mean[point_mass])
     rest = ~point_mass
-    probabilities[rest] = _normal_max_probabilities(mean[rest], std[rest])
+    if arms is None:
+        probabilities = np.empty_like(mean)
+        probabilities[point_mass] = greedy_probabilities(mean[point_mass])
+        probabilities[rest] = _normal_max_probabilities(mean[rest], std[rest])
+        return probabilities
+    arms = np.asarray(arms)
+    if arms.shape != mean.shape[:1] or arms.dtype.kind not in "iu":
+        raise ValueError(f"arms must be ({mean.shape[0]},) integers, got {arms.shape}")
+    if arms.size and (arms.min() < 0 or arms.max() >= mean.shape[1]):
+        raise ValueError(f"arms must lie in [0, {mean.shape[1]})")
+    arms = arms.astype(np.int64)
+    probabilities = np.empty(mean.shape[0])
+    tied = greedy_probabilities(mean[point_mass])
+    probabilities[point_mass] = np.take_along_axis(tied, arms[point_mass, None], axis=-1)[:, 0]
+    probabilities[rest] = _normal_max_probabilities_of(mean[rest], std[rest], arms[rest])
     return probabilities
 
 
-@numba.njit(cache=True)
-def _ridge_moments(
-    a_inv: FloatArray, theta: FloatArray, contexts: FloatArray
-) -> tuple[FloatArray, FloatArray]:
-    """``θ̂_aᵀx`` and ``xᵀA_a⁻¹x`` of every run and arm, arm-major (K, R) (numba).
+@numba.njit(cache=True, fastmath=_REASSOCIATE)
+def _symmetric_times(matrix: FloatArray, x: FloatArray, out: FloatArray) -> None:
+    """``out = M x`` for a symmetric M, as ``Σ_j x_j M[j, :]`` (numba).
 
-    ``A_a⁻¹`` is symmetric, so the quadratic form reads its upper triangle only.
+    Rows are contiguous and the inner loop is no reduction, so the compiler vectorises it.
+    """
+    out[:] = 0.0
+    for j in range(x.size):
+        x_j = x[j]
+        for i in range(x.size):
+            out[i] += x_j * matrix[j, i]
+
+
+@numba.njit(cache=True, fastmath=_REASSOCIATE)
+def _ridge_scores(
+    a_inv: FloatArray, theta: FloatArray, contexts: FloatArray, widths: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """``θ̂_aᵀx`` and ``θ̂_aᵀx + w_a·sqrt(xᵀA_a⁻¹x)`` of every run and arm, (K, R) (numba).
+
+    One pass over the state gives the ridge prediction and an upper bound (LinUCB, ``w = α``)
+    or a Thompson score (``w = v·Z``). The sums may be reassociated (SIMD): the last bits can
+    differ between machines, never between two runs on one machine, and arms with equal
+    state still get equal scores.
+
+    Args:
+        a_inv: (R, K, d, d) inverses.
+        theta: (R, K, d) estimates.
+        contexts: (R, d) contexts.
+        widths: (K, R) weights w of the widths, any strides (a broadcast scalar is fine).
+
+    Returns:
+        ``(means, scores)``, each (K, R); ``scores`` holds ``xᵀA⁻¹x`` where ``widths`` is nan.
     """
     n_runs, n_arms, n_features = theta.shape
     means = np.empty((n_arms, n_runs))
-    quadratic = np.empty((n_arms, n_runs))
+    scores = np.empty((n_arms, n_runs))
     for run in range(n_runs):
         x = contexts[run]
         for arm in range(n_arms):
+            inverse = a_inv[run, arm]
             mean = 0.0
             form = 0.0
             for i in range(n_features):
+                row = 0.0
+                for j in range(n_features):
+                    row += inverse[i, j] * x[j]
+                form += x[i] * row
                 mean += theta[run, arm, i] * x[i]
-                row = 0.5 * a_inv[run, arm, i, i] * x[i]
-                for j in range(i + 1, n_features):
-                    row += a_inv[run, arm, i, j] * x[j]
-                form += 2.0 * x[i] * row
+            form = max(form, 0.0)
+            width = widths[arm, run]
             means[arm, run] = mean
-            quadratic[arm, run] = max(form, 0.0)
-    return means, quadratic
+            scores[arm, run] = form if width != width else mean + width * np.sqrt(form)
+    return means, scores
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, fastmath=_REASSOCIATE)
 def _ridge_update(
     a_inv: FloatArray,
     b: FloatArray,
@@ -276,23 +354,16 @@ def _ridge_update(
         arm = actions[run]
         x = contexts[run]
         inverse = a_inv[run, arm]
+        _symmetric_times(inverse, x, u)
         denominator = 1.0
         for i in range(n_features):
-            total = 0.0
-            for j in range(n_features):
-                total += inverse[i, j] * x[j]
-            u[i] = total
-            denominator += x[i] * total
+            denominator += x[i] * u[i]
         for i in range(n_features):
             scaled = u[i] / denominator
             for j in range(n_features):
                 inverse[i, j] -= scaled * u[j]
             b[run, arm, i] += rewards[run] * x[i]
-        for i in range(n_features):
-            total = 0.0
-            for j in range(n_features):
-                total += inverse[i, j] * b[run, arm, j]
-            theta[run, arm, i] = total
+        _symmetric_times(inverse, b[run, arm], theta[run, arm])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -339,7 +410,48 @@ class _ContextualBase:
         """The policy's own parameters, by name (for reports)."""
         return {name: getattr(self, name) for name in self._PARAMS}
 
+    def propensities(self, contexts: ArrayLike, actions: ArrayLike) -> FloatArray:
+        """``π(a_r | x_r)`` of the given action of every run, (n_runs,).
+
+        The column of ``action_probabilities`` (linear Thompson sampling integrates that
+        column only).
+
+        Args:
+            contexts: (n_runs, n_features).
+            actions: (n_runs,) arm indices in [0, K).
+        """
+        pi = self.action_probabilities(contexts)
+        actions = self._check_actions(actions)
+        return np.take_along_axis(pi, actions[:, None], axis=-1)[:, 0]
+
+    def _check_actions(self, actions: ArrayLike) -> IntArray:
+        actions, _ = _check_step(self.n_runs, self.n_arms, actions, np.zeros(self.n_runs))
+        return actions
+
+    def replicate(self, n_runs: int, run: int = 0) -> Self:
+        """A new policy whose ``n_runs`` runs are copies of this policy's run ``run``.
+
+        Off-policy evaluation uses it to apply one learned policy to many logs at once.
+
+        Args:
+            n_runs: the number of copies.
+            run: the run to copy, in [0, self.n_runs).
+
+        Returns:
+            An independent policy (its state arrays are copies).
+        """
+        n_runs = _checks.count("n_runs", n_runs)
+        run = _checks.count("run", run, minimum=0)
+        if run >= self.n_runs:
+            raise ValueError(f"run must lie in [0, {self.n_runs}), got {run}")
+        twin = copy.copy(self)
+        twin.n_runs = n_runs
+        for name in self._STATE:
+            setattr(twin, name, np.repeat(getattr(self, name)[run : run + 1], n_runs, axis=0))
+        return twin
+
     _PARAMS: tuple[str, ...] = ()
+    _STATE: tuple[str, ...] = ()
 
 
 class _RidgeArms(_ContextualBase):
@@ -371,8 +483,14 @@ class _RidgeArms(_ContextualBase):
         Returns:
             ``(means, quadratic)``, each (n_runs, n_arms) (transposed views of arm-major arrays).
         """
-        means, quadratic = _ridge_moments(self.a_inv, self.theta, self._check_contexts(contexts))
-        return means.T, quadratic.T
+        return self._scores(contexts, np.full((1, 1), np.nan))
+
+    def _scores(self, contexts: ArrayLike, widths: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """``_ridge_scores`` on checked contexts, (widths broadcast to (K, R)), as (R, K)."""
+        contexts = self._check_contexts(contexts)
+        widths = np.broadcast_to(widths, (self.n_arms, self.n_runs))
+        means, scores = _ridge_scores(self.a_inv, self.theta, contexts, widths)
+        return means.T, scores.T
 
     def update(self, contexts: ArrayLike, actions: ArrayLike, rewards: ArrayLike) -> None:
         """Add one (context, reward) to the regression of each run's pulled arm.
@@ -384,6 +502,8 @@ class _RidgeArms(_ContextualBase):
         """
         contexts, actions, rewards = self._checked_step(contexts, actions, rewards)
         _ridge_update(self.a_inv, self.b, self.theta, contexts, actions, rewards)
+
+    _STATE = ("a_inv", "b", "theta")
 
 
 class RidgeEpsilonGreedy(_RidgeArms):
@@ -445,8 +565,7 @@ class LinUCB(_RidgeArms):
 
     def scores(self, contexts: ArrayLike) -> FloatArray:
         """(n_runs, n_arms) upper confidence bounds ``θ̂_aᵀx + α·sqrt(xᵀA_a⁻¹x)``."""
-        means, quadratic = self.moments(contexts)
-        return means + self.alpha * np.sqrt(quadratic)
+        return self._scores(contexts, np.full((1, 1), self.alpha))[1]
 
     def select(self, contexts: ArrayLike, rng: np.random.Generator) -> IntArray:
         """One LinUCB action per run, (n_runs,)."""
@@ -489,12 +608,17 @@ class LinearThompson(_RidgeArms):
 
     def select(self, contexts: ArrayLike, rng: np.random.Generator) -> IntArray:
         """The argmax of sampled scores, (n_runs,); draws ``rng.standard_normal((R, K))``."""
-        means, std = self.score_distribution(contexts)
-        return argmax_uniform(means + std * rng.standard_normal((self.n_runs, self.n_arms)), rng)
+        widths = self.v * rng.standard_normal((self.n_runs, self.n_arms))
+        return argmax_uniform(self._scores(contexts, widths.T)[1], rng)
 
     def action_probabilities(self, contexts: ArrayLike) -> FloatArray:
         """(n_runs, n_arms): ``P(θ̃_aᵀx = max_b θ̃_bᵀx)`` by one-dimensional quadrature."""
         return normal_max_probabilities(*self.score_distribution(contexts))
+
+    def propensities(self, contexts: ArrayLike, actions: ArrayLike) -> FloatArray:
+        """(n_runs,): ``P(θ̃_aᵀx = max_b θ̃_bᵀx)`` of the given arm a of every run only."""
+        actions = self._check_actions(actions)
+        return normal_max_probabilities(*self.score_distribution(contexts), arms=actions)
 
 
 class SoftmaxPolicy(_ContextualBase):
@@ -520,6 +644,7 @@ class SoftmaxPolicy(_ContextualBase):
     """
 
     _PARAMS = ("alpha", "baseline")
+    _STATE = ("weights", "mean_reward", "n_steps")
 
     def __init__(
         self,

@@ -68,15 +68,18 @@ class _ContextualBandit:
 class LinearBandit(_ContextualBandit):
     """A linear contextual bandit: ``R = θ*_aᵀx + σε`` with ``x ~ N(0, I_d)``, ``ε ~ N(0, 1)``.
 
-    Each run has its own ``θ*_a ~ N(0, I_d / d)`` for every arm (so ``μ(x, a)`` has variance
-    about 1, like the 10-armed testbed); the optimal arm for x is ``argmax_a θ*_aᵀx``.
+    Each run has its own ``θ*_a ~ N(0, I_d / d)`` for every arm, or all runs share one (so
+    ``μ(x, a)`` has variance about 1, like the 10-armed testbed); the optimal arm for x is
+    ``argmax_a θ*_aᵀx``.
 
     Args:
         n_arms: K ≥ 2.
         n_features: d ≥ 1.
         rng: draws every ``θ*`` with one ``standard_normal((n_runs, n_arms, n_features))``.
-        n_runs: independent problems R.
+        n_runs: independent runs R.
         noise_std: σ ≥ 0.
+        shared: one ``θ*`` for every run (drawn with shape (1, K, d)): R runs of the same
+            problem, as off-policy evaluation needs; else a problem per run.
 
     Attributes:
         theta_star: (R, K, d) true parameters.
@@ -90,18 +93,20 @@ class LinearBandit(_ContextualBandit):
         *,
         n_runs: int = 1,
         noise_std: float = 1.0,
+        shared: bool = False,
     ):
         self.n_arms = _checks.count("n_arms", n_arms, minimum=2)
         self.n_features = _checks.count("n_features", n_features)
         self.n_runs = _checks.count("n_runs", n_runs)
         self.noise_std = _checks.real("noise_std", noise_std, 0.0)
-        shape = (self.n_runs, self.n_arms, self.n_features)
-        self.theta_star = rng.standard_normal(shape) / np.sqrt(self.n_features)
+        shape = (1 if shared else self.n_runs, self.n_arms, self.n_features)
+        theta_star = rng.standard_normal(shape) / np.sqrt(self.n_features)
+        self.theta_star = np.broadcast_to(theta_star, (self.n_runs, *shape[1:]))
 
     def observe(self, rng: np.random.Generator) -> FloatArray:
         """New contexts, ``rng.standard_normal((n_runs, n_features))``; sets ``means``."""
         contexts = rng.standard_normal((self.n_runs, self.n_features))
-        self.means = np.matmul(self.theta_star, contexts[:, :, None])[:, :, 0]
+        self.means = np.einsum("rkd,rd->rk", self.theta_star, contexts)
         return contexts
 
     def step(self, actions: ArrayLike, rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:

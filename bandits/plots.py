@@ -15,9 +15,10 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as Canvas
 
+from bandits.contextual_env import RegretCurves
 from bandits.experiments import Figure, Result, summary
 
-__all__ = ["plot_figure", "plot_regret", "plot_sweep"]
+__all__ = ["plot_contextual", "plot_figure", "plot_regret", "plot_sweep"]
 
 _Z95 = 1.96
 _STUDY_NAMES = {
@@ -169,4 +170,32 @@ def plot_regret(results: Sequence[Result], lai_robbins: float, path: str | Path)
     runs = results[0].curves.n_runs
     axis.set_title(f"Bernoulli arms: regret vs the Lai–Robbins line\n{runs} runs, shaded: 95% band")
     axis.legend(fontsize="small")
+    return _save(fig, path)
+
+
+def plot_contextual(curves: dict[str, RegretCurves], title: str, path: str | Path) -> Path:
+    """Cumulative regret on log–log axes (slope < 1: sub-linear) and cumulative reward.
+
+    Args:
+        curves: the curves of each policy, by name.
+        title: the first line of the title (the environment).
+        path: the PNG file to write (its directory is created).
+
+    Returns:
+        The path written.
+    """
+    fig = _new((7, 7))
+    top, bottom = fig.subplots(2, 1, sharex=True)
+    for name, result in curves.items():
+        rounds = np.arange(1, result.regret.size + 1)
+        _band(top, rounds, result.regret, result.regret_stderr, name)
+        _band(bottom, rounds, result.reward, result.reward_stderr, name)
+    top.set_xscale("log")
+    top.set_yscale("log")
+    top.set_ylabel("Cumulative regret")
+    bottom.set_ylabel("Cumulative reward")
+    bottom.set_xlabel("Round")
+    top.legend(fontsize="small")
+    runs = next(iter(curves.values())).n_runs
+    top.set_title(f"{title}\n{runs} runs, shaded: 95% band")
     return _save(fig, path)

@@ -171,7 +171,7 @@ def bfs_alternatives(n_maps: int = 16, repeats: int = 20) -> None:
 
     def numba_features() -> None:
         messages = np.zeros((n_maps, 256), np.uint8)
-        extract_features(glyph_maps, blstats, messages, memory, zeros, zeros - 1, zeros)
+        extract_features(glyph_maps, blstats, messages, memory, zeros, zeros, zeros)
 
     for name, function in (
         ("numpy, vectorised", numpy_bfs),

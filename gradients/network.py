@@ -259,11 +259,12 @@ class Network:
     """``W0, b0, W1, b1, …`` (optionally with a leading replica axis)"""
     activations: tuple[str, ...]
     """one activation per layer; the last is "identity" under the softmax head"""
-    head: str
-    """"softmax_cross_entropy" or "mse\""""
+    head: str | None
+    """"softmax_cross_entropy", "mse", or None: the caller brings ∂L/∂h_L to :meth:`backward`"""
 
     def __post_init__(self) -> None:
-        _check_choice("head", self.head, HEADS)
+        if self.head is not None:
+            _check_choice("head", self.head, HEADS)
         for name in self.activations:
             _check_choice("activation", name, ACTIVATIONS)
         if len(self.params) != 2 * len(self.activations):
@@ -282,7 +283,7 @@ class Network:
         cls,
         sizes: Sequence[int],
         activations: Sequence[str],
-        head: str,
+        head: str | None,
         rng: np.random.Generator,
         dtype: DTypeLike = np.float64,
     ) -> Network:
@@ -319,6 +320,8 @@ class Network:
 
     def head_loss_and_grad(self, trace: list[Array], y: Array) -> tuple[Array | float, Array]:
         """The loss and ``∂L/∂h_L`` (for the softmax head, ``∂L/∂z``: the shortcut)."""
+        if self.head is None:
+            raise ValueError("this network has no head: give ∂L/∂h_L to backward() instead")
         out = trace[-1]
         if self.head == "softmax_cross_entropy":
             return softmax_cross_entropy(out, y), softmax_cross_entropy_grad(out, y)

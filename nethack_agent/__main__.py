@@ -50,7 +50,16 @@ def _train(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` saves a checkpoint too, like Ctrl-C
     settings = {field: getattr(args, field) for _, field, _ in _TRAIN_SETTINGS}
-    config = TrainConfig(env_id=args.env, env_api=args.env_api, seed=args.seed, **settings)
+    if args.env == "NetHackChallenge-v0":
+        settings["max_episode_steps"] = 1_000_000  # the Challenge's own: no cap in practice
+    config = TrainConfig(
+        env_id=args.env,
+        env_api=args.env_api,
+        seed=args.seed,
+        policy=args.policy,
+        hidden=args.hidden,
+        **settings,
+    )
     if args.total_steps is None and args.minutes is None:
         raise ValueError("give a budget: --total-steps or --minutes")
     if args.minutes is not None and not args.minutes > 0:
@@ -88,6 +97,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     _check_backend(args, args.workers)
     if args.ttyrec is not None:
         output_dir(args.ttyrec, "--ttyrec")
+    if args.env is not None:
+        known_env(args.env)
     result, games = evaluate(
         args.run_dir,
         episodes=args.episodes,
@@ -95,14 +106,29 @@ def _evaluate(args: argparse.Namespace) -> int:
         policy=args.policy,
         ttyrec_dir=args.ttyrec,
         n_workers=args.workers,
+        env_id=args.env,
+        unseeded=args.unseeded,
         env_api=args.env_api,
         backend=args.backend,
         address=args.address,
     )
+    if args.plot:
+        from nethack_agent.plots import plot_scores_by_role  # matplotlib only when asked
+
+        plot_scores_by_role(
+            {f"agent ({args.policy})": games["agent"], "random": games["random"]},
+            args.plot,
+            title=f"{result['env']}: in-game score by role, {result['episodes']} games",
+        )
     if args.json:
         print(json.dumps(result))
         return 0
-    print(f"{result['episodes']} games seeded {args.seed}..{args.seed + args.episodes - 1}")
+    games_of = "unseeded games" if args.unseeded else "games seeded"
+    last = args.seed + args.episodes - 1
+    print(
+        f"{result['env']}: {result['episodes']} {games_of} {args.seed}..{last}; "
+        f"the agent's policy is {result['policy_kind']}"
+    )
     print(
         f"{'':<16}{'return: mean':>13} {'median':>7}  {'95% CI':<18}"
         f"{'score: mean':>12} {'median':>7}  95% CI"
@@ -120,11 +146,29 @@ def _evaluate(args: argparse.Namespace) -> int:
     ratio = result["agent"]["mean_score"] / max(result["random"]["mean_score"], 1e-9)
     apart = result["agent"]["ci_low"] > result["random"]["ci_high"]
     print(f"mean score ratio agent/random: {ratio:.1f}x; 95% CIs {'apart' if apart else 'overlap'}")
+    print(f"\n{'role':<14}{'games':>6}{'median score':>14}{'mean score':>12}{'mean depth':>12}")
+    for role, r in result["roles"].items():
+        print(
+            f"{role:<14}{r['games']:>6}{r['median_score']:>14.1f}{r['mean_score']:>12.1f}"
+            f"{r['mean_depth']:>12.2f}"
+        )
+    print(f"\nwhat ended the agent's games{'':<22}games")
+    for row in result["deaths"][:15]:
+        print(f"  {row['cause']:<48}{row['games']:>5}")
+    if len(result["deaths"]) > 15:
+        rest = sum(row["games"] for row in result["deaths"][15:])
+        others = f"{len(result['deaths']) - 15} other causes"
+        print(f"  {others:<48}{rest:>5}")
+    if args.plot:
+        print(f"score by role: {args.plot}")
     return 0
 
 
 def _watch(args: argparse.Namespace) -> int:
     from nethack_agent.watch import watch
+
+    if args.env is not None:
+        known_env(args.env)
 
     watch(
         args.run_dir,
@@ -132,6 +176,7 @@ def _watch(args: argparse.Namespace) -> int:
         policy=args.policy,
         delay=args.delay,
         max_steps=args.max_steps,
+        env_id=args.env,
         env_api=args.env_api,
     )
     return 0
@@ -199,6 +244,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--env", default=defaults.env_id, help="NLE task")
     p.add_argument("--seed", type=non_negative_int, default=defaults.seed, help="run seed")
+    p.add_argument(
+        "--policy",
+        choices=("linear", "mlp"),
+        default=defaults.policy,
+        help="linear in the features, or mlp: a hidden ReLU layer over them",
+    )
+    p.add_argument(
+        "--hidden", type=positive_int, default=defaults.hidden, help="the MLP's hidden units"
+    )
     budget = p.add_argument_group("budget (at least one)")
     budget.add_argument("--minutes", type=float, help="train this many minutes (this session)")
     budget.add_argument(
@@ -231,6 +285,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--policy", choices=("sampled", "greedy"), default="sampled", help="how the agent acts"
     )
     p.add_argument("--ttyrec", metavar="DIR", help="record every game with nle's ttyrec into DIR")
+    p.add_argument("--env", help="NLE task to play (default: the one the run was trained on)")
+    p.add_argument(
+        "--unseeded",
+        action="store_true",
+        help="play NLE's own NetHackChallenge class, which cannot be seeded (with --env "
+        "NetHackChallenge-v0)",
+    )
+    p.add_argument("--plot", metavar="PNG", help="write a box plot of the score by role here")
     p.add_argument("--workers", type=non_negative_int, default=2, help="worker processes (0: none)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     _add_env_api(p)
@@ -245,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--delay", type=float, default=0.1, help="seconds between frames")
     p.add_argument("--max-steps", type=positive_int, help="stop after this many steps")
+    p.add_argument("--env", help="NLE task to play (default: the one the run was trained on)")
     _add_env_api(p)
     p.set_defaults(run=_watch)
     return parser

@@ -1,11 +1,13 @@
 """The agent's actions: short key sequences ("macros") over NetHack's keyboard.
 
-The policy chooses among ``N_ACTIONS`` actions. Most are one key (a move, ``>``, ``s``); some are
-the keys NetHack needs for one decision: ``20s`` (rest: search for up to 20 turns, interrupted
-when something appears), ``M-p`` pray then ``y``; ``^d`` kick then a direction; ``e`` eat then
-the letter of a food item. ``ACTION_KEYS`` holds the keys pressed first; ``GameRunner._act`` in
-``nethack_agent.envs`` presses them and answers the game's follow-up questions from its message
-line.
+The policy chooses among ``N_ACTIONS`` actions. Most are one key (a move, ``>``, ``<``, ``s``);
+some are the keys NetHack needs for one decision: ``20s`` (rest: search for up to 20 turns,
+interrupted when something appears), ``M-p`` pray then ``y``; ``^d`` kick then a direction;
+``e`` eat then the letter of a food item (or ``y`` to a fresh, safe corpse on the floor,
+``nethack_agent.food``); ``E -`` engrave with a finger, then ``Elbereth`` and RETURN (most
+monsters will not attack in melee whoever stands on it). ``ACTION_KEYS`` holds the keys pressed
+first; ``GameRunner._act`` in ``nethack_agent.envs`` presses them and answers the game's
+follow-up questions from its message line.
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ __all__ = [
     "DIRECTIONS",
     "DIRECTION_KEYS",
     "EAT",
+    "ELBERETH_KEYS",
+    "ENGRAVE",
     "ENV_KEYS",
     "ESCAPE",
+    "ASCEND",
     "KEY_INDEX",
     "KICK",
     "MOVE",
@@ -41,8 +46,8 @@ _DIRECTION_NAMES = ("n", "e", "s", "w", "ne", "se", "sw", "nw")
 
 MOVE = 0  # actions 0..7: move (or attack, or open a door) in direction d
 KICK = 8  # actions 8..15: kick in direction d
-DESCEND, SEARCH, PRAY, EAT, ESCAPE, REST = range(16, 22)
-N_ACTIONS = 22
+DESCEND, SEARCH, PRAY, EAT, ESCAPE, REST, ASCEND, ENGRAVE = range(16, 24)
+N_ACTIONS = 24
 ACTION_NAMES = (
     *(f"move_{name}" for name in _DIRECTION_NAMES),
     *(f"kick_{name}" for name in _DIRECTION_NAMES),
@@ -52,6 +57,8 @@ ACTION_NAMES = (
     "eat",
     "escape",
     "rest",
+    "ascend",
+    "engrave_elbereth",
 )
 ACTION_KEYS = (
     *((key,) for key in DIRECTION_KEYS),
@@ -62,8 +69,13 @@ ACTION_KEYS = (
     (int(nethack.Command.EAT),),
     (int(nethack.Command.ESC),),
     (ord("2"), ord("0"), int(nethack.Command.SEARCH)),
+    (int(nethack.MiscDirection.UP),),
+    (int(nethack.Command.ENGRAVE), ord("-")),
 )
 """The keys each action presses before answering any question."""
+
+ELBERETH_KEYS = (*(ord(c) for c in "Elbereth"), int(nethack.MiscAction.MORE))
+"""What the agent types when NetHack asks what to write in the dust (RETURN ends the line)."""
 
 RANDOM_BASELINE_KEYS = tuple(int(key) for key in TASK_ACTIONS)
 """The 23 keys of NetHackScore-v0's own action set: what the uniformly random baseline presses."""
@@ -79,6 +91,10 @@ ENV_KEYS = tuple(
             int(nethack.Command.SEARCH),
             int(nethack.Command.ESC),
             int(nethack.MiscDirection.DOWN),
+            int(nethack.MiscDirection.UP),
+            int(nethack.Command.ENGRAVE),
+            int(nethack.MiscAction.MORE),
+            ord("-"),
             *range(ord("0"), ord("9") + 1),
             *range(ord("a"), ord("z") + 1),
             *range(ord("A"), ord("Z") + 1),

@@ -13,7 +13,7 @@ import numpy as np
 
 from nethack_agent.config import TrainConfig
 from nethack_agent.learning import Adam
-from nethack_agent.policy import PARAM_NAMES
+from nethack_agent.policy import param_names
 
 __all__ = ["CHECKPOINT_NAME", "CheckpointError", "TrainState", "load_checkpoint", "save_checkpoint"]
 
@@ -103,7 +103,8 @@ def load_checkpoint(run_dir: str | os.PathLike) -> TrainState:
         raise CheckpointError(f"{path}: corrupt checkpoint (not an .npz archive)")
     try:
         with np.load(path, allow_pickle=False) as data:
-            params = {name: data[f"params/{name}"].copy() for name in PARAM_NAMES}
+            config = TrainConfig.from_json(str(data["config"]))
+            params = {name: data[f"params/{name}"].copy() for name in param_names(config.policy)}
             learning_rate, beta1, beta2, eps = data["adam"].tolist()
             t, step, updates, episodes = (int(c) for c in data["counters"])
             optimiser = Adam(
@@ -124,7 +125,7 @@ def load_checkpoint(run_dir: str | os.PathLike) -> TrainState:
                 },
             )
             return TrainState(
-                config=TrainConfig.from_json(str(data["config"])),
+                config=config,
                 params=params,
                 optimiser=optimiser,
                 step=step,

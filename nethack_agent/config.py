@@ -19,6 +19,10 @@ class TrainConfig:
     """how NetHack is played: "nle" (the low-level game driver) or "gym" (NLE's gym class)"""
     seed: int = 0
     """seeds NetHack's games and the action samplers"""
+    policy: str = "linear"
+    """the policy's kind: "linear" in the features, or "mlp" (a hidden layer over them)"""
+    hidden: int = 64
+    """the MLP policy's hidden ReLU units (unused by the linear policy)"""
     n_workers: int = 2
     """worker processes stepping games (0: all in this process)"""
     envs_per_worker: int = 16
@@ -57,6 +61,10 @@ class TrainConfig:
         for name in ("n_workers", "entropy_coef", "value_coef", "reward_scale"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.policy not in ("linear", "mlp"):
+            raise ValueError(f"policy must be 'linear' or 'mlp', got {self.policy!r}")
+        if isinstance(self.hidden, bool) or not isinstance(self.hidden, int) or self.hidden < 1:
+            raise ValueError(f"hidden must be an integer >= 1, got {self.hidden!r}")
         if self.env_api not in ("nle", "gym"):
             raise ValueError(f"env_api must be 'nle' or 'gym', got {self.env_api!r}")
         if self.max_episode_steps < 1 or self.checkpoint_minutes <= 0:

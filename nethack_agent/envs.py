@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import multiprocessing as mp
+import os
 import re
 import signal
 from collections.abc import Callable, Sequence
@@ -29,18 +30,26 @@ from nle import nethack
 from nethack_agent.actions import (
     ACTION_KEYS,
     DIRECTION_KEYS,
+    DIRECTIONS,
     EAT,
+    ELBERETH_KEYS,
+    ENGRAVE,
     ENV_KEYS,
     KICK,
+    MOVE,
     N_DIRECTIONS,
     PRAY,
     RANDOM_BASELINE_KEYS,
     REST,
     SEARCH,
 )
-from nethack_agent.features import MapMemory, extract_features
+from nethack_agent.character import ROLES, read_character
+from nethack_agent.deaths import ALIVE, death_cause, last_xlog_entry
+from nethack_agent.features import AGENT_FEATURES, MapMemory, extract_features
+from nethack_agent.food import FRESH_TURNS, corpse_on_offer, safe_corpses
 from nethack_agent.game import (
     ABORTED,
+    CHALLENGE,
     SCORE,
     TASKS,
     GymGame,
@@ -49,6 +58,8 @@ from nethack_agent.game import (
     task_settings,
 )
 from nethack_agent.policy import action_probabilities, sample_actions
+from nethack_agent.prayer import heard_probability
+from nethack_agent.questions import ESC, WATCHDOG_KEYS, screen_key
 
 __all__ = [
     "ENV_APIS",
@@ -62,11 +73,17 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-OBSERVATION_KEYS = ("glyphs", "blstats", "message")
-"""The only observation keys the features need (fewer keys make NLE faster)."""
+OBSERVATION_KEYS = ("glyphs", "blstats", "message", "tty_chars")
+"""The only observation keys the agent needs (fewer keys make NLE faster): the features read
+glyphs, blstats and message; the terminal shows ``--More--``, menus and the status line."""
+_ANGRY_GOD = (b"is displeased", b"You feel guilty", b"Thou hast angered me", b"Thou durst")
+_SETTLE_KEYS = 12
+"""At most this many keys answer the screens one Challenge action leaves, before and after it
+(the watchdog and the Challenge's no-progress timeout take care of the rest)."""
 ENV_APIS = {"nle": NetHackGame, "gym": GymGame}
 """How a runner plays NetHack: the low-level driver, or NLE's gymnasium environment."""
 _PROMPTS = (b"[yn", b"direction?", b"What do you want to")
+_KILLED = re.compile(rb"You kill (?:the |an? )?(?:poor )?([a-z][a-z -]*?)!")
 _FOOD_LETTERS = re.compile(rb"What do you want to eat\? \[([a-zA-Z])")
 _KEY = {
     "esc": int(nethack.Command.ESC),
@@ -95,6 +112,12 @@ class Episode:
     """deepest dungeon level reached"""
     ttyrec: str = ""
     """the game's nle ttyrec recording, if recorded"""
+    role: str = ""
+    """the character's role (``nethack_agent.character.ROLES``), "" if unknown"""
+    cause: str = ""
+    """how it ended (``nethack_agent.deaths.death_cause``: "killed by a jackal", "alive", …)"""
+    end: str = ""
+    """one of "death", "key cap", "no-progress timeout"."""
 
 
 def runner_settings(env_id: str, max_episode_steps: int, env_api: str = "nle") -> TaskSettings:
@@ -104,7 +127,7 @@ def runner_settings(env_id: str, max_episode_steps: int, env_api: str = "nle") -
         env_id: an NLE task: one of ``nethack_agent.game.TASKS``, or through the gym api any
             NetHackScore-like task of NLE (e.g. "NetHackEat-v0", whose reward and ending are
             then NLE's own).
-        max_episode_steps: the game's key limit.
+        max_episode_steps: the game's key limit (the Challenge's own is 10⁶).
         env_api: "nle" or "gym".
     """
     if env_api == "gym" and env_id not in TASKS:
@@ -120,6 +143,14 @@ def runner_settings(env_id: str, max_episode_steps: int, env_api: str = "nle") -
         actions=tuple(dict.fromkeys((*settings.actions, *ENV_KEYS))),
         max_episode_steps=max_episode_steps,
     )
+
+
+def _xlogfile(game: NetHackGame | GymGame) -> str:
+    """Where the game's NetHack writes its xlogfile (NLE's naming: beside the ttyrecs)."""
+    if game.ttyrec:
+        return os.path.join(os.path.dirname(game.ttyrec), f"nle.{os.getpid()}.xlogfile")
+    nethack_object = game._nethack if isinstance(game, NetHackGame) else game.env.unwrapped.nethack
+    return os.path.join(nethack_object._vardir, "xlogfile")
 
 
 def game_seeds(seed: int, group: int, env: int, episode: int) -> tuple[int, int]:
@@ -161,6 +192,9 @@ class GameRunner:
         env_api: "nle" (the low-level game driver) or "gym" (NLE's gymnasium environment).
         make_game: builds one game like ``NetHackGame`` (tests inject failing ones); default
             the class of ``env_api``.
+        unseeded: never seed NetHack (with "NetHackChallenge-v0": NLE's own Challenge class
+            through the gym api, as the official evaluation plays it); the evaluation seeds
+            then only label the games.
     """
 
     def __init__(
@@ -177,6 +211,7 @@ class GameRunner:
         state: dict[str, Any] | None = None,
         env_api: str = "nle",
         make_game: Callable[..., NetHackGame | GymGame] | None = None,
+        unseeded: bool = False,
     ):
         if n_envs < 1:
             raise ValueError(f"n_envs must be >= 1, got {n_envs}")
@@ -187,8 +222,13 @@ class GameRunner:
         self.seed = seed
         self.group = group
         self.ttyrec_dir = ttyrec_dir
-        self.observation_keys = OBSERVATION_KEYS + tuple(extra_keys)
-        self._extra_keys = tuple(extra_keys)
+        self.observation_keys = tuple(dict.fromkeys(OBSERVATION_KEYS + tuple(extra_keys)))
+        self._extra_keys = tuple(key for key in extra_keys if key not in OBSERVATION_KEYS)
+        self.unseeded = unseeded
+        if unseeded:
+            if env_id != CHALLENGE.name:
+                raise ValueError(f"unseeded play is for {CHALLENGE.name} only, got {env_id!r}")
+            env_api = "gym"
         self.max_episode_steps = max_episode_steps
         self.env_api = env_api
         self.settings = runner_settings(env_id, max_episode_steps, env_api)
@@ -207,6 +247,7 @@ class GameRunner:
         self.glyphs = np.zeros((n_envs, 21, 79), dtype=np.int16)
         self.blstats = np.zeros((n_envs, nethack.BLSTATS_SHAPE[0]), dtype=np.int64)
         self.message = np.zeros((n_envs, 256), dtype=np.uint8)
+        self.tty_chars = np.zeros((n_envs, 24, 80), dtype=np.uint8)  # the terminal
         self.extra = {
             key: np.zeros((n_envs, *desc["shape"]), desc["dtype"])
             for key in self._extra_keys
@@ -222,6 +263,16 @@ class GameRunner:
         self.ep_depth = np.zeros(n_envs, dtype=np.int64)
         self.searches_here = np.zeros(n_envs)
         self.last_prayer_turn = np.full(n_envs, -1.0)
+        self.god_angry = np.zeros(n_envs, dtype=bool)
+        self.roles = np.full(n_envs, -1, dtype=np.int64)  # index into ROLES, -1 unknown
+        self.frozen_keys = np.zeros(n_envs, dtype=np.int64)  # presses since the clock moved
+        self.watchdog_escapes = 0
+        # (dungeon, level, y, x) of the square engraved with Elbereth, and of the last kill and
+        # its turn (-1: none); the killed monster's name
+        self.elbereth = np.full((n_envs, 4), -1, dtype=np.int64)
+        self.kill = np.full((n_envs, 5), -1, dtype=np.int64)
+        self.kill_name = [""] * n_envs
+        self.challenge = self.settings.allow_all_modes  # screens are the agent's to answer
         self._features: tuple[np.ndarray, np.ndarray] | None = None
         self.envs = [self._new_env(i) for i in range(n_envs)]
         for i in range(n_envs):
@@ -234,7 +285,12 @@ class GameRunner:
 
     def _new_env(self, i: int) -> NetHackGame | GymGame:
         """Game i, observing into row i of the runner's arrays."""
-        buffers = {"glyphs": self.glyphs[i], "blstats": self.blstats[i], "message": self.message[i]}
+        buffers = {
+            "glyphs": self.glyphs[i],
+            "blstats": self.blstats[i],
+            "message": self.message[i],
+            "tty_chars": self.tty_chars[i],
+        }
         buffers.update({key: array[i] for key, array in self.extra.items()})
         return self._make_game(
             self.settings,
@@ -254,8 +310,15 @@ class GameRunner:
         else:
             self.active[i] = False
             return
-        self.envs[i].seed(core, disp, reseed=False)
+        if not self.unseeded:
+            self.envs[i].seed(core, disp, reseed=False)
         self.envs[i].reset()
+        character = read_character(
+            (*self.envs[i].opening_messages, self.message[i].tobytes()),
+            self.tty_chars[i],
+            self.blstats[i],
+        )
+        self.roles[i] = ROLES.index(character.role) if character.role else -1
         self.game_seed[i] = core
         self.memory.forget(i)
         self.ep_return[i] = 0.0
@@ -264,6 +327,9 @@ class GameRunner:
         self.ep_depth[i] = self.blstats[i, nethack.NLE_BL_DEPTH]
         self.searches_here[i] = 0.0
         self.last_prayer_turn[i] = -1.0
+        self.god_angry[i] = False
+        self.frozen_keys[i] = 0
+        self.elbereth[i] = self.kill[i] = -1
 
     def _restart(self, i: int, error: BaseException) -> None:
         self.restarts += 1
@@ -283,48 +349,123 @@ class GameRunner:
     # -- stepping ---------------------------------------------------------------------------
 
     def _press(self, i: int, key: int) -> tuple[float, bool, bool]:
+        turn = self.blstats[i, nethack.NLE_BL_TIME]
         reward, done, end_status = self.envs[i].press(key)
         self.ep_keys[i] += 1
         self.presses += 1
+        stood = self.blstats[i, nethack.NLE_BL_TIME] == turn
+        self.frozen_keys[i] = self.frozen_keys[i] + 1 if stood else 0
         if not done:
             return reward, False, False
         truncated = end_status == ABORTED
         return reward, not truncated, truncated
 
-    def _answer(self, i: int, action: int) -> int | None:
-        """The key that answers the prompt environment i shows after ``action``, if any."""
+    def _answer(self, i: int, action: int) -> tuple[int, ...] | None:
+        """The keys that answer the prompt environment i shows after ``action``, if any."""
         text = self.message[i].tobytes()
         if b"?" not in text:  # every question NetHack asks ends in "?"
             return None
         if KICK <= action < KICK + N_DIRECTIONS and b"direction?" in text:
-            return DIRECTION_KEYS[action - KICK]
+            return (DIRECTION_KEYS[action - KICK],)
         if action == PRAY and b"Are you sure you want to pray?" in text:
             self.last_prayer_turn[i] = self.blstats[i, nethack.NLE_BL_TIME]
-            return _KEY["yes"]
+            return (_KEY["yes"],)
+        if b"Really attack" in text:
+            return (_KEY["no"],)  # a peaceful monster (a shopkeeper, the watch): leave it be
         if action == EAT and b"Stop eating?" in text:
-            return _KEY["yes"]  # "You're having a hard time getting all of it down": or choke
+            return (_KEY["yes"],)  # "You're having a hard time getting it all down": or choke
         if action == EAT and (b"eat it?" in text or b"eat one?" in text):
-            return _KEY["no"]  # corpses on the floor may be poisonous or rotten
+            # only a corpse of this square's own fresh, safe kill (nethack_agent.food)
+            fresh = self._fresh_kill_here(i) and corpse_on_offer(text) == self.kill_name[i]
+            return (_KEY["yes"] if fresh else _KEY["no"],)
         if action == EAT and (food := _FOOD_LETTERS.search(text)):
-            return food.group(1)[0]
+            return (food.group(1)[0],)
+        if action == ENGRAVE and b"What do you want to write with?" in text:
+            return (ord("-"),)
+        if action == ENGRAVE and b"add to the current engraving?" in text:
+            return (_KEY["no"],)  # wipe out what is there, write anew
+        if action == ENGRAVE and b"What do you want to write in the dust here?" in text:
+            self.elbereth[i] = self._where(i)
+            return ELBERETH_KEYS
         if any(prompt in text for prompt in _PROMPTS):
-            return _KEY["esc"]
+            return (_KEY["esc"],)
         return None
 
+    def _where(self, i: int) -> tuple[int, int, int, int]:
+        """(dungeon, level, y, x) of the agent in environment i."""
+        b = self.blstats[i]
+        return (
+            int(b[nethack.NLE_BL_DNUM]),
+            int(b[nethack.NLE_BL_DLEVEL]),
+            int(b[nethack.NLE_BL_Y]),
+            int(b[nethack.NLE_BL_X]),
+        )
+
+    def _fresh_kill_here(self, i: int) -> bool:
+        """Whether the agent killed a monster on its square at most FRESH_TURNS turns ago."""
+        turn = int(self.blstats[i, nethack.NLE_BL_TIME])
+        return tuple(self.kill[i, :4]) == self._where(i) and turn - self.kill[i, 4] <= FRESH_TURNS
+
+    def _note_kill(self, i: int, action: int, start: tuple[int, int, int, int]) -> None:
+        """After a move from ``start``: remember a monster killed on the square moved into."""
+        found = _KILLED.search(self.message[i].tobytes())
+        if found is not None:
+            dy, dx = DIRECTIONS[action - MOVE]
+            turn = int(self.blstats[i, nethack.NLE_BL_TIME])
+            self.kill[i] = (start[0], start[1], start[2] + dy, start[3] + dx, turn)
+            self.kill_name[i] = found.group(1).decode("ascii", "replace")
+
     def _act(self, i: int, action: int) -> tuple[float, bool, bool]:
-        """Press the keys of one agent action in environment i, answering NetHack's prompts."""
+        """Press the keys of one agent action in environment i, answering NetHack's prompts.
+
+        Where the task leaves every screen to the agent (the Challenge), the watchdog's ESC
+        comes first when the clock has stood still for ``WATCHDOG_KEYS`` presses, and before
+        and after the action's keys every ``--More--``, menu and question is got past
+        (``nethack_agent.questions.screen_key``), up to ``_SETTLE_KEYS`` presses each time.
+        """
+        keys = ACTION_KEYS[action]
         reward, terminated, truncated = 0.0, False, False
-        for key in ACTION_KEYS[action]:
+        moving = MOVE <= action < MOVE + N_DIRECTIONS
+        start = self._where(i)
+        if moving:
+            self.elbereth[i] = -1  # attacking from it erases it, moving leaves it
+        if self.challenge:
+            if self.frozen_keys[i] >= WATCHDOG_KEYS:
+                self.watchdog_escapes += 1
+                keys = (ESC, *keys)
+            for _ in range(_SETTLE_KEYS):  # a screen left waiting: the action is for the map
+                key = screen_key(self.message[i].tobytes(), self.tty_chars[i].tobytes())
+                if key is None:
+                    break
+                r, terminated, truncated = self._press(i, key)
+                reward += r
+                if terminated or truncated:
+                    return reward, terminated, truncated
+        for key in keys:
             r, terminated, truncated = self._press(i, key)
             reward += r
             if terminated or truncated:
                 return reward, terminated, truncated
-        for _ in range(2):  # at most two follow-up prompts (eat: floor food, then which item)
-            key = None if terminated or truncated else self._answer(i, action)
-            if key is None:
+        if moving:
+            self._note_kill(i, action, start)
+        for _ in range(_SETTLE_KEYS if self.challenge else 2):
+            # follow-up prompts (eat: floor food, then which item), then on the Challenge
+            # whatever screen is left
+            answer = self._answer(i, action)
+            if answer is None and self.challenge:
+                key = screen_key(self.message[i].tobytes(), self.tty_chars[i].tobytes())
+                answer = None if key is None else (key,)
+            if answer is None:
                 break
-            r, terminated, truncated = self._press(i, key)
-            reward += r
+            for key in answer:
+                r, terminated, truncated = self._press(i, key)
+                reward += r
+                if terminated or truncated:
+                    return reward, terminated, truncated
+            if moving:
+                self._note_kill(i, action, start)
+            if action == PRAY and any(w in self.message[i].tobytes() for w in _ANGRY_GOD):
+                self.god_angry[i] = True  # prayed too soon: the god will not hear again
         return reward, terminated, truncated
 
     def step(
@@ -361,7 +502,7 @@ class GameRunner:
                 continue
             rewards[i], terminated[i], truncated[i] = r, term, trunc
             if term or trunc:
-                finished.append(self._finished(i, r))
+                finished.append(self._finished(i, r, term))
                 self._start_game(i)
                 ongoing[i] = False
         # Bookkeeping of the games that go on, all at once.
@@ -375,8 +516,14 @@ class GameRunner:
         self.ep_depth[ongoing] = depth[ongoing]
         return rewards, terminated, truncated, finished, self.presses - presses
 
-    def _finished(self, i: int, last_reward: float) -> Episode:
+    def _finished(self, i: int, last_reward: float, died: bool) -> Episode:
         """The record of environment i's game, which ended with ``last_reward``."""
+        if died:
+            end = "death"
+            cause = death_cause(last_xlog_entry(_xlogfile(self.envs[i])).get("death", ""))
+        else:
+            cap = self.ep_keys[i] >= self.settings.max_episode_steps
+            end, cause = ("key cap" if cap else "no-progress timeout"), ALIVE
         # After the game ends NLE's blstats may be zeroed: keep the last values seen.
         return Episode(
             t=-1,
@@ -387,6 +534,9 @@ class GameRunner:
             score=int(max(self.ep_score[i], self.blstats[i, nethack.NLE_BL_SCORE])),
             depth=int(max(self.ep_depth[i], self.blstats[i, nethack.NLE_BL_DEPTH])),
             ttyrec=self.envs[i].ttyrec,
+            role=ROLES[self.roles[i]] if self.roles[i] >= 0 else "",
+            cause=cause,
+            end=end,
         )
 
     def features(self) -> tuple[np.ndarray, np.ndarray]:
@@ -398,11 +548,30 @@ class GameRunner:
                 self.message,
                 self.memory,
                 self.searches_here,
-                self.last_prayer_turn,
+                self.prayer_heard(),
                 self.ep_keys,
                 self.max_episode_steps,
+                self.roles,
+                self.agent_flags(),
             )
         return self._features
+
+    def agent_flags(self) -> np.ndarray:
+        """The runner's own state features (``features.AGENT_FEATURES``), (N, 3)."""
+        flags = np.zeros((self.n_envs, len(AGENT_FEATURES)))
+        flags[:, 0] = self.challenge
+        safe = safe_corpses()
+        for i in range(self.n_envs):
+            where = self._where(i)
+            flags[i, 1] = tuple(self.elbereth[i]) == where
+            flags[i, 2] = self.kill[i, 4] >= 0 and self._fresh_kill_here(i)
+            flags[i, 2] *= self.kill_name[i] in safe
+        return flags
+
+    def prayer_heard(self) -> np.ndarray:
+        """P(a prayer now, in major trouble, is heard) per environment; 0 once the god is angry."""
+        turn = self.blstats[:, nethack.NLE_BL_TIME]
+        return np.where(self.god_angry, 0.0, heard_probability(turn, self.last_prayer_turn))
 
     def uniforms(self) -> np.ndarray:
         """One U[0, 1) draw per environment, each from its own generator, (N,)."""

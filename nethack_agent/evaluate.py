@@ -2,7 +2,11 @@
 
 Game k of an evaluation is seeded with ``seed + k`` (NetHack's core and disp seeds, and the
 action sampler's): both policies meet the same dungeons, and each game's result depends only on
-its seed and the policy, not on how games are spread over processes.
+its seed and the policy, not on how games are spread over processes. ``unseeded`` plays NLE's
+own NetHackChallenge class instead, never seeded (the policies then meet different games).
+
+Besides the summaries, the report says how the agent fares per role (``role_stats``) and what
+ends its games (``nethack_agent.deaths``: NetHack's xlogfile).
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ import numpy as np
 from scipy import stats
 
 from nethack_agent.checkpoint import load_checkpoint
+from nethack_agent.config import TrainConfig
+from nethack_agent.deaths import tally_causes
 from nethack_agent.envs import Episode, GameRunner, ParallelRunner
+from nethack_agent.game import CHALLENGE
 from nethack_agent.ray_runner import RayRunner
 
-__all__ = ["evaluate", "mean_interval", "play_games", "summarize"]
+__all__ = ["evaluate", "key_cap", "mean_interval", "play_games", "role_stats", "summarize"]
 
 
 def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
@@ -63,6 +70,35 @@ def summarize(returns: np.ndarray, scores: np.ndarray) -> dict[str, float]:
     }
 
 
+def key_cap(env_id: str, config: TrainConfig) -> int:
+    """The key cap to play ``env_id`` with: the Challenge's own (10⁶), else the run's."""
+    return CHALLENGE.max_episode_steps if env_id == CHALLENGE.name else config.max_episode_steps
+
+
+def role_stats(games: list[Episode]) -> dict[str, dict[str, float]]:
+    """Games, median and mean in-game score, and mean deepest level, per role.
+
+    Args:
+        games: finished games (a game whose role could not be read counts as "unknown").
+
+    Returns:
+        ``{role: {"games", "median_score", "mean_score", "mean_depth"}}``, roles in
+        alphabetical order.
+    """
+    by_role: dict[str, list[Episode]] = {}
+    for game in games:
+        by_role.setdefault(game.role or "unknown", []).append(game)
+    return {
+        role: {
+            "games": len(played),
+            "median_score": float(np.median([g.score for g in played])),
+            "mean_score": float(np.mean([g.score for g in played])),
+            "mean_depth": float(np.mean([g.depth for g in played])),
+        }
+        for role, played in sorted(by_role.items())
+    }
+
+
 def play_games(
     env_id: str,
     params: dict[str, np.ndarray] | None,
@@ -76,6 +112,7 @@ def play_games(
     env_api: str = "nle",
     backend: str = "local",
     address: str | None = None,
+    unseeded: bool = False,
 ) -> list[Episode]:
     """Play one game per seed with ``policy`` ("sampled", "greedy" or "random").
 
@@ -91,6 +128,8 @@ def play_games(
         env_api: "nle" (the low-level game driver) or "gym" (NLE's gym class).
         backend: "local" (processes) or "ray" (``n_workers`` Ray actors): the same games.
         address: the Ray cluster for "ray" (None: start one here).
+        unseeded: play NLE's own NetHackChallenge class, never seeded (``env_id`` must be the
+            Challenge); the seeds then only label the games.
 
     Returns:
         The finished games, in order of seed.
@@ -100,6 +139,7 @@ def play_games(
         "ttyrec_dir": ttyrec_dir,
         "max_episode_steps": max_episode_steps,
         "env_api": env_api,
+        "unseeded": unseeded,
     }
     per_runner = max(1, min(envs_per_worker, -(-len(seeds) // max(n_workers, 1))))
     runner: GameRunner | ParallelRunner | RayRunner
@@ -127,6 +167,8 @@ def evaluate(
     env_api: str = "nle",
     backend: str = "local",
     address: str | None = None,
+    env_id: str | None = None,
+    unseeded: bool = False,
 ) -> tuple[dict[str, Any], dict[str, list[Episode]]]:
     """Evaluate a run's policy against the uniformly random one on seeds seed … seed+episodes−1.
 
@@ -143,33 +185,51 @@ def evaluate(
             same games.
         backend: "local" (processes) or "ray" (``n_workers`` Ray actors): the same games.
         address: the Ray cluster for "ray" (None: start one here).
+        env_id: the NLE task to play (default: the one the run was trained on).
+        unseeded: play NLE's own NetHackChallenge class, never seeded (``env_id`` must be
+            "NetHackChallenge-v0").
 
     Returns:
-        ``{"episodes", "seed", "policy", "agent": summarize(...), "random": summarize(...)}``,
-        and the games themselves: ``{"agent": [Episode, ...], "random": [...]}`` in seed order.
+        ``{"env", "episodes", "seed", "policy", "unseeded", "policy_kind"
+        (the checkpoint's "linear" or "mlp"), "agent": summarize(...),
+        "random": summarize(...), "roles": role_stats(agent's games), "deaths":
+        [{"cause", "games"}, …] of the agent's games, most frequent first, "random_deaths": the
+        same for the random policy}``, and the games themselves: ``{"agent": [Episode, ...],
+        "random": [...]}`` in seed order.
     """
     if episodes < 2:
         raise ValueError(f"episodes must be >= 2, got {episodes}")
     if policy not in ("sampled", "greedy"):
         raise ValueError(f"policy must be 'sampled' or 'greedy', got {policy!r}")
     state = load_checkpoint(run_dir)
+    env_id = env_id or state.config.env_id
+    if unseeded and env_id != CHALLENGE.name:
+        raise ValueError(f"unseeded play is for {CHALLENGE.name} only, got env {env_id!r}")
     seeds = list(range(seed, seed + episodes))
-    result: dict[str, Any] = {"episodes": episodes, "seed": seed, "policy": policy}
+    result: dict[str, Any] = {
+        "env": env_id,
+        "episodes": episodes,
+        "seed": seed,
+        "policy": policy,
+        "unseeded": unseeded,
+        "policy_kind": state.config.policy,
+    }
     played: dict[str, list[Episode]] = {}
     for name, params, kind in (("agent", state.params, policy), ("random", None, "random")):
         record = None if ttyrec_dir is None else str(Path(ttyrec_dir) / name)
         games = play_games(
-            state.config.env_id,
+            env_id,
             params,
             kind,
             seeds,
             n_workers=n_workers,
             envs_per_worker=envs_per_worker,
             ttyrec_dir=record,
-            max_episode_steps=state.config.max_episode_steps,
+            max_episode_steps=key_cap(env_id, state.config),
             env_api=env_api,
             backend=backend,
             address=address,
+            unseeded=unseeded,
         )
         if record is not None:
             _write_games(Path(record) / "games.csv", games)
@@ -177,12 +237,18 @@ def evaluate(
             np.array([g.ret for g in games]), np.array([g.score for g in games])
         )
         played[name] = games
+    result["roles"] = role_stats(played["agent"])
+    result["deaths"] = tally_causes(g.cause for g in played["agent"])
+    result["random_deaths"] = tally_causes(g.cause for g in played["random"])
     return result, played
 
 
 def _write_games(path: Path, games: list[Episode]) -> None:
     with open(path, "w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(["seed", "score", "return", "length", "depth", "ttyrec"])
+        writer.writerow(
+            ["seed", "score", "return", "length", "depth", "role", "end", "cause", "ttyrec"]
+        )
         for g in games:
-            writer.writerow([g.seed, g.score, f"{g.ret:.2f}", g.length, g.depth, g.ttyrec])
+            row = [g.seed, g.score, f"{g.ret:.2f}", g.length, g.depth, g.role, g.end, g.cause]
+            writer.writerow([*row, g.ttyrec])

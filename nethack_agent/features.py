@@ -20,15 +20,15 @@ State block ψ(s), ``STATE_FEATURES`` (also the value baseline's features):
     hp_frac: HP / max HP.
     low_hp: HP below a third of max HP.
     major_trouble: HP ≤ 5, HP ≤ max HP / 7, or Weak from hunger — "major trouble" prayer fixes.
-    prayer_safe: no prayer yet and game turn > 200, or ≥ 1000 turns since the last prayer
-        (prayer timeout starts at 300 and must be ≤ 200; a prayer resets it to ~350).
+    prayer_safe: P(a prayer now, in major trouble, is heard) from NetHack's prayer timeout
+        (``nethack_agent.prayer.heard_probability``); 0 once the god is angry.
     trouble_and_safe: major_trouble × prayer_safe (praying now fixes the trouble).
     trouble_unsafe: major_trouble × (1 − prayer_safe) (praying now angers the god).
     hungry: hunger status "Hungry".
     weak: hunger status "Weak" or worse.
     depth: dungeon depth / 10.
     level: experience level / 10.
-    episode_time: steps taken in this episode / 5000 (the time limit).
+    episode_time: steps taken in this episode / the key cap (at most 1).
     searches_here: consecutive searches on this square / 20.
     stuck_searches: stuck × searches_here.
     msg_locked: the message says a door is locked.
@@ -52,6 +52,13 @@ State block ψ(s), ``STATE_FEATURES`` (also the value baseline's features):
     gold_known: gold is reachable.
     on_item: the agent stands on an object.
     adjacent_difficulty: the largest difficulty / 10 of the adjacent monsters.
+    on_upstairs: the agent stands on an up-staircase.
+    can_engrave: the task lets the agent type a line of text (the Challenge: Elbereth).
+    on_elbereth: the agent engraved Elbereth on this square and has not moved since.
+    fresh_corpse_here: the agent killed a monster with a safe corpse on this square at most
+        ``nethack_agent.food.FRESH_TURNS`` turns ago.
+    role_*: one-hot of the character's role (``nethack_agent.character.ROLES``; all 0 if the
+        role could not be read).
 
 Direction block φ(s, d), ``DIRECTION_FEATURES``, for the square n next to the agent in d:
     bias: constant 1 (a per-group bias shared by the eight directions).
@@ -78,8 +85,10 @@ import numpy as np
 
 from nethack_agent import glyphs
 from nethack_agent.actions import DIRECTIONS, N_DIRECTIONS
+from nethack_agent.character import ROLES
 
 __all__ = [
+    "AGENT_FEATURES",
     "DIRECTION_FEATURES",
     "MAP_SHAPE",
     "MapMemory",
@@ -131,8 +140,13 @@ _MAP_STATE_FEATURES = (
     "gold_known",
     "on_item",
     "adjacent_difficulty",
+    "on_upstairs",
 )
-STATE_FEATURES = _STATUS_FEATURES + _MAP_STATE_FEATURES
+AGENT_FEATURES = ("can_engrave", "on_elbereth", "fresh_corpse_here")
+"""State features the runner knows from its own records, not from the observation."""
+_ROLE_FEATURES = tuple(f"role_{role.lower()}" for role in ROLES)
+STATE_FEATURES = _STATUS_FEATURES + _MAP_STATE_FEATURES + AGENT_FEATURES + _ROLE_FEATURES
+_AGENT_START = len(_STATUS_FEATURES) + len(_MAP_STATE_FEATURES)
 DIRECTION_FEATURES = (
     "bias",
     *(f"kind_{name}" for name in glyphs.KIND_NAMES),
@@ -280,9 +294,11 @@ def extract_features(
     messages: np.ndarray,
     memory: MapMemory,
     searches_here: np.ndarray,
-    last_prayer_turn: np.ndarray,
+    prayer_heard: np.ndarray,
     episode_steps: np.ndarray,
     max_episode_steps: int = 5000,
+    roles: np.ndarray | None = None,
+    agent_flags: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Features of N observations at once; updates ``memory`` (visits, remembered squares).
 
@@ -292,9 +308,12 @@ def extract_features(
         messages: (N, 256) uint8 NLE ``message``.
         memory: the environments' ``MapMemory``; its current levels are updated in place.
         searches_here: (N,) consecutive searches on the current square.
-        last_prayer_turn: (N,) game turn of the last prayer, or -1 if none this game.
+        prayer_heard: (N,) probability that a prayer now, in major trouble, is heard
+            (``nethack_agent.prayer.heard_probability``).
         episode_steps: (N,) steps taken in each episode so far.
         max_episode_steps: the episode time limit.
+        roles: (N,) index of each character's role in ``ROLES``, -1 if unknown; None: unknown.
+        agent_flags: (N, len(AGENT_FEATURES)) the runner's own features, or None (all 0).
 
     Returns:
         psi: (N, N_STATE_FEATURES) float64, the state block ψ(s).
@@ -321,14 +340,19 @@ def extract_features(
         memory.kind,
         memory.visits,
         np.asarray(searches_here, dtype=np.float64),
-        np.asarray(last_prayer_turn, dtype=np.float64),
-        np.asarray(episode_steps, dtype=np.float64) / max_episode_steps,
+        np.asarray(prayer_heard, dtype=np.float64),
+        np.minimum(np.asarray(episode_steps, dtype=np.float64) / max_episode_steps, 1.0),
         _WALKABLE,
         _DY,
         _DX,
         psi,
         phi,
     )
+    if agent_flags is not None:
+        psi[:, _AGENT_START : _AGENT_START + len(AGENT_FEATURES)] = agent_flags
+    if roles is not None:
+        known = np.flatnonzero(np.asarray(roles) >= 0)
+        psi[known, len(STATE_FEATURES) - len(ROLES) + np.asarray(roles)[known]] = 1.0
     return psi, phi
 
 
@@ -342,7 +366,7 @@ def _features(
     mem_kind,
     visits,
     searches_here,
-    last_prayer_turn,
+    prayer_heard,
     episode_time,
     walkable,
     dy,
@@ -360,11 +384,7 @@ def _features(
         hp_frac[e] = min(max(hp / max_hp, 0.0), 1.0)
         low_hp[e] = hp_frac[e] < 1.0 / 3.0
         major_trouble = hp <= 5 or hp * 7 <= max_hp or blstats[e, 21] >= 3
-        turn = float(blstats[e, 20])
-        if last_prayer_turn[e] < 0:
-            prayer_safe = turn > 200
-        else:
-            prayer_safe = turn - last_prayer_turn[e] >= 1000
+        prayer_safe = prayer_heard[e]
         searches = min(searches_here[e], 30.0) / 20.0
         status = (
             1.0,
@@ -372,8 +392,8 @@ def _features(
             1.0 * (low_hp[e]),
             1.0 * (major_trouble),
             1.0 * (prayer_safe),
-            1.0 * (major_trouble and prayer_safe),
-            1.0 * (major_trouble and not prayer_safe),
+            major_trouble * prayer_safe,
+            major_trouble * (1.0 - prayer_safe),
             1.0 * (blstats[e, 21] == 2),
             1.0 * (blstats[e, 21] >= 3),
             1.0 * (blstats[e, 12] / 10.0),
@@ -548,6 +568,7 @@ def _map_features(
             if 0 <= ny < height and 0 <= nx < width and cur[ny, nx] == 13:
                 hardest = max(hardest, monster_info[glyph_maps[e, ny, nx], 0])
         psi_map[e, 12] = hardest
+        psi_map[e, 13] = mem[ay, ax] == 8  # UPSTAIRS
 
         here_door = mem[ay, ax] == 5 or mem[ay, ax] == 6
         for d in range(8):

@@ -1,14 +1,16 @@
-"""Advantage actor-critic learning: GAE, gradient clipping, Adam, one update on a batch.
+"""Advantage actor-critic learning: GAE, gradient clipping, one update on a batch.
 
-Pure functions on arrays, plus ``Adam`` (its moment estimates are state) and ``a2c_update``.
+Pure functions on arrays and ``a2c_update``; the optimiser is ``gradients.optim.Adam``, the
+project's one Adam (re-exported here, where checkpoints and the trainer import it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from gradients.optim import Adam
 from nethack_agent.policy import policy_loss_grad, value
 
 __all__ = [
@@ -88,44 +90,6 @@ def clip_by_global_norm(
     norm = float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
     scale = min(1.0, max_norm / norm) if norm > 0 else 1.0
     return {name: g * scale for name, g in grads.items()}, norm
-
-
-@dataclass
-class Adam:
-    """Adam (Kingma & Ba 2015) on a dict of parameter arrays; minimises.
-
-    ``m ← β1 m + (1−β1) g``, ``v ← β2 v + (1−β2) g²``,
-    ``θ ← θ − lr · m̂ / (√v̂ + ε)`` with ``m̂ = m / (1−β1ᵗ)``, ``v̂ = v / (1−β2ᵗ)``.
-    """
-
-    learning_rate: float = 0.01
-    """step size"""
-    beta1: float = 0.9
-    """decay of the first-moment estimate"""
-    beta2: float = 0.999
-    """decay of the second-moment estimate"""
-    eps: float = 1e-8
-    """added to √v̂ against division by zero"""
-    t: int = 0
-    """number of updates taken"""
-    m: dict[str, np.ndarray] = field(default_factory=dict)
-    """first-moment estimates, one per parameter"""
-    v: dict[str, np.ndarray] = field(default_factory=dict)
-    """second-moment estimates, one per parameter"""
-
-    def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray]) -> None:
-        """Update ``params`` in place, one step against ``grads``."""
-        self.t += 1
-        for name, g in grads.items():
-            m = self.m.setdefault(name, np.zeros_like(g))
-            v = self.v.setdefault(name, np.zeros_like(g))
-            m *= self.beta1
-            m += (1.0 - self.beta1) * g
-            v *= self.beta2
-            v += (1.0 - self.beta2) * g * g
-            m_hat = m / (1.0 - self.beta1**self.t)
-            v_hat = v / (1.0 - self.beta2**self.t)
-            params[name] -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["plot_learning_curve", "rolling_mean", "rolling_median"]
+__all__ = ["plot_learning_curve", "plot_scores_by_role", "rolling_mean", "rolling_median"]
 
 
 def rolling_mean(values: np.ndarray, window: int) -> np.ndarray:
@@ -78,4 +78,42 @@ def plot_learning_curve(metrics_csv: str | Path, out_png: str | Path, window: in
         ax.set_ylabel(label)
         ax.legend(loc="upper left")
     figure.suptitle(f"{Path(metrics_csv).parent.name}: {len(table)} games")
+    figure.savefig(out_png, dpi=110)
+
+
+def plot_scores_by_role(games: dict[str, list], out_png: str | Path, title: str = "") -> None:
+    """Box plots of the in-game score per role, one box per policy side by side.
+
+    Args:
+        games: ``{policy name: [Episode, …]}`` (``Episode.role``, ``Episode.score``).
+        out_png: where to write the figure.
+        title: the figure's title.
+    """
+    roles = sorted({g.role or "unknown" for played in games.values() for g in played})
+    figure = Figure(figsize=(max(6, 1.1 * len(roles) + 2), 4.5), layout="constrained")
+    FigureCanvasAgg(figure)
+    ax = figure.subplots()
+    width = 0.8 / max(len(games), 1)
+    for k, (name, played) in enumerate(games.items()):
+        scores = [[g.score for g in played if (g.role or "unknown") == role] for role in roles]
+        positions = np.arange(len(roles)) + (k - (len(games) - 1) / 2) * width
+        kept = [(p, s) for p, s in zip(positions, scores, strict=True) if s]
+        boxes = ax.boxplot(
+            [s for _, s in kept],
+            positions=[p for p, _ in kept],
+            widths=width * 0.9,
+            patch_artist=True,
+            showfliers=False,
+        )
+        for box in boxes["boxes"]:
+            box.set_facecolor(f"C{k}")
+            box.set_alpha(0.6)
+        ax.plot([], [], "s", color=f"C{k}", label=name)
+    first = next(iter(games.values()))
+    counts = {role: sum((g.role or "unknown") == role for g in first) for role in roles}
+    ax.set_xticks(np.arange(len(roles)), [f"{r}\n({counts[r]} games)" for r in roles])
+    ax.set_yscale("symlog", linthresh=10)
+    ax.set_ylabel("in-game score")
+    ax.legend(loc="upper left")
+    ax.set_title(title)
     figure.savefig(out_png, dpi=110)

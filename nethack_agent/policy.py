@@ -13,6 +13,14 @@ get a fixed logit offset of ``MASK_LOGIT`` = −30 elsewhere. The offset is no p
 gradients below are unchanged. The value baseline is linear too:
 V(s) = ψ(s)·v.
 
+The MLP policy (``init_mlp_params``) adds a hidden layer over the same features: a direction
+network ``g(s, d) = relu([φ(s, d), ψ(s)] A + a) C + c`` ∈ R² (a ``gradients.Network``, ``hidden``
+ReLU units) adds ``g_0`` to the logit of move d and ``g_1`` to that of kick d, so it can weigh
+each direction's features against each other and against the state. Its output layer starts
+at zero: the first MLP policy is the uniform one, as the linear policy's is. Its parameters are
+``mlp/W0, mlp/b0, mlp/W1, mlp/b1`` beside the linear ones; every function here serves both
+kinds, telling them apart by those names.
+
 Gradients come from ``gradients.log_softmax_grad`` (the score ``e_a − π`` with respect to the
 logits) and the chain rule through the linear map z(params): ∂z_a/∂W[:, a] = ψ(s),
 ∂z_{move d}/∂θ_move = φ(s, d).
@@ -23,21 +31,37 @@ from __future__ import annotations
 import numpy as np
 
 from gradients import (
+    Network,
     log_softmax,
     log_softmax_grad,
     softmax,
     softmax_entropy,
     softmax_entropy_grad,
 )
-from nethack_agent.actions import DESCEND, KICK, MOVE, N_ACTIONS, N_DIRECTIONS, PRAY, REST
+from nethack_agent.actions import (
+    ASCEND,
+    DESCEND,
+    EAT,
+    ENGRAVE,
+    KICK,
+    MOVE,
+    N_ACTIONS,
+    N_DIRECTIONS,
+    PRAY,
+    REST,
+)
 from nethack_agent.features import DIRECTION_FEATURES, STATE_FEATURES
 
 __all__ = [
     "MASK_LOGIT",
+    "MLP_PARAM_NAMES",
     "PARAM_NAMES",
+    "POLICY_KINDS",
     "action_mask",
     "action_probabilities",
+    "init_mlp_params",
     "init_params",
+    "param_names",
     "logits_grad_to_params",
     "policy_logits",
     "policy_loss",
@@ -47,13 +71,24 @@ __all__ = [
 ]
 
 PARAM_NAMES = ("W", "theta_move", "theta_kick", "v")
+MLP_PARAM_NAMES = ("mlp/W0", "mlp/b0", "mlp/W1", "mlp/b1")
+"""the direction network's parameters, present only in an MLP policy"""
+POLICY_KINDS = ("linear", "mlp")
+_MLP_ACTIVATIONS = ("relu", "identity")
 MASK_LOGIT = -30.0
 """Logit offset of an action offered nowhere near where it helps (π ≈ e⁻³⁰ relative)."""
 _CLOSED_DOOR = DIRECTION_FEATURES.index("kind_closed_door")
 _HP_FRAC = STATE_FEATURES.index("hp_frac")
 _ON_DOWNSTAIRS = STATE_FEATURES.index("on_downstairs")
 _IN_MINES = STATE_FEATURES.index("in_mines")
-_MAJOR_TROUBLE = STATE_FEATURES.index("major_trouble")
+_TROUBLE_AND_SAFE = STATE_FEATURES.index("trouble_and_safe")
+_HUNGRY = STATE_FEATURES.index("hungry")
+_WEAK = STATE_FEATURES.index("weak")
+_ON_UPSTAIRS = STATE_FEATURES.index("on_upstairs")
+_DEPTH = STATE_FEATURES.index("depth")
+_CAN_ENGRAVE = STATE_FEATURES.index("can_engrave")
+_ON_ELBERETH = STATE_FEATURES.index("on_elbereth")
+_MONSTER_CLOSE = STATE_FEATURES.index("monster_close")
 _PASSIVE = DIRECTION_FEATURES.index("passive_monster")
 _MOVES = slice(MOVE, MOVE + N_DIRECTIONS)
 _KICKS = slice(KICK, KICK + N_DIRECTIONS)
@@ -94,6 +129,11 @@ def policy_logits(params: dict[str, np.ndarray], psi: np.ndarray, phi: np.ndarra
     z = psi @ params["W"]
     z[..., _MOVES] += phi @ params["theta_move"]
     z[..., _KICKS] += phi @ params["theta_kick"]
+    network = _direction_network(params)
+    if network is not None:
+        out = network.forward(_direction_inputs(psi, phi))[-1].reshape(*phi.shape[:-1], 2)
+        z[..., _MOVES] += out[..., 0]
+        z[..., _KICKS] += out[..., 1]
     return z + action_mask(psi, phi)
 
 
@@ -106,8 +146,12 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
       kills weak characters; kicking Minetown's doors sets the watch on you);
     - ``rest`` at full HP (it would only idle);
     - ``descend`` off a down-staircase;
-    - ``pray`` out of major trouble (a prayer without trouble angers the god when the prayer
-      timeout has not run out, and the agent cannot see the timeout).
+    - ``pray`` unless in major trouble with a prayer more likely heard than not (a prayer made
+      too soon angers the god; ``nethack_agent.prayer``);
+    - ``eat`` unless Hungry or Weak (eating when Satiated or Not Hungry risks choking);
+    - ``ascend`` off an up-staircase or on level 1 (up from there leaves the dungeon: the end);
+    - ``engrave_elbereth`` where no line of text can be typed (NetHackScore escapes it), with
+      no monster within 4 squares, or on a square that bears it already.
 
     Args:
         psi: state features (..., Ds).
@@ -122,7 +166,14 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     mask[..., _KICKS] = np.where(door, 0.0, MASK_LOGIT)
     mask[..., REST] = np.where(psi[..., _HP_FRAC] < 1.0, 0.0, MASK_LOGIT)
     mask[..., DESCEND] = np.where(psi[..., _ON_DOWNSTAIRS] > 0, 0.0, MASK_LOGIT)
-    mask[..., PRAY] = np.where(psi[..., _MAJOR_TROUBLE] > 0, 0.0, MASK_LOGIT)
+    mask[..., PRAY] = np.where(psi[..., _TROUBLE_AND_SAFE] >= 0.5, 0.0, MASK_LOGIT)
+    hungry = (psi[..., _HUNGRY] > 0) | (psi[..., _WEAK] > 0)
+    mask[..., EAT] = np.where(hungry, 0.0, MASK_LOGIT)
+    up = (psi[..., _ON_UPSTAIRS] > 0) & (psi[..., _DEPTH] >= 0.2)  # depth / 10
+    mask[..., ASCEND] = np.where(up, 0.0, MASK_LOGIT)
+    danger = psi[..., _MONSTER_CLOSE] > 0
+    engrave = (psi[..., _CAN_ENGRAVE] > 0) & danger & (psi[..., _ON_ELBERETH] == 0)
+    mask[..., ENGRAVE] = np.where(engrave, 0.0, MASK_LOGIT)
     return mask
 
 
@@ -190,7 +241,7 @@ def policy_loss_grad(
     advantages: np.ndarray,
     entropy_coef: float,
 ) -> tuple[dict[str, np.ndarray], float]:
-    """Gradient of ``policy_loss`` with respect to W, θ_move and θ_kick.
+    """Gradient of ``policy_loss`` with respect to W, θ_move, θ_kick (and the MLP's weights).
 
     With respect to the logits, ``∂L/∂z = −(1/B)[A_b (e_{a_b} − π_b) + β ∂H/∂z]``: the score
     from ``gradients.log_softmax_grad`` and the entropy's gradient ``−π ⊙ (log π + H)`` from
@@ -205,7 +256,8 @@ def policy_loss_grad(
         entropy_coef: β ≥ 0.
 
     Returns:
-        ``({"W", "theta_move", "theta_kick"} gradients, mean entropy)``.
+        ``({"W", "theta_move", "theta_kick"} gradients, mean entropy)``; an MLP policy's
+        gradients also hold ``MLP_PARAM_NAMES``, by back-propagation through its network.
     """
     batch = len(actions)
     z = policy_logits(params, psi, phi)
@@ -216,7 +268,13 @@ def policy_loss_grad(
         )
         / batch
     )
-    return logits_grad_to_params(psi, phi, grad_z), float(np.mean(softmax_entropy(z)))
+    grads = logits_grad_to_params(psi, phi, grad_z)
+    network = _direction_network(params)
+    if network is not None:
+        trace = network.forward(_direction_inputs(psi, phi))
+        grad_out = np.stack([grad_z[:, _MOVES], grad_z[:, _KICKS]], axis=-1).reshape(-1, 2)
+        grads |= {f"mlp/{k}": g for k, g in network.backward(trace, grad_out).items()}
+    return grads, float(np.mean(softmax_entropy(z)))
 
 
 def logits_grad_to_params(
@@ -237,3 +295,54 @@ def logits_grad_to_params(
         "theta_move": np.einsum("bdk,bd->k", phi, grad_z[:, _MOVES]),
         "theta_kick": np.einsum("bdk,bd->k", phi, grad_z[:, _KICKS]),
     }
+
+
+def init_mlp_params(
+    n_state: int,
+    n_direction: int,
+    hidden: int,
+    rng: np.random.Generator,
+    n_actions: int = N_ACTIONS,
+) -> dict[str, np.ndarray]:
+    """The linear policy's zero parameters plus the direction network (module docstring).
+
+    The hidden layer is He-initialised from ``rng``; the output layer is zero, so the policy
+    starts uniform and the first updates train the output layer, the later ones both.
+
+    Args:
+        n_state: number of state features Ds.
+        n_direction: number of direction features Dd.
+        hidden: hidden ReLU units H, ≥ 1.
+        rng: draws the hidden layer's weights.
+        n_actions: number of actions A.
+
+    Returns:
+        ``init_params``'s dict and ``{"mlp/W0": (Dd + Ds, H), "mlp/b0": (H,),
+        "mlp/W1": (H, 2), "mlp/b1": (2,)}``.
+    """
+    network = Network.create([n_direction + n_state, hidden, 2], _MLP_ACTIVATIONS, None, rng)
+    network.params["W1"][:] = 0.0
+    return init_params(n_state, n_direction, n_actions) | {
+        f"mlp/{name}": value for name, value in network.params.items()
+    }
+
+
+def param_names(kind: str) -> tuple[str, ...]:
+    """The parameter names of a policy of ``kind`` ("linear" or "mlp")."""
+    if kind not in POLICY_KINDS:
+        raise ValueError(f"policy must be one of {POLICY_KINDS}, got {kind!r}")
+    return PARAM_NAMES + (MLP_PARAM_NAMES if kind == "mlp" else ())
+
+
+def _direction_network(params: dict[str, np.ndarray]) -> Network | None:
+    """The MLP's direction network over ``params``' own arrays, or None for a linear policy."""
+    if "mlp/W0" not in params:
+        return None
+    weights = {name.removeprefix("mlp/"): params[name] for name in MLP_PARAM_NAMES}
+    return Network(weights, _MLP_ACTIVATIONS, None)
+
+
+def _direction_inputs(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """One row ``[φ(s, d), ψ(s)]`` per state and direction: (N·8, Dd + Ds)."""
+    state = np.broadcast_to(psi[..., None, :], (*phi.shape[:-1], psi.shape[-1]))
+    return np.concatenate([phi, state], axis=-1).reshape(-1, phi.shape[-1] + psi.shape[-1])

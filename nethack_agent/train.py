@@ -25,7 +25,7 @@ from nethack_agent.envs import GameRunner, ParallelRunner, runner_settings
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
 from nethack_agent.learning import Adam, a2c_update
 from nethack_agent.plots import plot_learning_curve
-from nethack_agent.policy import init_params
+from nethack_agent.policy import init_mlp_params, init_params
 from nethack_agent.ray_runner import RayRunner
 
 __all__ = ["METRICS_COLUMNS", "TrainingDiverged", "budget_spent", "make_runner", "train"]
@@ -161,7 +161,16 @@ def train(
         run_dir.mkdir(parents=True, exist_ok=True)
         state = TrainState(
             config=config,
-            params=init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES),
+            params=(
+                init_mlp_params(
+                    N_STATE_FEATURES,
+                    N_DIRECTION_FEATURES,
+                    config.hidden,
+                    np.random.default_rng([config.seed, 0x4D4C50]),  # a stream of its own
+                )
+                if config.policy == "mlp"
+                else init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES)
+            ),
             optimiser=Adam(learning_rate=config.learning_rate),
         )
 

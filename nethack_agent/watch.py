@@ -10,10 +10,16 @@ from typing import TextIO
 from nethack_agent.actions import ACTION_NAMES
 from nethack_agent.checkpoint import load_checkpoint
 from nethack_agent.envs import GameRunner
+from nethack_agent.evaluate import key_cap
 
 __all__ = ["watch"]
 
 _CLEAR = "\x1b[H\x1b[2J"
+
+
+def _screen(runner: GameRunner) -> str:
+    """The terminal of the runner's game as 24 lines of text."""
+    return "\n".join(row.tobytes().decode("ascii", "replace") for row in runner.tty_chars[0])
 
 
 def watch(
@@ -25,11 +31,14 @@ def watch(
     max_steps: int | None = None,
     out: TextIO | None = None,
     env_api: str = "nle",
+    env_id: str | None = None,
 ) -> int:
     """Play the game seeded ``seed`` with the run's policy, drawing the screen after every step.
 
-    Each frame shows NetHack's 24x80 terminal (message line, map, status lines), then the step
-    number, the action the policy took and the probability it gave that action.
+    Each frame shows NetHack's 24x80 terminal (message line, map, status lines) after the
+    step, then the step number, the action the policy took and the probability it gave that
+    action. The last frame is the screen the game ended on, followed by how it ended ("death:
+    killed by a jackal", "key cap: alive", …).
 
     Args:
         run_dir: a training run directory with a checkpoint.
@@ -40,6 +49,7 @@ def watch(
         out: where to draw (default stdout; frames are separated by an ANSI clear-screen on
             terminals).
         env_api: "nle" (the low-level game driver) or "gym" (NLE's gym class).
+        env_id: the NLE task (default: the one the run was trained on).
 
     Returns:
         The game's final in-game score.
@@ -50,34 +60,35 @@ def watch(
         raise ValueError(f"delay must be >= 0, got {delay}")
     out = sys.stdout if out is None else out
     state = load_checkpoint(run_dir)
+    env_id = env_id or state.config.env_id
     runner = GameRunner(
-        state.config.env_id,
+        env_id,
         1,
         episode_seeds=[seed],
-        extra_keys=("tty_chars",),
-        max_episode_steps=state.config.max_episode_steps,
+        max_episode_steps=key_cap(env_id, state.config),
         env_api=env_api,
     )
     clear = _CLEAR if out.isatty() else "\n"
     step = 0
     try:
+        out.write(f"{clear}{_screen(runner)}\nstep 0: {runner.env_id}, seed {seed}\n")
         while runner.active[0] and (max_steps is None or step < max_steps):
+            time.sleep(delay)
             actions, probabilities = runner.choose(state.params, policy)
-            screen = "\n".join(
-                row.tobytes().decode("ascii", "replace") for row in runner.extra["tty_chars"][0]
-            )
             *_, finished, _ = runner.step(actions)
             step += 1
             out.write(
-                f"{clear}{screen}\nstep {step}  action {ACTION_NAMES[actions[0]]}"
+                f"{clear}{_screen(runner)}\nstep {step}  action {ACTION_NAMES[actions[0]]}"
                 f"  p = {probabilities[0]:.3f}\n"
             )
             out.flush()
             if finished:
                 game = finished[0]
-                out.write(f"game over: score {game.score}, depth {game.depth}, {step} steps\n")
+                out.write(
+                    f"game over ({game.end}: {game.cause}): {game.role or 'unknown role'}, "
+                    f"score {game.score}, depth {game.depth}, {step} steps\n"
+                )
                 return game.score
-            time.sleep(delay)
         score = int(runner.ep_score[0])
         out.write(f"stopped after {step} steps: score {score}\n")
         return score

@@ -5,7 +5,9 @@ import subprocess
 import sys
 from fractions import Fraction
 
+import numpy as np
 import pytest
+from scipy import stats
 
 from bandits import probability
 from bandits.__main__ import main
@@ -31,7 +33,11 @@ def test_lecture_json_answers(capsys):
         assert set(row) == {"policy", "exact", "integration", "simulation", "ci_low", "ci_high"}
         exact = float(Fraction(row["exact"]))
         assert row["ci_low"] <= exact <= row["ci_high"]
-        assert row["ci_low"] <= row["simulation"] <= row["ci_high"]
+        # the interval is Clopper–Pearson (scipy) around the simulated count k of 20,000
+        k = round(row["simulation"] * 20_000)
+        interval = stats.binomtest(k, 20_000).proportion_ci(0.99, method="exact")
+        assert row["ci_low"] == pytest.approx(interval.low, abs=1e-12)
+        assert row["ci_high"] == pytest.approx(interval.high, abs=1e-12)
 
 
 def test_lecture_text_names_the_wrong_answers(capsys):
@@ -54,11 +60,18 @@ def test_lecture_epsilon_is_read_exactly_and_seed_repeats(capsys):
     assert rows["epsilon-greedy"]["exact"] == "3/20"
 
 
-def test_lecture_plot_writes_a_png(capsys, tmp_path):
+def test_lecture_plot_draws_the_two_posteriors(capsys, tmp_path, saved_figures):
     path = tmp_path / "lecture.png"
     status, out, _ = _run(capsys, "lecture", "--samples", "1000", "--plot", str(path))
-    assert status == 0 and str(path) in out
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert status == 0 and str(path) in out and path.stat().st_size > 0
+    (figure,) = saved_figures
+    densities = figure.axes[0].get_lines()
+    x = densities[0].get_xdata()
+    # a ~ Beta(1, 2), density 2 − 2x; b ~ Beta(2, 1), density 2x (REFERENCE.md §1)
+    np.testing.assert_allclose(densities[0].get_ydata(), 2 - 2 * x, atol=1e-12)
+    np.testing.assert_allclose(densities[1].get_ydata(), 2 * x, atol=1e-12)
+    assert figure.axes[0].get_xlim() == (0.0, 1.0)
+    assert any("P = 1/6" in text.get_text() for text in figure.axes[1].texts)
 
 
 def test_probability_json_with_an_untried_arm(capsys):

@@ -135,17 +135,25 @@ def test_select_samples_action_probabilities(name):
     context = rng.normal(size=(1, D))
     pi = policy.action_probabilities(context)[0]
     n = 40_000
-    copies = POLICIES[name](K, D, n_runs=n, **PARAMS[name])
-    for attribute in ("a_inv", "b", "theta", "weights", "mean_reward", "n_steps"):
-        if hasattr(policy, attribute):
-            value = getattr(policy, attribute)
-            setattr(copies, attribute, np.repeat(value, n, axis=0))
+    copies = policy.replicate(n)
     counts = np.bincount(copies.select(np.repeat(context, n, axis=0), rng), minlength=K)
     possible = pi > 0
     assert counts[~possible].sum() == 0
     if possible.sum() > 1:
         expected = n * pi[possible] / pi[possible].sum()
         assert stats.chisquare(counts[possible], expected).pvalue > 1e-4
+
+
+@pytest.mark.parametrize("name", list(POLICIES))
+def test_replicate_copies_one_run_independently(name):
+    policy, _, rng = _trained(name, n_runs=3, rounds=20)
+    twins = policy.replicate(2, run=1)
+    contexts = rng.normal(size=(2, D))
+    single = policy.action_probabilities(np.vstack([contexts[:1]] * 3))[1]
+    np.testing.assert_allclose(twins.action_probabilities(contexts)[0], single, atol=1e-15)
+    twins.update(contexts, [0, 1], [1.0, 2.0])
+    after = policy.action_probabilities(np.vstack([contexts[:1]] * 3))[1]
+    assert np.array_equal(single, after)  # the original's state is untouched
 
 
 def test_linear_thompson_probabilities_match_sampling_theta():

@@ -129,23 +129,37 @@ def test_make_policy_rejects_unknown_names():
 # ------------------------------------------------------------------------------------------
 
 
-def test_testbed_cli_json_csv_and_png(tmp_path, capsys):
+def test_testbed_cli_json_csv_and_png(tmp_path, capsys, saved_figures):
     argv = ["testbed", "--figure", "2.2", "--runs", "12", "--steps", "30", "--seed", "3"]
     status = main([*argv, "--out", str(tmp_path), "--json", "--quiet"])
     assert status == 0
     report = json.loads(capsys.readouterr().out)
     assert [item["policy"] for item in report] == ["greedy", "epsilon-greedy", "epsilon-greedy"]
     assert report[2]["params"] == {"alpha": None, "initial_value": 0.0, "epsilon": 0.1}
-    for item in report:
-        assert {"final_reward", "final_optimal", "mean_reward"} <= item.keys()
-        assert 0.0 <= item["final_optimal"] <= 1.0
     with (tmp_path / "figure_2_2.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 3 * 30
     assert rows[0]["step"] == "1" and rows[-1]["step"] == "30"
-    last_30 = [float(row["mean_reward"]) for row in rows[-30:]]
-    assert np.mean(last_30) == pytest.approx(report[2]["final_reward"], abs=1e-5)
-    assert (tmp_path / "figure_2_2.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    (figure,) = saved_figures
+    top, bottom = figure.axes
+    for number, item in enumerate(report):
+        method = rows[30 * number : 30 * (number + 1)]
+        reward = [float(row["mean_reward"]) for row in method]
+        optimal = [float(row["optimal"]) for row in method]
+        # the window (100) is clipped to the 30 steps: final_* average every step
+        assert np.mean(reward) == pytest.approx(item["final_reward"], abs=1e-5)
+        assert np.mean(optimal) == pytest.approx(item["final_optimal"], abs=1e-5)
+        # 12 runs: each step's fraction of optimal pulls is a multiple of 1/12
+        np.testing.assert_allclose(
+            np.array(optimal) * 12, np.rint(np.array(optimal) * 12), atol=1e-4
+        )
+        # the figure draws these curves: reward on top, % optimal below
+        np.testing.assert_allclose(top.get_lines()[number].get_ydata(), reward, rtol=1e-5)
+        np.testing.assert_allclose(
+            bottom.get_lines()[number].get_ydata(), 100 * np.array(optimal), rtol=1e-5
+        )
+        np.testing.assert_array_equal(top.get_lines()[number].get_xdata(), np.arange(1, 31))
+    assert (tmp_path / "figure_2_2.png").stat().st_size > 0
 
 
 def test_testbed_cli_study_prints_a_table(tmp_path, capsys):
@@ -156,7 +170,7 @@ def test_testbed_cli_study_prints_a_table(tmp_path, capsys):
     assert (tmp_path / "figure_2_6.png").exists()
 
 
-def test_regret_cli_json(tmp_path, capsys):
+def test_regret_cli_json(tmp_path, capsys, saved_figures):
     argv = ["regret", "--means", "0.2", "0.8", "--horizon", "50", "--runs", "5", "--quiet"]
     assert main([*argv, "--out", str(tmp_path), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
@@ -168,8 +182,22 @@ def test_regret_cli_json(tmp_path, capsys):
     ]
     kl = 0.2 * math.log(0.2 / 0.8) + 0.8 * math.log(0.8 / 0.2)
     assert report["lai_robbins_constant"] == pytest.approx(0.6 / kl, rel=1e-12)
-    assert all(m["final_regret"] >= 0 and m["stderr"] >= 0 for m in report["methods"])
-    assert (tmp_path / "regret.png").exists() and (tmp_path / "regret.csv").exists()
+    with (tmp_path / "regret.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    (figure,) = saved_figures
+    lines = figure.axes[0].get_lines()
+    for number, method in enumerate(report["methods"]):
+        steps = rows[50 * number : 50 * (number + 1)]
+        regret = np.array([float(row["regret"]) for row in steps])
+        optimal = np.array([float(row["optimal"]) for row in steps])
+        # two arms, gap 0.6: the regret grows by 0.6 × (fraction of runs pulling arm 0)
+        increments = np.diff(regret, prepend=0.0)
+        np.testing.assert_allclose(increments, 0.6 * (1 - optimal), atol=2e-5)
+        assert method["final_regret"] == pytest.approx(regret[-1], rel=1e-5)
+        np.testing.assert_allclose(lines[number].get_ydata(), regret, rtol=1e-5)
+    # the dashed Lai–Robbins line is C(μ) ln t
+    t = np.arange(1, 51)
+    np.testing.assert_allclose(lines[-1].get_ydata(), 0.6 / kl * np.log(t), rtol=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -295,7 +295,7 @@ def test_training_and_evaluation_give_the_same_numbers_through_either_api(tmp_pa
             progress=False,
         )
     rows = [(tmp_path / api / "metrics.csv").read_text().splitlines() for api in ("nle", "gym")]
-    assert len(rows[0]) > 5
+    assert len(rows[0]) > 4  # the header and a game per environment at least
     without_wall_time = [[row.rsplit(",", 1)[0] for row in r] for r in rows]
     assert without_wall_time[0] == without_wall_time[1]
     capsys.readouterr()

@@ -58,7 +58,7 @@ def features_of(glyph_maps, blstats, memory=None, messages=None):
     if messages is None:
         messages = np.zeros((n, 256), dtype=np.uint8)
     return extract_features(
-        glyph_maps, blstats, messages, memory, np.zeros(n), np.full(n, -1.0), np.zeros(n)
+        glyph_maps, blstats, messages, memory, np.zeros(n), np.zeros(n), np.zeros(n)
     )
 
 
@@ -212,7 +212,7 @@ def test_real_seeded_observation_against_the_character_map(seed):
     env.close()
 
 
-def test_prayer_features_follow_trouble_and_the_prayer_timeout():
+def test_prayer_features_follow_trouble_and_the_chance_a_prayer_is_heard():
     g = room_map()
     g[5, 15] = AGENT
     weak = blstats_at(5, 15)
@@ -225,13 +225,13 @@ def test_prayer_features_follow_trouble_and_the_prayer_timeout():
         np.zeros((n, 256), dtype=np.uint8),
         memory,
         np.zeros(n),
-        np.array([-1.0, 100.0]),  # never prayed; prayed at turn 100 (400 turns ago)
+        np.array([1.0, 0.25]),  # P(a prayer is heard)
         np.zeros(n),
     )
     assert psi[:, SF["major_trouble"]].tolist() == [1.0, 1.0]
-    assert psi[:, SF["prayer_safe"]].tolist() == [1.0, 0.0]
-    assert psi[:, SF["trouble_and_safe"]].tolist() == [1.0, 0.0]
-    assert psi[:, SF["trouble_unsafe"]].tolist() == [0.0, 1.0]
+    assert psi[:, SF["prayer_safe"]].tolist() == [1.0, 0.25]
+    assert psi[:, SF["trouble_and_safe"]].tolist() == [1.0, 0.25]
+    assert psi[:, SF["trouble_unsafe"]].tolist() == [0.0, 0.75]
     assert psi[:, SF["weak"]].tolist() == [1.0, 1.0]
 
 

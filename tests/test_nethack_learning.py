@@ -66,6 +66,8 @@ def test_action_mask_by_hand():
     S, F = STATE_FEATURES.index, DIRECTION_FEATURES.index
     psi[0, S("hp_frac")], psi[1, S("hp_frac")] = 1.0, 0.5
     psi[1, S("on_downstairs")] = psi[1, S("major_trouble")] = 1.0
+    psi[1, S("trouble_and_safe")] = 0.6  # a prayer now is heard with probability 0.6
+    psi[1, S("hungry")] = 1.0  # only the second may eat
     phi[:, 2, F("kind_closed_door")] = 1.0  # a closed door to the south of both
     phi[0, 1, F("passive_monster")] = 1.0  # a floating eye east of the first
     psi[1, S("in_mines")] = 1.0  # the second is in the Mines: no kicking there
@@ -77,11 +79,19 @@ def test_action_mask_by_hand():
         False,
         True,
         False,
-        True,
+        False,
         True,
         False,  # descend search pray eat escape rest
+        False,
+        False,  # ascend engrave_elbereth: no up-staircase, no monster near
     ]
-    assert offered[1].tolist() == [*(True,) * 8, *(False,) * 8, True, True, True, True, True, True]
+    assert offered[1].tolist() == [
+        *(True,) * 8,
+        *(False,) * 8,
+        *(True,) * 6,
+        False,
+        False,
+    ]
     assert set(np.unique(mask)) == {0.0, MASK_LOGIT}
 
 

@@ -253,13 +253,27 @@ def test_cli_evaluate_json_ttyrec_and_watch(tmp_path, capsys):
             games = list(csv.DictReader(file))
         assert [int(g["seed"]) for g in games] == [5, 6, 7]
         assert all(os.path.getsize(g["ttyrec"]) > 0 for g in games)
+    # The report per role and per cause agrees with the games' own records.
+    assert result["env"] == "NetHackScore-v0"
+    with open(tty / "agent" / "games.csv", newline="") as file:
+        games = list(csv.DictReader(file))
+    assert result["roles"] == {
+        "Monk": {
+            "games": 3,
+            "median_score": float(np.median([int(g["score"]) for g in games])),
+            "mean_score": float(np.mean([int(g["score"]) for g in games])),
+            "mean_depth": float(np.mean([int(g["depth"]) for g in games])),
+        }
+    }
+    assert sum(row["games"] for row in result["deaths"]) == 3
+    assert {row["cause"] for row in result["deaths"]} == {g["cause"] for g in games}
     # The same seeds give the same games again.
     assert main(args) == 0
     assert json.loads(capsys.readouterr().out) == result
 
     assert main(["watch", str(run), "--seed", "7", "--delay", "0", "--max-steps", "3"]) == 0
     out = capsys.readouterr().out
-    assert out.count("step ") == 3 and "p = " in out and "Dlvl:" in out
+    assert out.count("\nstep ") == 4 and "p = " in out and "Dlvl:" in out
 
 
 def test_cli_reports_missing_and_corrupt_runs_in_one_line(tmp_path, capsys):

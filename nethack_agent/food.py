@@ -1,0 +1,52 @@
+"""Which corpses are safe to eat: fresh ones the agent killed itself, of harmless monsters.
+
+NetHack's ``eat.c``: a corpse older than about 50 turns may be tainted ("You feel deathly
+sick", fatal without a cure) and rotten food can paralyse; so the agent eats only corpses of
+monsters it killed itself at most ``FRESH_TURNS`` turns ago, on that very square (the ones it
+cannot date stay uneaten). Harmful corpses, by NetHack's own monster flags (``monflag.h``):
+poisonous (``M1_POIS``: Str or HP loss) and acidic (``M1_ACID``); undead (old, tainted);
+lycanthropes (``M2_WERE``); the player races (``M2_HUMAN``, ``M2_ELF``, ``M2_DWARF``,
+``M2_GNOME``, ``M2_ORC``: cannibalism costs Luck, which makes prayers fail); pets' kinds
+(``M2_DOMESTIC``: aggravate monster); and by name the petrifying and slimy ones (cockatrice,
+chickatrice, Medusa, green slime).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from nle import nethack
+
+__all__ = ["FRESH_TURNS", "corpse_on_offer", "safe_corpses"]
+
+FRESH_TURNS = 30
+"""A corpse this many turns old or younger is fresh (tainting starts at 50 turns)."""
+_M1_ACID, _M1_POIS = 0x08000000, 0x10000000
+_M2_UNSAFE = 0x2 | 0x4 | 0x8 | 0x10 | 0x20 | 0x40 | 0x80 | 0x400000
+"""M2_UNDEAD, M2_WERE, M2_HUMAN, M2_ELF, M2_DWARF, M2_GNOME, M2_ORC, M2_DOMESTIC."""
+_UNSAFE_NAMES = ("cockatrice", "chickatrice", "Medusa", "green slime")
+_OFFER = re.compile(rb"There (?:is an?|are \d+) (.+?) corpses? here; eat (?:it|one)\?")
+
+
+@cache
+def safe_corpses() -> frozenset[str]:
+    """Names of the monsters whose fresh corpses are safe to eat (see the module's rules)."""
+    safe = set()
+    for index in range(nethack.NUMMONS):
+        monster = nethack.permonst(index)
+        harmful = (monster.mflags1 & (_M1_ACID | _M1_POIS)) or (monster.mflags2 & _M2_UNSAFE)
+        if not harmful and monster.mname not in _UNSAFE_NAMES:
+            safe.add(monster.mname)
+    return frozenset(safe)
+
+
+def corpse_on_offer(message: bytes) -> str | None:
+    """The monster named by NetHack's "There is a newt corpse here; eat it?", or None.
+
+    Example:
+        >>> corpse_on_offer(b"There is a jackal corpse here; eat it? [ynq] (n)")
+        'jackal'
+    """
+    found = _OFFER.search(message)
+    return None if found is None else found.group(1).decode("ascii", "replace")

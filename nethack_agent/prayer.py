@@ -1,0 +1,84 @@
+"""When a prayer is heard: NetHack 3.6's prayer timeout, tracked from what the agent can see.
+
+The rules (NetHack 3.6 ``pray.c`` ``can_pray``, ``pleased``; ``allmain.c``; ``rnd.c``):
+
+- the prayer timeout ``u.ublesscnt`` starts at 300 (``u_init.c``) and drops by one a turn;
+- a prayer is heard ("p_type" ≥ 2) when Luck ≥ 0, the god is not angry and the timeout is
+  ≤ 200 in **major** trouble (HP < 1/7 of max or ≤ 5, Weak from hunger, stoned, strangled…),
+  ≤ 100 in minor trouble, 0 otherwise; a prayer heard resets it to ``rnz(350)``;
+- a prayer made too soon angers the god (Luck −3, anger +1): later prayers are not heard.
+
+The agent cannot see the timeout. It knows the turn of its last prayer; after a heard prayer
+the new timeout is a draw of ``rnz(350)``, whose exact distribution (``rnz_pmf``) gives the
+probability that a prayer now, in major trouble, is heard:
+
+    P(heard) = P(rnz(350) − (turn − prayer turn) ≤ 200).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+
+__all__ = [
+    "INITIAL_TIMEOUT",
+    "MAJOR_TROUBLE_LIMIT",
+    "heard_probability",
+    "rnz_pmf",
+]
+
+INITIAL_TIMEOUT = 300
+"""``u.ublesscnt`` at the start of a game (``u_init.c``)."""
+MAJOR_TROUBLE_LIMIT = 200
+"""In major trouble a prayer is heard when the timeout is at most this (``can_pray``)."""
+
+
+@cache
+def rnz_pmf(i: int = 350, max_rne: int = 5) -> tuple[np.ndarray, np.ndarray]:
+    """The exact distribution of NetHack's ``rnz(i)`` (``rnd.c``), for experience level < 15.
+
+    ``rnz``: tmp = (1000 + rn2(1000)) · rne(4); with probability ½ x = i·tmp / 1000, else
+    x = i·1000 / tmp (integer division). ``rne(4)`` = k with probability (¾)(¼)^(k−1) for
+    k < ``max_rne`` and (¼)^(max_rne−1) for k = max_rne (``utmp`` = 5 below level 15).
+
+    Args:
+        i: the argument (350 after a prayer).
+        max_rne: the cap of ``rne`` (5 below experience level 15).
+
+    Returns:
+        (values, probabilities), values ascending, probabilities summing to 1.
+    """
+    rne = np.array([0.75 * 0.25 ** (k - 1) for k in range(1, max_rne)] + [0.25 ** (max_rne - 1)])
+    base = np.arange(1000, 2000)
+    tmp = (base[None, :] * np.arange(1, max_rne + 1)[:, None]).ravel()
+    weight = np.repeat(rne / 1000.0, 1000)
+    values = np.concatenate([i * tmp // 1000, i * 1000 // tmp])
+    probabilities = np.concatenate([weight, weight]) / 2.0
+    support, inverse = np.unique(values, return_inverse=True)
+    return support, np.bincount(inverse, weights=probabilities)
+
+
+def heard_probability(turn: np.ndarray, last_prayer_turn: np.ndarray) -> np.ndarray:
+    """P(a prayer now, in major trouble, is heard), from the turn of the last prayer.
+
+    Never prayed (``last_prayer_turn`` < 0): the timeout is 300 − (turn − 1) for sure, so the
+    answer is 1 from turn 101 on and 0 before. Prayed at turn t₀ and heard: the timeout is
+    rnz(350) − (turn − t₀), so the answer is P(rnz(350) ≤ 200 + turn − t₀).
+
+    Args:
+        turn: the game turn now (``blstats`` time), (N,).
+        last_prayer_turn: turn of the last heard prayer, or −1 if none this game, (N,).
+
+    Returns:
+        (N,) probabilities.
+    """
+    turn = np.asarray(turn, dtype=np.int64)
+    last = np.asarray(last_prayer_turn, dtype=np.int64)
+    values, probabilities = rnz_pmf(350)
+    cdf = np.cumsum(probabilities)
+    gap = np.maximum(turn - last, 0) + MAJOR_TROUBLE_LIMIT
+    index = np.searchsorted(values, gap, side="right") - 1
+    after_prayer = np.where(index >= 0, cdf[np.maximum(index, 0)], 0.0)
+    first = (INITIAL_TIMEOUT - (turn - 1) <= MAJOR_TROUBLE_LIMIT).astype(np.float64)
+    return np.minimum(np.where(last < 0, first, after_prayer), 1.0)

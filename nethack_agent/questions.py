@@ -1,0 +1,63 @@
+"""Screens that wait for a key: ``--More--``, menus, questions, text prompts — and the watchdog.
+
+On NetHackChallenge nothing is answered for the agent (NLE's ``allow_all_modes``): after every
+action the game may wait at a ``--More--``, a menu (an object list, "Pick up what?"), a yes/no
+question ("Really attack the shopkeeper?", "Do you want your possessions identified?") or a
+line of text ("Call a …:"). ``screen_key`` reads the terminal as a player would and names the
+key that gets past it: RETURN at ``--More--``, ESC anywhere else (ESC answers "no" or "quit" to
+a question, closes a menu, cancels a text prompt). The agent's own questions (which food, which
+direction, pray or not) are answered before this by ``GameRunner``.
+
+The watchdog: a screen this list does not know could still hold the game. When the game clock
+has not moved for ``WATCHDOG_KEYS`` key presses in a row, ``GameRunner`` presses ESC before the
+agent's next action; NLE's no-progress timeout (10,000 keys) remains the last resort.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nle import nethack
+
+__all__ = ["MORE", "ESC", "WATCHDOG_KEYS", "screen_key", "waiting_screen"]
+
+MORE = int(nethack.MiscAction.MORE)
+"""RETURN: dismisses ``--More--``."""
+ESC = int(nethack.Command.ESC)
+WATCHDOG_KEYS = 50
+"""Key presses without the game clock moving after which the watchdog presses ESC."""
+_MORE_TEXT = b"--More--"
+_MENU_END = re.compile(rb"\((?:end|\d+ of \d+)\)")
+_QUESTION = re.compile(rb"\? *(?:\[[^\]]*\] *(?:\(\w\) *)?)?$|\[[ynaq#\-]+\]")
+
+
+def waiting_screen(message: bytes, tty_text: bytes) -> str:
+    """What the screen waits for: "more", "menu", "question" or "" (the map, ready for a move).
+
+    Args:
+        message: NLE ``message``, NUL-padded.
+        tty_text: NLE ``tty_chars`` as bytes (24 × 80).
+
+    Returns:
+        The kind of screen.
+    """
+    if _MORE_TEXT in tty_text:
+        return "more"
+    if _MENU_END.search(tty_text) is not None:
+        return "menu"
+    if _QUESTION.search(message.rstrip(b"\0 ")) is not None:
+        return "question"
+    return ""
+
+
+def screen_key(message: bytes, tty_text: bytes) -> int | None:
+    """The key that gets past the waiting screen, or None when the game waits for a move.
+
+    Example:
+        >>> screen_key(b"Really attack the watchman? [yn] (n)", b"") == ESC
+        True
+    """
+    kind = waiting_screen(message, tty_text)
+    if kind == "more":
+        return MORE
+    return ESC if kind else None

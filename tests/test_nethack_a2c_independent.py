@@ -1,0 +1,149 @@
+"""One A2C update on hand-made batches: the direction of every step, and the exact gradients.
+
+The references are written here from the definitions (Mnih et al. 2016; Schulman et al. 2016,
+eq. 16): GAE as a loop over the steps, the normalised advantages, the actor's loss
+``−mean(Â log π(a|s) + β H(π))`` and the critic's ``value_coef · ½ mean (V(s) − G)²`` with the
+targets G held fixed; gradients by central finite differences of those losses.
+"""
+
+import numpy as np
+
+from gradients import log_softmax, numerical_gradient, softmax
+from nethack_agent.actions import MOVE
+from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
+from nethack_agent.learning import Adam, a2c_update
+from nethack_agent.policy import init_params, policy_logits, value
+
+DS, DD = N_STATE_FEATURES, N_DIRECTION_FEATURES
+SETTINGS = {
+    "gamma": 0.9,
+    "gae_lambda": 0.8,
+    "entropy_coef": 0.0,
+    "value_coef": 0.5,
+    "max_grad_norm": 1e9,  # no clipping: the raw gradient is compared
+    "reward_scale": 1.0,
+}
+
+
+class RecordingOptimiser:
+    """Takes the place of Adam: keeps the gradients it is handed, moves nothing."""
+
+    def step(self, params, grads):
+        self.grads = {name: np.array(grad) for name, grad in grads.items()}
+
+
+def two_game_batch(reward_0, reward_1):
+    """T = 1, N = 2: game 0 plays move-north in state e_0, game 1 move-east in state e_1.
+
+    Both games end after their one step, so each return is its reward.
+    """
+    psi = np.zeros((1, 2, DS))
+    psi[0, 0, 0] = psi[0, 1, 1] = 1.0
+    return {
+        "psi": psi,
+        "phi": np.zeros((1, 2, 8, DD)),
+        "actions": np.array([[MOVE + 0, MOVE + 1]]),
+        "rewards": np.array([[reward_0, reward_1]]),
+        "terminated": np.ones((1, 2), dtype=bool),
+        "truncated": np.zeros((1, 2), dtype=bool),
+        "last_psi": np.zeros((2, DS)),
+    }
+
+
+def log_pi(params, batch, t, n):
+    z = policy_logits(params, batch["psi"][t, n], batch["phi"][t, n])
+    return log_softmax(z)[batch["actions"][t, n]]
+
+
+def test_one_update_follows_the_sign_of_the_advantage_and_moves_values_to_the_returns():
+    batch = two_game_batch(1.0, -1.0)  # advantages +1 and −1 after normalisation
+    params = init_params(DS, DD)
+    before = {(0, n): log_pi(params, batch, 0, n) for n in (0, 1)}
+    a2c_update(params, Adam(learning_rate=0.01), batch, **SETTINGS)
+    assert log_pi(params, batch, 0, 0) > before[0, 0] + 1e-3  # positive advantage: more likely
+    assert log_pi(params, batch, 0, 1) < before[0, 1] - 1e-3  # negative advantage: less likely
+    v = value(params, batch["psi"][0])
+    assert v[0] > 1e-3 and v[1] < -1e-3  # from 0 toward the returns +1 and −1
+
+
+def test_swapping_the_rewards_swaps_the_direction():
+    batch = two_game_batch(-2.0, 3.0)
+    params = init_params(DS, DD)
+    before = [log_pi(params, batch, 0, n) for n in (0, 1)]
+    a2c_update(params, Adam(learning_rate=0.01), batch, **SETTINGS)
+    assert log_pi(params, batch, 0, 0) < before[0] and log_pi(params, batch, 0, 1) > before[1]
+    v = value(params, batch["psi"][0])
+    assert v[0] < 0 < v[1]
+
+
+def gae_reference(rewards, values, last_values, terminated, gamma, lam):
+    """λ-returns by the recursion A_t = δ_t + γλ A_{t+1}, one game and one step at a time."""
+    steps, games = rewards.shape
+    advantages = np.zeros((steps, games))
+    for n in range(games):
+        following = 0.0
+        for t in reversed(range(steps)):
+            if terminated[t, n]:
+                next_value, following = 0.0, 0.0
+            else:
+                next_value = values[t + 1, n] if t + 1 < steps else last_values[n]
+            delta = rewards[t, n] + gamma * next_value - values[t, n]
+            following = delta + gamma * lam * following
+            advantages[t, n] = following
+    return advantages, advantages + values
+
+
+def random_batch(seed, steps=4, games=3):
+    rng = np.random.default_rng(seed)
+    terminated = np.zeros((steps, games), dtype=bool)
+    terminated[1, 0] = terminated[3, 2] = True
+    return {
+        "psi": rng.normal(size=(steps, games, DS)),
+        "phi": rng.normal(size=(steps, games, 8, DD)),
+        "actions": rng.integers(MOVE, MOVE + 8, size=(steps, games)),
+        "rewards": rng.normal(size=(steps, games)),
+        "terminated": terminated,
+        "truncated": np.zeros((steps, games), dtype=bool),
+        "last_psi": rng.normal(size=(games, DS)),
+    }
+
+
+def test_gradients_handed_to_the_optimiser_equal_finite_differences_of_the_losses():
+    batch = random_batch(0)
+    rng = np.random.default_rng(1)
+    params = {name: 0.1 * rng.normal(size=p.shape) for name, p in init_params(DS, DD).items()}
+    settings = {**SETTINGS, "entropy_coef": 0.03, "reward_scale": 0.5}
+    recorder = RecordingOptimiser()
+    a2c_update({k: p.copy() for k, p in params.items()}, recorder, batch, **settings)
+
+    psi, phi, actions = batch["psi"], batch["phi"], batch["actions"]
+    values = psi @ params["v"]
+    advantages, returns = gae_reference(
+        batch["rewards"] * settings["reward_scale"],
+        values,
+        batch["last_psi"] @ params["v"],
+        batch["terminated"],
+        settings["gamma"],
+        settings["gae_lambda"],
+    )
+    normalised = (advantages - advantages.mean()) / advantages.std()
+
+    def actor_loss(candidate):
+        z = policy_logits(candidate, psi, phi)
+        log_p = log_softmax(z)
+        chosen = np.take_along_axis(log_p, actions[..., None], axis=-1)[..., 0]
+        entropy = -(softmax(z) * log_p).sum(axis=-1)
+        return -np.mean(normalised * chosen + settings["entropy_coef"] * entropy)
+
+    def critic_loss(v):
+        return settings["value_coef"] * 0.5 * np.mean((psi @ v - returns) ** 2)
+
+    for name in ("W", "theta_move", "theta_kick"):
+
+        def loss_of(array, name=name):
+            return actor_loss({**params, name: array})
+
+        numeric = numerical_gradient(loss_of, params[name])
+        np.testing.assert_allclose(recorder.grads[name], numeric, rtol=1e-5, atol=1e-8)
+    numeric_v = numerical_gradient(critic_loss, params["v"])
+    np.testing.assert_allclose(recorder.grads["v"], numeric_v, rtol=1e-6, atol=1e-9)

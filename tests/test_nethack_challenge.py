@@ -1,0 +1,263 @@
+"""The full game: the character, causes of death, the prayer timeout, the screens that wait for
+a key, the watchdog, and an agent that does not choke (the Challenge's settings are compared
+with NLE's class in test_nethack_driver.py)."""
+
+import gymnasium as gym
+import nle  # noqa: F401
+import numpy as np
+import pytest
+from nle import nethack
+
+from nethack_agent.actions import ASCEND, EAT, ENGRAVE, MOVE, SEARCH
+from nethack_agent.character import Character, character_from_status, parse_welcome
+from nethack_agent.deaths import ALIVE, death_cause, parse_xlog_line, tally_causes
+from nethack_agent.envs import Episode, GameRunner
+from nethack_agent.evaluate import role_stats
+from nethack_agent.features import (
+    AGENT_FEATURES,
+    N_DIRECTION_FEATURES,
+    N_STATE_FEATURES,
+    STATE_FEATURES,
+)
+from nethack_agent.food import FRESH_TURNS, corpse_on_offer, safe_corpses
+from nethack_agent.policy import init_params
+from nethack_agent.prayer import heard_probability, rnz_pmf
+from nethack_agent.questions import ESC, MORE, WATCHDOG_KEYS, screen_key, waiting_screen
+
+KEYS = ("glyphs", "blstats", "message", "tty_chars")
+
+
+@pytest.mark.parametrize(
+    ("line", "character"),
+    [
+        (
+            "Hello Agent, welcome to NetHack!  You are a neutral male human Monk.",
+            Character("Monk", "human", "male", "neutral"),
+        ),
+        (
+            "Hello Agent, welcome to NetHack!  You are a lawful dwarven Cavewoman.",
+            Character("Caveman", "dwarf", "female", "lawful"),
+        ),
+        (
+            "Velkommen Agent, welcome to NetHack!  You are a lawful dwarven Valkyrie.",
+            Character("Valkyrie", "dwarf", "female", "lawful"),
+        ),
+        (
+            "Hello Agent, welcome to NetHack!  You are a chaotic elven Priestess.",
+            Character("Priest", "elf", "female", "chaotic"),
+        ),
+        (
+            "Hello Agent, welcome to NetHack!  You are a chaotic female orcish Wizard.",
+            Character("Wizard", "orc", "female", "chaotic"),
+        ),
+        ("There is a staircase up here.  You see here a large box.", None),
+    ],
+)
+def test_welcome_lines(line, character):
+    assert parse_welcome(line) == character
+
+
+def test_the_status_line_names_the_role_when_the_welcome_is_gone():
+    line = b"Agent the Stripling            St:18/02 Dx:13 Co:18 In:7 Wi:7 Ch:7 Lawful S:0  "
+    assert character_from_status(line, 1) == Character(role="Valkyrie", alignment="lawful")
+    assert character_from_status(b"Agent the Demigod  St:18", -1).role == ""
+
+
+def test_roles_of_seeded_games_from_two_independent_sources():
+    """The welcome line and the status line's rank title agree on seeded random characters."""
+    env = gym.make("NetHackScore-v0", character="@", observation_keys=KEYS)
+    roles = set()
+    for seed in range(12):
+        env.unwrapped.seed(seed, seed, reseed=False)
+        observation, _ = env.reset()
+        welcome = parse_welcome(bytes(observation["message"]).rstrip(b"\0").decode())
+        status = character_from_status(
+            observation["tty_chars"][22].tobytes(), observation["blstats"][nethack.NLE_BL_ALIGN]
+        )
+        if welcome is not None:
+            assert (welcome.role, welcome.alignment) == (status.role, status.alignment)
+        assert status.role
+        roles.add(status.role)
+    assert len(roles) >= 5  # several roles met
+    env.close()
+
+
+def test_death_causes_from_recorded_xlogfile_lines():
+    line = (
+        "version=3.6.6\tpoints=52\tdeathdnum=0\tdeathlev=1\tmaxlvl=1\thp=0\tmaxhp=13\t"
+        "role=Arc\trace=Hum\tgender=Fem\talign=Neu\tname=Agent\tdeath=killed by a sewer rat\t"
+        "conduct=0xffe\tturns=22\n"
+    )
+    entry = parse_xlog_line(line)
+    assert entry["role"] == "Arc" and entry["turns"] == "22"
+    assert death_cause(entry["death"]) == "killed by a sewer rat"
+    assert death_cause("quit") == ALIVE
+    assert death_cause("choked on a food ration") == "choked on a food ration"
+    assert death_cause("killed by a jackal, while helpless") == "killed by a jackal"
+    assert death_cause("killed by a little dog named Hachi") == "killed by a little dog"
+    assert death_cause("killed by the wrath of Anhur") == "killed by an angry god (prayer)"
+    tally = tally_causes(["b", "a", "b", ALIVE, "a", "b"])
+    assert tally == [
+        {"cause": "b", "games": 3},
+        {"cause": "a", "games": 2},
+        {"cause": ALIVE, "games": 1},
+    ]
+
+
+def _rnz(rng, i=350):
+    """NetHack 3.6 rnd.c rnz(), transcribed (u.ulevel < 15, so rne's cap is 5)."""
+    x, tmp = i, 1000 + rng.integers(1000)
+    rne = 1
+    while rne < 5 and rng.integers(4) == 0:
+        rne += 1
+    tmp *= rne
+    return x * tmp // 1000 if rng.integers(2) else x * 1000 // tmp
+
+
+def test_rnz_distribution_matches_a_simulation_of_the_source():
+    values, probabilities = rnz_pmf(350)
+    assert probabilities.sum() == pytest.approx(1.0)
+    rng = np.random.default_rng(0)
+    draws = np.array([_rnz(rng) for _ in range(100_000)])
+    cdf = np.cumsum(probabilities)
+    for threshold in (175, 300, 350, 500, 700, 1000, 1400):
+        exact = cdf[np.searchsorted(values, threshold, side="right") - 1]
+        assert abs(np.mean(draws <= threshold) - exact) < 0.006, threshold
+    assert values.min() == 350 * 1000 // (1999 * 5) and values.max() == 350 * 1999 * 5 // 1000
+
+
+def test_prayer_rule_on_hand_cases():
+    never = np.full(4, -1)
+    # The timeout starts at 300 and drops one a turn: ≤ 200 from turn 101 on.
+    assert heard_probability(np.array([1, 100, 101, 5000]), never).tolist() == [0, 0, 1, 1]
+    # Right after a heard prayer: P(rnz(350) ≤ 200) = ½ · P(350000 // tmp ≤ 200) (the other
+    # branch gives ≥ 350); 350000 // tmp ≤ 200 ⇔ tmp ≥ 1742: with rne = 1 (probability ¾) for
+    # 258 of the 1000 values of tmp, with rne ≥ 2 (probability ¼) always.
+    p0 = 0.5 * (0.75 * 258 / 1000 + 0.25)
+    assert heard_probability(np.array([900]), np.array([900]))[0] == pytest.approx(p0)
+    later = heard_probability(np.array([1000, 1300, 2000, 5000]), np.full(4, 900))
+    assert np.all(np.diff(later) >= 0) and later[-1] == pytest.approx(1.0)  # rnz ≤ 3498
+
+
+@pytest.mark.parametrize(
+    ("message", "tty", "key"),
+    [
+        (b"You see here a scroll.", b"You see here a scroll.--More--", MORE),
+        (b"", b"Pick up what?  a - a dagger (end)", ESC),
+        (b"", b"Things that are here: (1 of 2)", ESC),
+        (b"Really attack the watchman? [yn] (n)", b"", ESC),
+        (b"In what direction?", b"", ESC),
+        (b"You kill the newt!", b"You kill the newt!", None),
+        (b"", b"", None),
+    ],
+)
+def test_screens_that_wait_for_a_key(message, tty, key):
+    assert screen_key(message, tty) == key
+
+
+def test_challenge_menus_are_escaped_and_the_watchdog_presses_esc():
+    runner = GameRunner("NetHackChallenge-v0", 1, episode_seeds=[3])
+    runner._press(0, ord("i"))  # the inventory: a menu the game waits on
+    assert waiting_screen(runner.message[0].tobytes(), runner.tty_chars[0].tobytes()) == "menu"
+    turn = runner.blstats[0, nethack.NLE_BL_TIME]
+    runner.step(np.array([SEARCH]))
+    assert waiting_screen(runner.message[0].tobytes(), runner.tty_chars[0].tobytes()) == ""
+    assert runner.blstats[0, nethack.NLE_BL_TIME] > turn  # the search took its turn
+    runner.step(np.array([SEARCH]))
+    assert runner.watchdog_escapes == 0
+    runner.frozen_keys[0] = WATCHDOG_KEYS  # as if the clock had stood still that long
+    keys = runner.ep_keys[0]
+    runner.step(np.array([SEARCH]))
+    assert runner.watchdog_escapes == 1 and runner.ep_keys[0] == keys + 2  # ESC, then s
+    runner.close()
+
+
+def test_eat_is_offered_only_when_hungry():
+    from nethack_agent.policy import action_mask
+
+    psi = np.zeros((4, N_STATE_FEATURES))
+    psi[1, STATE_FEATURES.index("satiated")] = 1.0
+    psi[2, STATE_FEATURES.index("hungry")] = 1.0
+    psi[3, STATE_FEATURES.index("weak")] = 1.0
+    mask = action_mask(psi, np.zeros((4, 8, N_DIRECTION_FEATURES)))
+    assert (mask[:, EAT] == 0).tolist() == [False, False, True, True]
+
+
+@pytest.mark.parametrize("env_id", ["NetHackScore-v0", "NetHackChallenge-v0"])
+def test_a_policy_that_eats_whenever_it_may_never_chokes(env_id):
+    """Thousands of seeded steps of an untrained policy that eats whenever eating is offered."""
+    params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES)
+    params["W"][STATE_FEATURES.index("bias"), EAT] = 8.0  # eat at every chance
+    runner = GameRunner(env_id, 8, seed=11)
+    games: list[Episode] = []
+    ate = 0
+    for _ in range(2500):
+        actions, _ = runner.choose(params, "sampled")
+        ate += int(np.sum(actions == EAT))
+        games.extend(runner.step(actions)[3])
+        assert not any(b"You choke" in message.tobytes() for message in runner.message)
+    runner.close()
+    assert ate > 0  # it did eat
+    assert not any(g.cause.startswith("choked") for g in games)
+
+
+def test_role_stats_by_hand():
+    def game(role, score, depth):
+        return Episode(t=0, env=0, seed=0, ret=0.0, length=1, score=score, depth=depth, role=role)
+
+    games = [game("Monk", 10, 1), game("Monk", 30, 3), game("", 5, 2), game("Monk", 50, 2)]
+    assert role_stats(games) == {
+        "Monk": {"games": 3, "median_score": 30.0, "mean_score": 30.0, "mean_depth": 2.0},
+        "unknown": {"games": 1, "median_score": 5.0, "mean_score": 5.0, "mean_depth": 2.0},
+    }
+
+
+def test_engrave_elbereth_writes_it_and_moving_leaves_it():
+    runner = GameRunner("NetHackChallenge-v0", 1, episode_seeds=[3])
+    flags = dict(zip(AGENT_FEATURES, runner.agent_flags()[0], strict=True))
+    assert flags == {"can_engrave": 1.0, "on_elbereth": 0.0, "fresh_corpse_here": 0.0}
+    runner.step(np.array([ENGRAVE]))
+    assert runner.agent_flags()[0, AGENT_FEATURES.index("on_elbereth")] == 1.0
+    runner._press(0, ord(":"))  # look here: NetHack reads the engraving out
+    runner._press(0, MORE)
+    assert b'You read: "Elbereth".' in runner.message[0].tobytes()
+    runner.step(np.array([SEARCH]))  # resting on it keeps it
+    assert runner.agent_flags()[0, AGENT_FEATURES.index("on_elbereth")] == 1.0
+    runner.step(np.array([MOVE]))  # a move (or an attack from it) leaves it
+    assert runner.agent_flags()[0, AGENT_FEATURES.index("on_elbereth")] == 0.0
+    runner.close()
+
+
+def test_new_actions_are_offered_only_where_they_apply():
+    from nethack_agent.policy import action_mask
+
+    psi = np.zeros((4, N_STATE_FEATURES))
+    S = STATE_FEATURES.index
+    psi[:, S("on_upstairs")] = [1.0, 1.0, 0.0, 0.0]
+    psi[:, S("depth")] = [0.1, 0.3, 0.3, 0.3]  # level 1 (up is out of the dungeon), 3, 3, 3
+    psi[:, S("can_engrave")] = [1.0, 0.0, 1.0, 1.0]
+    psi[:, S("monster_close")] = [1.0, 1.0, 1.0, 0.0]
+    psi[2, S("on_elbereth")] = 1.0
+    offered = action_mask(psi, np.zeros((4, 8, N_DIRECTION_FEATURES))) == 0
+    assert offered[:, ASCEND].tolist() == [False, True, False, False]
+    assert offered[:, ENGRAVE].tolist() == [True, False, False, False]
+
+
+def test_only_fresh_safe_kills_are_eaten():
+    runner = GameRunner("NetHackChallenge-v0", 1, episode_seeds=[3])
+    where = runner._where(0)
+    turn = int(runner.blstats[0, nethack.NLE_BL_TIME])
+    offer = b"There is a jackal corpse here; eat it? [ynq] (n)"
+    runner.message[0, : len(offer)] = np.frombuffer(offer, np.uint8)
+    runner.kill[0], runner.kill_name[0] = (*where, turn), "jackal"
+    assert runner._answer(0, EAT) == (ord("y"),)
+    assert runner.agent_flags()[0, AGENT_FEATURES.index("fresh_corpse_here")] == 1.0
+    runner.kill[0, 4] = turn - FRESH_TURNS - 1  # too old
+    assert runner._answer(0, EAT) == (ord("n"),)
+    runner.kill[0, 4], runner.kill_name[0] = turn, "newt"  # not the corpse offered
+    assert runner._answer(0, EAT) == (ord("n"),)
+    runner.close()
+    assert "jackal" in safe_corpses() and "newt" in safe_corpses()
+    for harmful in ("kobold", "cockatrice", "human zombie", "werejackal", "little dog", "gnome"):
+        assert harmful not in safe_corpses(), harmful
+    assert corpse_on_offer(b"There are 2 newt corpses here; eat one? [ynq] (n)") == "newt"
