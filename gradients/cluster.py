@@ -6,6 +6,7 @@ missing Ray, a malformed or unreachable address is one ``ValueError`` line namin
 
 from __future__ import annotations
 
+import logging
 import socket
 from typing import Any
 
@@ -48,7 +49,12 @@ def connect_ray(address: str | None = None) -> Any:
     if ray.is_initialized():
         return ray
     try:
-        ray.init(address=address, include_dashboard=False, log_to_driver=False)
+        ray.init(
+            address=address,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.WARNING,  # no "Started a local Ray instance." on stderr
+        )
     except (ConnectionError, RuntimeError) as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
         raise ValueError(

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from gradients.cluster import connect_ray
-from nethack_agent.envs import Episode, GameRunner, merge_rollouts
+from nethack_agent.envs import Episode, GameRunner, WorkerPool
 
 __all__ = ["RayRunner"]
 
@@ -47,7 +47,7 @@ class _Worker:
         self.runner.close()
 
 
-class RayRunner:
+class RayRunner(WorkerPool):
     """``GameRunner``s in Ray actors, one CPU each, used like one runner.
 
     Args:
@@ -75,21 +75,7 @@ class RayRunner:
         cpus = int(ray.cluster_resources().get("CPU", 0))
         if n_workers > cpus:
             raise ValueError(f"--workers must be <= the Ray cluster's {cpus} CPUs, got {n_workers}")
-        self.n_workers = n_workers
-        self.n_envs = n_workers * envs_per_worker
-        self._kwargs = [
-            {
-                **kwargs,
-                "n_envs": envs_per_worker,
-                "group": w,
-                "episode_seeds": None
-                if episode_seeds is None
-                else list(episode_seeds)[w::n_workers],
-            }
-            for w in range(n_workers)
-        ]
-        self.states = [None if states is None else states[w] for w in range(n_workers)]
-        self.restarts = [0] * n_workers
+        super().__init__(n_workers, envs_per_worker, states, episode_seeds, kwargs)
         self.worker_restarts = 0
         self._actor = ray.remote(num_cpus=1, max_restarts=0)(_Worker)
         self._actors = [self._start(w) for w in range(n_workers)]
@@ -142,42 +128,9 @@ class RayRunner:
         self._pending, self._refs = then, refs
         return replies
 
-    def send_rollout(self, params: dict[str, np.ndarray], n_steps: int) -> None:
-        """Start ``GameRunner.rollout`` on every actor; ``receive_rollout`` collects it."""
-        self._send_all(("rollout", self._ray.put(params), n_steps))
-
-    def receive_rollout(
-        self, next_params: dict[str, np.ndarray] | None = None, next_steps: int = 0
-    ) -> tuple[dict[str, np.ndarray], list[Episode], int]:
-        """The rollout started by ``send_rollout``; environments indexed w·E + i.
-
-        Args:
-            next_params: if given, start the next rollout with these weights on each actor as
-                soon as its answer is read (as ``ParallelRunner.receive_rollout`` does).
-            next_steps: length of that next rollout.
-        """
-        then = None if next_params is None else ("rollout", self._ray.put(next_params), next_steps)
-        replies = self._receive_all(then)
-        self.states = [reply[3] for reply in replies]
-        self.restarts = [reply[4] for reply in replies]
-        return merge_rollouts(replies)
-
-    def rollout(
-        self, params: dict[str, np.ndarray], n_steps: int
-    ) -> tuple[dict[str, np.ndarray], list[Episode], int]:
-        """``GameRunner.rollout`` on every actor at once; environments indexed w·E + i."""
-        self.send_rollout(params, n_steps)
-        return self.receive_rollout()
-
-    def play(self, params: dict[str, np.ndarray] | None, policy: str) -> list[Episode]:
-        """``GameRunner.play`` on every actor at once; the games in order of seed."""
-        self._send_all(("play", params, policy))
-        replies = self._receive_all()
-        return sorted((e for reply in replies for e in reply), key=lambda e: e.seed)
-
-    def state(self) -> list[dict[str, Any]]:
-        """Every worker's last reported ``GameRunner.state()``."""
-        return list(self.states)
+    def _ship(self, params: dict[str, np.ndarray]) -> Any:
+        """The weights in Ray's object store: one copy for all actors."""
+        return self._ray.put(params)
 
     def actors(self) -> list[Any]:
         """The actor handles, in worker order (to watch or kill them)."""

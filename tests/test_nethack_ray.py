@@ -17,13 +17,6 @@ ray = pytest.importorskip("ray")
 from nethack_agent.ray_runner import RayRunner  # noqa: E402
 
 
-@pytest.fixture(scope="module")
-def ray_cluster():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield ray
-    ray.shutdown()
-
-
 def _metrics(run_dir):
     with open(run_dir / "metrics.csv", newline="") as file:
         return [row[:-1] for row in csv.reader(file)]  # all but wall_time
