@@ -10,6 +10,15 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
+    "ContextualPolicy": "bandits.contextual",
+    "LinUCB": "bandits.contextual",
+    "LinearThompson": "bandits.contextual",
+    "RidgeEpsilonGreedy": "bandits.contextual",
+    "SoftmaxPolicy": "bandits.contextual",
+    "normal_max_probabilities": "bandits.normal_max",
+    "ClassificationBandit": "bandits.contextual_env",
+    "LinearBandit": "bandits.contextual_env",
+    "digits_bandit": "bandits.contextual_env",
     "Curves": "bandits.engine",
     "run": "bandits.engine",
     "BernoulliBandit": "bandits.environments",

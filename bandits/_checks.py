@@ -46,3 +46,15 @@ def bernoulli_means(name: str, value: Any) -> np.ndarray:
     if not np.all((means >= 0) & (means <= 1)):
         raise ValueError(f"{name} must lie in [0, 1], got {means.tolist()}")
     return means
+
+
+def arm_indices(actions: Any, n_runs: int, n_arms: int) -> np.ndarray:
+    """``actions`` as (n_runs,) integers in [0, n_arms), or a TypeError/ValueError."""
+    actions = np.asarray(actions)
+    if not np.issubdtype(actions.dtype, np.integer):
+        raise TypeError(f"actions must be integers, got dtype {actions.dtype}")
+    if actions.shape != (n_runs,):
+        raise ValueError(f"actions must have shape ({n_runs},), got {actions.shape}")
+    if actions.min() < 0 or actions.max() >= n_arms:
+        raise ValueError(f"actions must lie in [0, {n_arms}), got {actions.min()}..{actions.max()}")
+    return actions

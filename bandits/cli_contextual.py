@@ -118,13 +118,13 @@ def run_ope(args: argparse.Namespace) -> int:
         play(target, single, args.rounds, train_rng, bar.update)
         bar.set_description("true value")
         true_value, _ = ope.on_policy_value(
-            target.replicate(_TRUE_VALUE_RUNS),
+            target.replicate(_TRUE_VALUE_RUNS, frozen=True),
             _environment(args, _TRUE_VALUE_RUNS, shared=True),
             _TRUE_VALUE_ROUNDS,
             value_rng,
         )
         bar.update(_TRUE_VALUE_ROUNDS)
-        target = target.replicate(n)
+        target = target.replicate(n, frozen=True)
         bar.set_description("logging")
         log = ope.collect(
             _policy(args.logging, env, n),
@@ -136,7 +136,7 @@ def run_ope(args: argparse.Namespace) -> int:
         )
         bar.set_description("target probabilities")
         pi = ope.target_probabilities(target, log.contexts, progress=bar.update)
-    summaries = ope.summarise(log, pi, true_value)
+    summaries = ope.summarise(log, pi, true_value, clipped=args.clipped)
     report = {
         "logging_policy": args.logging,
         "target_policy": args.target,
@@ -172,7 +172,9 @@ def run_ope(args: argparse.Namespace) -> int:
         f"{'MSE':>10s} {'coverage':>9s}"
     )
     for row in summaries:
-        source = row.propensities + (f" N={row.draws}" if row.draws else "")
+        source = row.propensities.replace("exact-clipped", "clipped") + (
+            f" N={row.draws}" if row.draws else ""
+        )
         interval = f"[{row.ci_low:.4f}, {row.ci_high:.4f}]"
         print(
             f"  {row.estimator:9s} {source:18s} {row.mean:8.4f} {interval:>20s} "
@@ -227,6 +229,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     evaluate.add_argument(
         "--draws", type=non_negative_int, default=100, help="Monte Carlo draws per round (0: none)"
+    )
+    evaluate.add_argument(
+        "--clipped",
+        action="store_true",
+        help="also exact propensities raised to at least 1/N, the Monte Carlo floor",
     )
     _common(evaluate)
     evaluate.set_defaults(run=run_ope)

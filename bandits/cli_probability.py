@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import re
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -108,6 +110,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         const=False,
         help="gradient: no average-reward baseline",
     )
+    probability.add_argument(
+        "--exact-budget",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="thompson, three or more arms: give up the exact route after this long and answer "
+        "by integration and simulation",
+    )
     _add_sampling_options(probability)
     probability.set_defaults(run=run_probability)
 
@@ -133,18 +143,25 @@ def _three_ways(
     samples: int,
     rng: np.random.Generator,
     params: dict[str, Any],
-) -> list[Row]:
-    """Exact, integration and simulation for every arm (exact None where not available)."""
-    from bandits.probability import action_probabilities
+    budget: float | None = None,
+) -> tuple[list[Row], str | None]:
+    """Exact, integration and simulation for every arm, and why exact is missing, if it is."""
+    from bandits.probability import ExactBudgetExceeded, action_probabilities
 
     if samples < 1:
         raise ValueError(f"--samples must be >= 1, got {samples}")
     common = {"n_arms": n_arms, **params}
-    exact = (
-        action_probabilities(policy, history, **common)
-        if _has_integer_prior(policy, params)
-        else (None,) * n_arms
-    )
+    exact, note = (None,) * n_arms, None
+    if not _has_integer_prior(policy, params):
+        note = "exact: no rational closed form for a non-integer Beta prior (see integration)"
+    else:
+        try:
+            exact = action_probabilities(policy, history, budget=budget, **common)
+        except ExactBudgetExceeded:
+            note = (
+                f"exact: the exact route for {n_arms} arms needs more than --exact-budget "
+                f"{budget:g} s; answered by integration and simulation"
+            )
     integration = action_probabilities(policy, history, method="integration", **common)
     simulation = action_probabilities(
         policy,
@@ -155,7 +172,7 @@ def _three_ways(
         progress=samples >= _PROGRESS_SAMPLES,
         **common,
     )
-    return [
+    rows = [
         Row(
             exact=exact[arm],
             integration=None if integration is None else float(integration[arm]),
@@ -164,21 +181,72 @@ def _three_ways(
         )
         for arm in range(n_arms)
     ]
+    return rows, note
 
 
-def _exact_text(value: Fraction | float | None, digits: int | None = 12) -> str | None:
-    """A Fraction as "1/6"; a float to ``digits`` significant digits (None: all, as repr)."""
+_SHOWN_HISTORY = 12
+"""history entries the heading of ``probability`` repeats"""
+_SHOWN_DIGITS = 10
+"""significant digits of an exact answer in the table"""
+_LONGEST_FRACTION = 20
+"""a fraction written longer than this is shown as a decimal, with its size"""
+
+
+def _digit_count(n: int) -> int:
+    """Decimal digits of the integer n, without writing it out (quadratic for huge n)."""
+    n = abs(n)
+    if n < 10**18:
+        return len(str(n))
+    exponent = max(0, int((n.bit_length() - 1) * math.log10(2)) - 1)  # ≤ ⌊log₁₀ n⌋
+    while 10 ** (exponent + 1) <= n:
+        exponent += 1
+    return exponent + 1
+
+
+def _significant(value: Fraction | float, digits: int = _SHOWN_DIGITS) -> str:
+    """``value`` to ``digits`` significant digits, like ``%g``, even below float's range."""
+    as_float = float(value)
+    if value == 0 or as_float != 0:
+        return f"{as_float:.{digits}g}"
+    # An exact probability below 1e-308: scale it exactly instead.
+    value = Fraction(value)
+    exponent = _digit_count(value.numerator) - _digit_count(value.denominator)
+    while Fraction(10) ** exponent > value:
+        exponent -= 1
+    mantissa = round(value / Fraction(10) ** (exponent - digits + 1))
+    if mantissa >= 10**digits:
+        mantissa, exponent = round(Fraction(mantissa, 10)), exponent + 1
+    text = str(mantissa)
+    return f"{text[0]}.{text[1:].rstrip('0')}".rstrip(".") + f"e{exponent:+03d}"
+
+
+def _exact_cell(value: Fraction | float | None) -> str:
+    """The table's exact column: "1/6", 10 significant digits, or a long fraction's size."""
+    if value is None:
+        return "—"
+    if not isinstance(value, Fraction):
+        return _significant(value)
+    numerator, denominator = _digit_count(value.numerator), _digit_count(value.denominator)
+    if numerator + denominator + 1 <= _LONGEST_FRACTION:
+        return str(value)
+    return (
+        f"{_significant(value)} (exact: a fraction of {numerator}/{denominator} digits; see --json)"
+    )
+
+
+def _exact_text(value: Fraction | float | None) -> str | None:
+    """The exact answer for --json: every digit of a Fraction, a float's repr."""
     if value is None:
         return None
     if isinstance(value, Fraction):
         return str(value)
-    return repr(float(value)) if digits is None else f"{value:.{digits}g}"
+    return repr(float(value))
 
 
 def _row_json(row: Row) -> dict[str, Any]:
     sim = row.simulation
     return {
-        "exact": _exact_text(row.exact, digits=None),
+        "exact": _exact_text(row.exact),
         "integration": row.integration,
         "simulation": float(sim.frequency[row.arm]),
         "ci_low": float(sim.ci_low[row.arm]),
@@ -215,7 +283,7 @@ def _table(first: str, rows: list[tuple[str, Row]], samples: int, confidence: fl
         lines.append(
             (
                 label,
-                _exact_text(row.exact) or "—",
+                _exact_cell(row.exact),
                 "—" if row.integration is None else f"{row.integration:.10f}",
                 f"{sim.frequency[row.arm]:.6f}",
                 f"[{sim.ci_low[row.arm]:.6f}, {sim.ci_high[row.arm]:.6f}]",
@@ -249,7 +317,7 @@ def run_lecture(args: argparse.Namespace) -> int:
     answers = {
         policy: _three_ways(
             policy, LECTURE_HISTORY, 2, args.samples, np.random.default_rng(stream), params
-        )[0]
+        )[0][0]
         for (policy, (_, params)), stream in zip(settings.items(), streams, strict=True)
     }
     alpha, beta = beta_posterior(2, LECTURE_HISTORY, (1, 1))
@@ -357,18 +425,25 @@ def run_probability(args: argparse.Namespace) -> int:
     names, history = parse_history(args.history, args.arms)
     params = _policy_params(args)
     rng = np.random.default_rng(np.random.SeedSequence(args.seed))
-    rows = _three_ways(args.policy, history, len(names), args.samples, rng, params)
+    rows, note = _three_ways(
+        args.policy, history, len(names), args.samples, rng, params, args.exact_budget
+    )
     if args.json:
+        sys.set_int_max_str_digits(0)  # every digit of a long exact fraction
         arms = {name: _row_json(row) for name, row in zip(names, rows, strict=True)}
         print(json.dumps({"policy": args.policy, "arms": arms}, indent=2))
         return 0
-    steps = " ".join(args.history) or "(none)"
+    shown = args.history[:_SHOWN_HISTORY]
+    steps = " ".join(shown) or "(none)"
+    if len(args.history) > len(shown):
+        steps += f" … ({len(args.history):,} observations)"
     print(f"Policy {args.policy}; history {steps}.  P(next action = arm):\n")
     confidence = rows[0].simulation.confidence
     print(_table("arm", list(zip(names, rows, strict=True)), args.samples, confidence))
-    if rows[0].exact is None:
-        print("\nexact: no rational closed form for a non-integer Beta prior (see integration)")
+    if note is not None:
+        print("\n" + note)
     elif isinstance(rows[0].exact, Fraction):
-        print(f"\nexact probabilities sum to {sum(row.exact for row in rows)}")
+        total = sum(row.exact for row in rows)
+        print(f"\nexact probabilities sum to {_exact_cell(total)}")
     print(_agreement(rows))
     return 0

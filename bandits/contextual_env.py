@@ -49,15 +49,7 @@ class _ContextualBandit:
     def _arm_means(self, actions: ArrayLike) -> FloatArray:
         if not hasattr(self, "means"):
             raise ValueError("call observe(rng) before step: there is no context yet")
-        actions = np.asarray(actions)
-        if actions.dtype.kind not in "iu":
-            raise TypeError(f"actions must be integers, got dtype {actions.dtype}")
-        if actions.shape != (self.n_runs,):
-            raise ValueError(f"actions must have shape ({self.n_runs},), got {actions.shape}")
-        if actions.min() < 0 or actions.max() >= self.n_arms:
-            raise ValueError(
-                f"actions must lie in [0, {self.n_arms}), got {actions.min()}..{actions.max()}"
-            )
+        actions = _checks.arm_indices(actions, self.n_runs, self.n_arms)
         return np.take_along_axis(self.means, actions[:, None], axis=-1)[:, 0]
 
     def gaps(self, actions: ArrayLike) -> FloatArray:

@@ -47,15 +47,7 @@ class _Bandit:
 
     def _arm_means(self, actions: ArrayLike) -> FloatArray:
         """``means[run, actions[run]]`` for every run, after checking the actions."""
-        actions = np.asarray(actions)
-        if not np.issubdtype(actions.dtype, np.integer):
-            raise TypeError(f"actions must be integers, got dtype {actions.dtype}")
-        if actions.shape != (self.n_runs,):
-            raise ValueError(f"actions must have shape ({self.n_runs},), got {actions.shape}")
-        if actions.min() < 0 or actions.max() >= self.n_arms:
-            raise ValueError(
-                f"actions must lie in [0, {self.n_arms}), got {actions.min()}..{actions.max()}"
-            )
+        actions = _checks.arm_indices(actions, self.n_runs, self.n_arms)
         return self._flat_means[self._row_starts + actions]
 
     def gaps(self, actions: ArrayLike) -> NDArray[np.float64]:

@@ -434,8 +434,8 @@ class Summary:
 
     Attributes:
         estimator: "ips", "snips" or "dr".
-        propensities: "exact" or "monte-carlo".
-        draws: N of the Monte Carlo propensities (None for exact).
+        propensities: "exact", "monte-carlo" or "exact-clipped".
+        draws: N of the Monte Carlo propensities or of the clip 1/N (None for exact).
         mean: mean estimate over the logs.
         mse: mean squared error against the true value.
         ci_coverage: fraction of the logs whose 95 % interval holds the true value.
@@ -453,13 +453,18 @@ class Summary:
     ci_high: float
 
 
-def summarise(log: Log, target: ArrayLike, true_value: float) -> list[Summary]:
+def summarise(
+    log: Log, target: ArrayLike, true_value: float, *, clipped: bool = False
+) -> list[Summary]:
     """Every estimator with exact and (if logged) Monte Carlo propensities, over the R logs.
 
     Args:
         log: R logs of T rounds.
         target: (R, T, K) the target policy's probabilities in the logged contexts.
         true_value: the target policy's value, from ``on_policy_value``.
+        clipped: also the exact propensities raised to at least 1/N ("exact-clipped"), the
+            floor the Monte Carlo estimates have: it tells the clipping of the importance
+            weights apart from the Monte Carlo noise.
 
     Returns:
         One ``Summary`` per estimator and propensity source, exact first.
@@ -468,6 +473,9 @@ def summarise(log: Log, target: ArrayLike, true_value: float) -> list[Summary]:
     sources = {"exact": (log.propensities, None)}
     if log.estimated_propensities is not None:
         sources["monte-carlo"] = (log.estimated_propensities, log.draws)
+        if clipped:
+            floor = np.maximum(log.propensities, 1.0 / log.draws)
+            sources["exact-clipped"] = (floor, log.draws)
     estimates: dict[tuple[str, str], list[Estimate]] = {}
     for run in range(log.actions.shape[0]):
         data = (log.contexts[run], log.actions[run], log.rewards[run])

@@ -174,7 +174,10 @@ def plot_regret(results: Sequence[Result], lai_robbins: float, path: str | Path)
 
 
 def plot_contextual(curves: dict[str, RegretCurves], title: str, path: str | Path) -> Path:
-    """Cumulative regret on log–log axes (slope < 1: sub-linear) and cumulative reward.
+    """Cumulative regret on log–log axes, with a line ∝ t, and the average reward so far.
+
+    On log–log axes a power law ``t^b`` is a straight line of slope b: regret that bends
+    below the dashed slope-1 line grows sub-linearly.
 
     Args:
         curves: the curves of each policy, by name.
@@ -189,12 +192,15 @@ def plot_contextual(curves: dict[str, RegretCurves], title: str, path: str | Pat
     for name, result in curves.items():
         rounds = np.arange(1, result.regret.size + 1)
         _band(top, rounds, result.regret, result.regret_stderr, name)
-        _band(bottom, rounds, result.reward, result.reward_stderr, name)
+        _band(bottom, rounds, result.reward / rounds, result.reward_stderr / rounds, name)
+    rounds = np.arange(1, next(iter(curves.values())).regret.size + 1)
+    start = max(result.regret[0] for result in curves.values())
+    top.plot(rounds, start * rounds, "k--", linewidth=0.8, label="∝ t (linear regret)")
     top.set_xscale("log")
     top.set_yscale("log")
     top.set_ylabel("Cumulative regret")
-    bottom.set_ylabel("Cumulative reward")
-    bottom.set_xlabel("Round")
+    bottom.set_ylabel("Average reward so far")
+    bottom.set_xlabel("Round t")
     top.legend(fontsize="small")
     runs = next(iter(curves.values())).n_runs
     top.set_title(f"{title}\n{runs} runs, shaded: 95% band")

@@ -1,19 +1,28 @@
-"""Raw NLE speed vs the training loop's speed, on the same number of environments and processes.
+"""NetHack speed, side by side in one run: random loops over the game, and the training loop.
 
-    python benchmarks/bench_nethack.py [--workers 2] [--envs-per-worker 16] [--seconds 20]
-                                       [--run-dir runs/score]
+    python benchmarks/bench_nethack.py [--seconds 10] [--rounds 3] [--run-dir runs/score]
+                                       [--workers 2] [--envs-per-worker 16] [--env-api nle]
+                                       [--sweep 1,4,16] [--profile-steps 4000]
 
-1. raw: every worker process steps its environments (built exactly as training builds them:
-   same task, observation keys and key set) with uniformly random keys from NetHackScore's 23,
-   nothing else — the ceiling.
-2. training: ``ParallelRunner`` rollouts + one A2C update per rollout, the loop of
-   ``python -m nethack_agent train`` without the disk writes (features, policy, learning).
-   Weights start at zero, or come from ``--run-dir``'s checkpoint (a trained policy plays longer
-   games, so it resets less often).
+Measured in alternating rounds (each loop in turn, ``--seconds`` each), with the machine's load
+(``uptime``) printed before and after:
 
-Prints both rates (NLE key presses per second, and agent steps per second for training: one agent
-step is one or, for kick/pray/eat, two or three key presses) and their ratio. The machine's cores
-may be shared with other work: run it on an idle machine for stable figures.
+1. low-level random loop: one process, one game, ``nle.nethack.Nethack.step`` with uniformly
+   random keys of NetHackScore's 23 (the game alone, nothing dismissed, no rules);
+2. driver random loop: the same through ``nethack_agent.game.NetHackGame.press`` (NetHackScore's
+   rules: --More-- and questions dismissed, reward, end status);
+3. gym random loop: one process, one game, ``gym.make("NetHackScore-v0")`` … ``env.step`` —
+   **the yardstick**: training's rate is divided by this one;
+4. training: the loop of ``python -m nethack_agent train`` without the disk writes (``--workers``
+   processes × ``--envs-per-worker`` games through ``--env-api``, pipelined rollouts, one A2C
+   update per rollout), in agent steps/s summed over the workers. Weights start at zero (short
+   games: NetHack's ≈ 2–3 ms reset weighs on every few dozen steps) or come from ``--run-dir``'s
+   checkpoint (a trained policy's games last hundreds to thousands of steps, as they do for
+   almost all of a training run).
+
+Then the per-step profile of one worker (``--profile-steps`` agent steps of one ``GameRunner``
+in this process): where an agent step's time goes. ``--sweep`` adds the training rate for
+other numbers of games per worker.
 
 ``--bfs`` instead times the path-distance search the features need, one BFS per game and step
 over 16 maps, three ways: numpy vectorised across the maps, ``scipy.sparse.csgraph``, and the
@@ -31,88 +40,180 @@ import time
 import gymnasium as gym
 import nle  # noqa: F401
 import numpy as np
+from nle import nethack
 
-from nethack_agent.actions import ENV_KEYS, KEY_INDEX, RANDOM_BASELINE_KEYS
+from nethack_agent.actions import RANDOM_BASELINE_KEYS
 from nethack_agent.checkpoint import load_checkpoint
 from nethack_agent.config import TrainConfig
-from nethack_agent.envs import OBSERVATION_KEYS, ParallelRunner, game_seeds
+from nethack_agent.envs import OBSERVATION_KEYS, GameRunner, ParallelRunner, game_seeds
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
+from nethack_agent.game import SCORE, NetHackGame
 from nethack_agent.learning import Adam, a2c_update
-from nethack_agent.policy import init_params
+from nethack_agent.policy import action_probabilities, init_params, sample_actions
+from nethack_agent.policy_kernel import sample_policy
 
 
-def raw_worker(args: tuple[str, int, int, float, int]) -> tuple[int, float]:
-    """Step n_envs environments with random keys for ``seconds``; (key presses, seconds)."""
-    env_id, n_envs, worker, seconds, seed = args
-    rng = np.random.default_rng([seed, worker])
-    envs = [
-        gym.make(env_id, observation_keys=OBSERVATION_KEYS, actions=ENV_KEYS) for _ in range(n_envs)
-    ]
-    games = [0] * n_envs
-    for i, env in enumerate(envs):
-        env.unwrapped.seed(*game_seeds(seed, worker, i, 0), reseed=False)
-        env.reset()
-    keys = [KEY_INDEX[key] for key in RANDOM_BASELINE_KEYS]
-    presses = 0
+def _random_keys(seed: int, n: int = 1 << 16) -> list[int]:
+    return np.random.default_rng(seed).choice(RANDOM_BASELINE_KEYS, n).tolist()
+
+
+def low_level_rate(seconds: float, seed: int = 0) -> float:
+    """Key presses/s of ``nle.nethack.Nethack.step`` alone, one game, random keys."""
+    game = nethack.Nethack(observation_keys=OBSERVATION_KEYS, ttyrec=None)
+    keys, presses, episode = _random_keys(seed), 0, 0
+    game.set_initial_seeds(*game_seeds(seed, 0, 0, episode), False)
+    game.reset()
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
-        actions = rng.integers(len(keys), size=n_envs)
-        for i, env in enumerate(envs):
-            _, _, done, _, _ = env.step(keys[actions[i]])
-            presses += 1
-            if done:
-                games[i] += 1
-                env.unwrapped.seed(*game_seeds(seed, worker, i, games[i]), reseed=False)
-                env.reset()
+        for key in keys[presses % len(keys) :][:1000]:
+            if game.step(key)[1]:
+                episode += 1
+                game.set_initial_seeds(*game_seeds(seed, 0, 0, episode), False)
+                game.reset()
+        presses += 1000
     elapsed = time.perf_counter() - start
-    for env in envs:
-        env.close()
-    return presses, elapsed
+    game.close()
+    return presses / elapsed
 
 
-def raw_rate(config: TrainConfig, seconds: float) -> float:
-    """Key presses per second, summed over the workers running at once."""
-    jobs = [
-        (config.env_id, config.envs_per_worker, w, seconds, config.seed)
-        for w in range(config.n_workers)
-    ]
-    with mp.get_context("fork").Pool(config.n_workers) as pool:
-        results = pool.map(raw_worker, jobs)
-    return sum(presses / elapsed for presses, elapsed in results)
+def driver_rate(seconds: float, seed: int = 0) -> float:
+    """Key presses/s of ``NetHackGame.press`` (NetHackScore's rules), one game, random keys."""
+    game = NetHackGame(SCORE, observation_keys=OBSERVATION_KEYS)
+    keys, presses, episode = _random_keys(seed), 0, 0
+    game.seed(*game_seeds(seed, 0, 0, episode))
+    game.reset()
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for key in keys[presses % len(keys) :][:1000]:
+            if game.press(key)[1]:
+                episode += 1
+                game.seed(*game_seeds(seed, 0, 0, episode))
+                game.reset()
+        presses += 1000
+    elapsed = time.perf_counter() - start
+    game.close()
+    return presses / elapsed
 
 
-def training_rate(config: TrainConfig, seconds: float, params: dict | None) -> tuple[float, float]:
-    """(agent steps per second, key presses per second) of the training loop.
+def gym_rate(seconds: float, seed: int = 0) -> float:
+    """Steps/s of ``gym.make("NetHackScore-v0")`` … ``env.step``, one game, random keys."""
+    env = gym.make("NetHackScore-v0", observation_keys=OBSERVATION_KEYS)
+    actions = np.random.default_rng(seed).integers(env.action_space.n, size=1 << 16).tolist()
+    steps, episode = 0, 0
+    env.unwrapped.seed(*game_seeds(seed, 0, 0, episode), reseed=False)
+    env.reset()
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for action in actions[steps % len(actions) :][:1000]:
+            if env.step(action)[2]:
+                episode += 1
+                env.unwrapped.seed(*game_seeds(seed, 0, 0, episode), reseed=False)
+                env.reset()
+        steps += 1000
+    elapsed = time.perf_counter() - start
+    env.close()
+    return steps / elapsed
 
-    This is ``nethack_agent.train``'s loop (pipelined rollouts in the workers while this process
+
+def training_rate(
+    config: TrainConfig, seconds: float, params: dict | None
+) -> tuple[float, float, float]:
+    """(agent steps/s, key presses/s, mean game length in agent steps) of the training loop.
+
+    ``nethack_agent.train``'s loop (pipelined rollouts in the workers while this process
     updates), minus the disk writes; the clock starts after the workers' first rollout.
     """
     params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES) if params is None else params
+    params = {name: p.copy() for name, p in params.items()}
     optimiser = Adam(learning_rate=config.learning_rate)
     runner = ParallelRunner(
         config.n_workers,
         config.envs_per_worker,
         env_id=config.env_id,
+        env_api=config.env_api,
         seed=config.seed,
         max_episode_steps=config.max_episode_steps,
     )
     runner.rollout(params, 2)  # warm up: workers started, numba loaded
     steps = presses = 0
+    lengths: list[int] = []
     runner.send_rollout(params, config.rollout_length)
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
-        batch, _, n_presses = runner.receive_rollout(params, config.rollout_length)
-        a2c_update(
-            params,
-            optimiser,
-            batch,
-            **config.update_settings(),
-        )
+        batch, episodes, n_presses = runner.receive_rollout(params, config.rollout_length)
+        a2c_update(params, optimiser, batch, **config.update_settings())
         steps += batch["actions"].size
         presses += n_presses
+        lengths.extend(e.length for e in episodes)
     elapsed = time.perf_counter() - start
     runner.close()
-    return steps / elapsed, presses / elapsed
+    return steps / elapsed, presses / elapsed, float(np.mean(lengths)) if lengths else np.nan
+
+
+def worker_profile(config: TrainConfig, params: dict | None, n_steps: int) -> dict[str, float]:
+    """Microseconds per agent step of one worker's parts (one ``GameRunner`` in this process).
+
+    The rollout loop of ``GameRunner.rollout``, timed part by part: features, the per-game
+    random draws, the policy (probabilities and sampling), and the step (NetHack's key presses,
+    NetHack's resets, and the runner's own work: prompts, bookkeeping).
+    """
+    params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES) if params is None else params
+    runner = GameRunner(
+        config.env_id,
+        config.envs_per_worker,
+        seed=config.seed,
+        env_api=config.env_api,
+        max_episode_steps=config.max_episode_steps,
+    )
+    runner.rollout(params, 4)
+    spent = dict.fromkeys(("nethack_press", "nethack_reset"), 0.0)
+    game_class = type(runner.envs[0])
+    press, reset = game_class.press, game_class.reset
+
+    def timed(name, method):
+        def wrapper(self, *args):
+            begin = time.perf_counter()
+            try:
+                return method(self, *args)
+            finally:
+                spent[name] += time.perf_counter() - begin
+
+        return wrapper
+
+    game_class.press, game_class.reset = (
+        timed("nethack_press", press),
+        timed("nethack_reset", reset),
+    )
+    parts = dict.fromkeys(("features", "uniforms", "policy", "step"), 0.0)
+    clock = time.perf_counter
+    start = clock()
+    try:
+        for _ in range(max(1, n_steps // config.envs_per_worker)):
+            t0 = clock()
+            psi, phi = runner.features()
+            t1 = clock()
+            uniforms = runner.uniforms()
+            t2 = clock()
+            if runner._kernel.usable:  # as GameRunner.rollout
+                actions = sample_policy(params, psi, phi, uniforms)[0]
+            else:
+                actions = sample_actions(action_probabilities(params, psi, phi), uniforms)
+            t3 = clock()
+            runner.step(actions)
+            t4 = clock()
+            for name, seconds in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
+                parts[name] += seconds
+    finally:
+        game_class.press, game_class.reset = press, reset
+    total = clock() - start
+    runner.close()
+    n = max(1, n_steps // config.envs_per_worker) * config.envs_per_worker
+    step = parts.pop("step")
+    parts["runner_step_own"] = step - spent["nethack_press"] - spent["nethack_reset"]
+    parts.update(spent)
+    result = {name: seconds / n * 1e6 for name, seconds in parts.items()}
+    result["total"] = total / n * 1e6
+    return result
 
 
 def bfs_alternatives(n_maps: int = 16, repeats: int = 20) -> None:
@@ -120,7 +221,6 @@ def bfs_alternatives(n_maps: int = 16, repeats: int = 20) -> None:
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import shortest_path
 
-    from nethack_agent.envs import GameRunner
     from nethack_agent.features import _WALKABLE, MapMemory, extract_features
     from nethack_agent.glyphs import KIND_OF_GLYPH
 
@@ -189,42 +289,97 @@ def bfs_alternatives(n_maps: int = 16, repeats: int = 20) -> None:
         )
 
 
+def _load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _in_child(function, *args):
+    """Run one measurement in a fresh process (no numba or NetHack state shared between loops)."""
+    with mp.get_context("fork").Pool(1) as pool:
+        return pool.apply(function, args)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     defaults = TrainConfig()
     parser.add_argument("--workers", type=int, default=defaults.n_workers)
     parser.add_argument("--envs-per-worker", type=int, default=defaults.envs_per_worker)
-    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each measurement")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating raw/training rounds")
-    parser.add_argument("--run-dir", help="benchmark the policy of this run's checkpoint")
+    parser.add_argument("--env-api", choices=("nle", "gym"), default=defaults.env_api)
+    parser.add_argument("--seconds", type=float, default=10.0, help="duration of each loop")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds")
+    parser.add_argument("--run-dir", help="play the policy of this run's checkpoint")
+    parser.add_argument("--sweep", default="", help="also train with these games per worker")
+    parser.add_argument("--profile-steps", type=int, default=4000, help="0: no worker profile")
     parser.add_argument("--bfs", action="store_true", help="time BFS alternatives instead")
     args = parser.parse_args()
     if args.bfs:
         bfs_alternatives()
         return
     params = load_checkpoint(args.run_dir).params if args.run_dir else None
-    config = TrainConfig(n_workers=args.workers, envs_per_worker=args.envs_per_worker)
+    config = TrainConfig(
+        n_workers=args.workers, envs_per_worker=args.envs_per_worker, env_api=args.env_api
+    )
+    sweep = [int(n) for n in args.sweep.split(",") if n]
     policy = f"weights of {args.run_dir}" if args.run_dir else "weights from zero"
     print(
-        f"{config.n_workers} processes x {config.envs_per_worker} environments, {config.env_id}, "
-        f"{args.rounds} alternating rounds of {args.seconds:.0f} s, training with {policy}; "
-        f"{os.cpu_count()} CPUs (possibly shared with other work)"
+        f"{os.cpu_count()} CPUs, load average {_load()} (1, 5, 15 min); {args.rounds} rounds of "
+        f"{args.seconds:.0f} s per loop; training: {config.n_workers} processes x "
+        f"{config.envs_per_worker} games via --env-api {config.env_api}, {policy}"
     )
-    ratios = []
+    rows: dict[str, list[float]] = {}
+
+    def record(name: str, value: float) -> float:
+        rows.setdefault(name, []).append(value)
+        return value
+
     for round_ in range(1, args.rounds + 1):
-        raw = raw_rate(config, args.seconds)
-        steps, presses = training_rate(config, args.seconds, params)
-        ratios.append((steps / raw, presses / raw))
-        print(
-            f"round {round_}: raw NLE (random keys) {raw:>8,.0f} presses/s | training "
-            f"{steps:>8,.0f} agent steps/s ({presses:,.0f} presses/s) | ratio "
-            f"{ratios[-1][0]:.2f} (steps), {ratios[-1][1]:.2f} (presses)"
+        low = record(
+            "low-level random loop (Nethack.step), presses/s",
+            _in_child(low_level_rate, args.seconds),
         )
-    step_ratio, press_ratio = np.median(np.array(ratios), axis=0)
-    print(
-        f"median ratio training/raw: {step_ratio:.2f} (agent steps), "
-        f"{press_ratio:.2f} (key presses)"
-    )
+        driver = record(
+            "driver random loop (NetHackGame.press), presses/s",
+            _in_child(driver_rate, args.seconds),
+        )
+        yardstick = record("gym random loop (env.step), steps/s", _in_child(gym_rate, args.seconds))
+        steps, presses, length = training_rate(config, args.seconds, params)
+        record(f"training, {config.envs_per_worker} games/worker: agent steps/s", steps)
+        record(f"training, {config.envs_per_worker} games/worker: key presses/s", presses)
+        record("ratio training / gym random loop (agent steps)", steps / yardstick)
+        for n in sweep:
+            other = TrainConfig(**{**vars(config), "envs_per_worker": n})
+            record(
+                f"training, {n} games/worker: agent steps/s",
+                training_rate(other, args.seconds, params)[0],
+            )
+        print(
+            f"round {round_}: low-level {low:,.0f} | driver {driver:,.0f} | gym {yardstick:,.0f} "
+            f"| training {steps:,.0f} agent steps/s ({presses:,.0f} presses/s, games of "
+            f"{length:.0f} steps) | ratio {steps / yardstick:.2f}"
+        )
+    print(f"\nmedian over {args.rounds} rounds (load average now {_load()}):")
+    for name, values in rows.items():
+        spread = (
+            f"{min(values):,.2f}–{max(values):,.2f}"
+            if "ratio" in name
+            else f"{min(values):,.0f}–{max(values):,.0f}"
+        )
+        median = np.median(values)
+        print(
+            f"  {name:<58} {median:>10,.2f}"
+            if "ratio" in name
+            else f"  {name:<58} {median:>10,.0f}",
+            f"  (rounds: {spread})",
+        )
+    if args.profile_steps:
+        profile = worker_profile(config, params, args.profile_steps)
+        total = profile.pop("total")
+        print(
+            f"\nper agent step of one worker ({config.envs_per_worker} games, --env-api "
+            f"{config.env_api}, in this process): {total:.1f} µs in all"
+        )
+        for name, micros in profile.items():
+            print(f"  {name:<18} {micros:6.1f} µs  {micros / total:6.1%}")
 
 
 if __name__ == "__main__":

@@ -111,6 +111,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         env_api=args.env_api,
         backend=args.backend,
         address=args.address,
+        max_keys=args.max_keys,
     )
     if args.plot:
         from nethack_agent.plots import plot_scores_by_role  # matplotlib only when asked
@@ -152,6 +153,9 @@ def _evaluate(args: argparse.Namespace) -> int:
             f"{role:<14}{r['games']:>6}{r['median_score']:>14.1f}{r['mean_score']:>12.1f}"
             f"{r['mean_depth']:>12.2f}"
         )
+    for name in ("agent", "random"):
+        ends = ", ".join(f"{end} {n}" for end, n in result[f"{name}_ends"].items())
+        print(f"{name} games ended by: {ends}")
     print(f"\nwhat ended the agent's games{'':<22}games")
     for row in result["deaths"][:15]:
         print(f"  {row['cause']:<48}{row['games']:>5}")
@@ -190,6 +194,7 @@ _TRAIN_SETTINGS = (
     ("--final-lr-fraction", "final_lr_fraction", "step size decays linearly to this fraction"),
     ("--entropy-coef", "entropy_coef", "entropy bonus"),
     ("--checkpoint-minutes", "checkpoint_minutes", "minutes between checkpoints"),
+    ("--death-penalty", "death_penalty", "reward shaping: score points lost on dying"),
 )
 """(flag, TrainConfig field, help) of the settings ``train`` exposes."""
 
@@ -293,6 +298,11 @@ def build_parser() -> argparse.ArgumentParser:
         "NetHackChallenge-v0)",
     )
     p.add_argument("--plot", metavar="PNG", help="write a box plot of the score by role here")
+    p.add_argument(
+        "--max-keys",
+        type=positive_int,
+        help="key cap per game (default: the Challenge's 10^6, else the run's)",
+    )
     p.add_argument("--workers", type=non_negative_int, default=2, help="worker processes (0: none)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     _add_env_api(p)

@@ -49,6 +49,10 @@ class TrainConfig:
     """NLE's time limit, in key presses"""
     checkpoint_minutes: float = 3.0
     """minutes between checkpoints"""
+    death_penalty: float = 0.0
+    """reward shaping: subtracted (in score points) from the reward of a step on which the
+    character dies; 0 trains on the in-game score alone (metrics and evaluation always report
+    NetHack's own score)"""
 
     def __post_init__(self) -> None:
         positive = ("envs_per_worker", "rollout_length", "learning_rate", "max_grad_norm")
@@ -58,7 +62,7 @@ class TrainConfig:
         for name in ("gamma", "gae_lambda", "final_lr_fraction"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
-        for name in ("n_workers", "entropy_coef", "value_coef", "reward_scale"):
+        for name in ("n_workers", "entropy_coef", "value_coef", "reward_scale", "death_penalty"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.policy not in ("linear", "mlp"):

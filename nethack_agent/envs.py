@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 from nle import nethack
 
@@ -58,6 +59,7 @@ from nethack_agent.game import (
     task_settings,
 )
 from nethack_agent.policy import action_probabilities, sample_actions
+from nethack_agent.policy_kernel import KernelCheck, is_linear, sample_policy
 from nethack_agent.prayer import heard_probability
 from nethack_agent.questions import ESC, WATCHDOG_KEYS, screen_key
 
@@ -73,6 +75,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+_SCORE, _DEPTH = nethack.NLE_BL_SCORE, nethack.NLE_BL_DEPTH
 
 OBSERVATION_KEYS = ("glyphs", "blstats", "message", "tty_chars")
 """The only observation keys the agent needs (fewer keys make NLE faster): the features read
@@ -275,6 +278,7 @@ class GameRunner:
         self.kill_name = [""] * n_envs
         self.challenge = self.settings.allow_all_modes  # screens are the agent's to answer
         self._features: tuple[np.ndarray, np.ndarray] | None = None
+        self._kernel = KernelCheck()
         self.envs = [self._new_env(i) for i in range(n_envs)]
         for i in range(n_envs):
             self._start_game(i)
@@ -507,14 +511,18 @@ class GameRunner:
                 self._start_game(i)
                 ongoing[i] = False
         # Bookkeeping of the games that go on, all at once.
-        moved = (self.blstats[:, :2] != position).any(axis=1)
-        searched = np.where(actions == SEARCH, 1.0, np.where(actions == REST, 20.0, 0.0))
-        self.ep_return[ongoing] += rewards[ongoing]
-        self.ep_length[ongoing] += 1
-        self.searches_here[ongoing] = np.where(moved, 0.0, self.searches_here + searched)[ongoing]
-        self.ep_score[ongoing] = self.blstats[ongoing, nethack.NLE_BL_SCORE]
-        depth = np.maximum(self.ep_depth, self.blstats[:, nethack.NLE_BL_DEPTH])
-        self.ep_depth[ongoing] = depth[ongoing]
+        _account(
+            np.asarray(actions, dtype=np.int64),
+            rewards,
+            ongoing,
+            position,
+            self.blstats,
+            self.ep_return,
+            self.ep_length,
+            self.searches_here,
+            self.ep_score,
+            self.ep_depth,
+        )
         return rewards, terminated, truncated, finished, self.presses - presses
 
     def _finished(self, i: int, last_reward: float, died: bool) -> Episode:
@@ -629,10 +637,17 @@ class GameRunner:
         )
         episodes: list[Episode] = []
         presses = 0
+        fast = self._kernel.usable and is_linear(params)
         for t in range(n_steps):
             psi, phi = self.features()
-            # choose(params, "sampled") without the chosen actions' probabilities.
-            actions = sample_actions(action_probabilities(params, psi, phi), self.uniforms())
+            # choose(params, "sampled") without the chosen actions' probabilities, in one
+            # compiled call while it agrees with nethack_agent.policy (checked every rollout).
+            if fast and t == 0:
+                fast = self._kernel.agrees(params, psi, phi)
+            if fast:
+                actions = sample_policy(params, psi, phi, self.uniforms())[0]
+            else:
+                actions = sample_actions(action_probabilities(params, psi, phi), self.uniforms())
             rewards, terminated, truncated, finished, n_keys = self.step(actions)
             psi_list.append(psi)
             phi_list.append(phi)
@@ -672,6 +687,31 @@ class GameRunner:
             "episode_counts": list(self.episode_counts),
             "rng_states": [rng.bit_generator.state for rng in self.rngs],
         }
+
+
+@numba.njit(cache=True)
+def _account(
+    actions, rewards, ongoing, position, blstats, ep_return, ep_length, searches, score, depth
+):
+    """Episode statistics of the games that go on after a step (one compiled call).
+
+    Return and length grow; the count of searches on this square restarts when the agent
+    moved and grows by 1 for ``search`` and by 20 for ``rest``; score and deepest level follow
+    blstats.
+    """
+    for e in range(actions.shape[0]):
+        if not ongoing[e]:
+            continue
+        ep_return[e] += rewards[e]
+        ep_length[e] += 1
+        if blstats[e, 0] != position[e, 0] or blstats[e, 1] != position[e, 1]:
+            searches[e] = 0.0
+        elif actions[e] == SEARCH:
+            searches[e] += 1.0
+        elif actions[e] == REST:
+            searches[e] += 20.0
+        score[e] = blstats[e, _SCORE]
+        depth[e] = max(depth[e], blstats[e, _DEPTH])
 
 
 def _worker(connection: Any, kwargs: dict[str, Any]) -> None:

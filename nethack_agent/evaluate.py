@@ -12,6 +12,7 @@ ends its games (``nethack_agent.deaths``: NetHack's xlogfile).
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from nethack_agent.game import CHALLENGE
 from nethack_agent.ray_runner import RayRunner
 
 __all__ = ["evaluate", "key_cap", "mean_interval", "play_games", "role_stats", "summarize"]
+
+_ALIVE_ENDS = ("key cap", "no-progress timeout")
 
 
 def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
@@ -169,6 +172,7 @@ def evaluate(
     address: str | None = None,
     env_id: str | None = None,
     unseeded: bool = False,
+    max_keys: int | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[Episode]]]:
     """Evaluate a run's policy against the uniformly random one on seeds seed … seed+episodes−1.
 
@@ -188,14 +192,16 @@ def evaluate(
         env_id: the NLE task to play (default: the one the run was trained on).
         unseeded: play NLE's own NetHackChallenge class, never seeded (``env_id`` must be
             "NetHackChallenge-v0").
+        max_keys: a key cap per game (default: ``key_cap``, the Challenge's 10⁶ or the run's).
 
     Returns:
         ``{"env", "episodes", "seed", "policy", "unseeded", "policy_kind"
         (the checkpoint's "linear" or "mlp"), "agent": summarize(...),
         "random": summarize(...), "roles": role_stats(agent's games), "deaths":
         [{"cause", "games"}, …] of the agent's games, most frequent first, "random_deaths": the
-        same for the random policy}``, and the games themselves: ``{"agent": [Episode, ...],
-        "random": [...]}`` in seed order.
+        same for the random policy, "agent_ends" and "random_ends": how many games ended by
+        "death", "key cap" and "no-progress timeout"}``, and the games themselves:
+        ``{"agent": [Episode, ...], "random": [...]}`` in seed order.
     """
     if episodes < 2:
         raise ValueError(f"episodes must be >= 2, got {episodes}")
@@ -203,6 +209,8 @@ def evaluate(
         raise ValueError(f"policy must be 'sampled' or 'greedy', got {policy!r}")
     state = load_checkpoint(run_dir)
     env_id = env_id or state.config.env_id
+    if max_keys is not None and max_keys < 1:
+        raise ValueError(f"max_keys must be >= 1, got {max_keys}")
     if unseeded and env_id != CHALLENGE.name:
         raise ValueError(f"unseeded play is for {CHALLENGE.name} only, got env {env_id!r}")
     seeds = list(range(seed, seed + episodes))
@@ -212,6 +220,7 @@ def evaluate(
         "seed": seed,
         "policy": policy,
         "unseeded": unseeded,
+        "max_keys": max_keys or key_cap(env_id, state.config),
         "policy_kind": state.config.policy,
     }
     played: dict[str, list[Episode]] = {}
@@ -225,7 +234,7 @@ def evaluate(
             n_workers=n_workers,
             envs_per_worker=envs_per_worker,
             ttyrec_dir=record,
-            max_episode_steps=key_cap(env_id, state.config),
+            max_episode_steps=max_keys or key_cap(env_id, state.config),
             env_api=env_api,
             backend=backend,
             address=address,
@@ -240,6 +249,9 @@ def evaluate(
     result["roles"] = role_stats(played["agent"])
     result["deaths"] = tally_causes(g.cause for g in played["agent"])
     result["random_deaths"] = tally_causes(g.cause for g in played["random"])
+    for name in ("agent", "random"):
+        ends = Counter(g.end for g in played[name])
+        result[f"{name}_ends"] = {end: ends[end] for end in ("death", *_ALIVE_ENDS)}
     return result, played
 
 

@@ -484,7 +484,8 @@ def _map_features(
                 else:
                     mem[y, x] = k
         cur[ay, ax] = mem[ay, ax]
-        visits[e, ay, ax] += 1
+        if visits[e, ay, ax] < 32767:  # int16: saturate, never wrap to negative
+            visits[e, ay, ax] += 1
 
         # Breadth-first search from the agent; first[c] = bitmask of first moves on shortest paths.
         dist[:] = -1

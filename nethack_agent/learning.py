@@ -19,7 +19,22 @@ __all__ = [
     "a2c_update",
     "clip_by_global_norm",
     "gae",
+    "shaped_rewards",
 ]
+
+
+def shaped_rewards(rewards: np.ndarray, terminated: np.ndarray, death_penalty: float) -> np.ndarray:
+    """Reward shaping for dying: ``r'_t = r_t − penalty · [the character died at step t]``.
+
+    Args:
+        rewards: (T, N) rewards (in-game score changes).
+        terminated: (T, N) bool, the game ended in death at that step (not a time limit).
+        death_penalty: score points a death costs (≥ 0).
+
+    Returns:
+        (T, N) shaped rewards (a new array).
+    """
+    return rewards - death_penalty * np.asarray(terminated, dtype=np.float64)
 
 
 def gae(

@@ -23,7 +23,7 @@ from nethack_agent.checkpoint import CHECKPOINT_NAME, TrainState, load_checkpoin
 from nethack_agent.config import TrainConfig
 from nethack_agent.envs import GameRunner, ParallelRunner, runner_settings
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
-from nethack_agent.learning import Adam, a2c_update
+from nethack_agent.learning import Adam, a2c_update, shaped_rewards
 from nethack_agent.plots import plot_learning_curve
 from nethack_agent.policy import init_mlp_params, init_params
 from nethack_agent.ray_runner import RayRunner
@@ -213,6 +213,10 @@ def train(
                     minutes,
                 )
             )
+            if config.death_penalty:  # shaping: the reported score stays NetHack's own
+                batch["rewards"] = shaped_rewards(
+                    batch["rewards"], batch["terminated"], config.death_penalty
+                )
             stats = a2c_update(
                 params,
                 optimiser,

@@ -13,10 +13,10 @@ from bandits.contextual import (
     LinUCB,
     RidgeEpsilonGreedy,
     SoftmaxPolicy,
-    normal_max_probabilities,
     sherman_morrison,
 )
 from bandits.contextual_env import ClassificationBandit, LinearBandit, digits_bandit, play
+from bandits.normal_max import normal_max_probabilities
 from bandits.policies import GaussianThompson, max_probabilities
 from bandits.probability import gaussian_thompson_exact
 
@@ -154,6 +154,22 @@ def test_replicate_copies_one_run_independently(name):
     twins.update(contexts, [0, 1], [1.0, 2.0])
     after = policy.action_probabilities(np.vstack([contexts[:1]] * 3))[1]
     assert np.array_equal(single, after)  # the original's state is untouched
+
+
+@pytest.mark.parametrize("name", list(POLICIES))
+def test_frozen_replicate_equals_copies_and_cannot_learn(name):
+    policy, _, rng = _trained(name, n_runs=2, rounds=20)
+    contexts = rng.normal(size=(3, D))
+    frozen = policy.replicate(3, run=1, frozen=True)
+    copies = policy.replicate(3, run=1)
+    np.testing.assert_array_equal(
+        frozen.action_probabilities(contexts), copies.action_probabilities(contexts)
+    )
+    seed = 11
+    first = frozen.select(contexts, np.random.default_rng(seed))
+    assert np.array_equal(first, copies.select(contexts, np.random.default_rng(seed)))
+    with pytest.raises(ValueError, match="frozen replicate"):
+        frozen.update(contexts, [0, 0, 0], [1.0, 1.0, 1.0])
 
 
 def test_linear_thompson_probabilities_match_sampling_theta():

@@ -188,3 +188,19 @@ def test_on_policy_value_of_the_optimal_policy_on_a_classification_bandit():
 def test_bad_input_raises_one_clear_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_summarise_clipped_is_exact_raised_to_one_over_n():
+    rng = np.random.default_rng(9)
+    env = LinearBandit(3, 2, rng, n_runs=4, shared=True)
+    log = ope.collect(LinearThompson(3, 2, n_runs=4, v=0.3), env, 60, rng, draws=5)
+    target = np.full((4, 60, 3), 1 / 3)
+    rows = ope.summarise(log, target, 0.0, clipped=True)
+    clipped = next(r for r in rows if (r.estimator, r.propensities) == ("ips", "exact-clipped"))
+    by_hand = [
+        ope.ips(log.actions[r], log.rewards[r], np.maximum(log.propensities[r], 0.2), target[r])
+        for r in range(4)
+    ]
+    assert clipped.draws == 5
+    np.testing.assert_allclose(clipped.mean, np.mean([e.value for e in by_hand]), atol=1e-15)
+    np.testing.assert_allclose(clipped.mse, np.mean([e.value**2 for e in by_hand]), atol=1e-15)

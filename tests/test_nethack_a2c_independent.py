@@ -7,11 +7,12 @@ targets G held fixed; gradients by central finite differences of those losses.
 """
 
 import numpy as np
+import pytest
 
 from gradients import log_softmax, numerical_gradient, softmax
 from nethack_agent.actions import MOVE
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
-from nethack_agent.learning import Adam, a2c_update
+from nethack_agent.learning import Adam, a2c_update, clip_by_global_norm, gae, shaped_rewards
 from nethack_agent.policy import init_params, policy_logits, value
 
 DS, DD = N_STATE_FEATURES, N_DIRECTION_FEATURES
@@ -147,3 +148,80 @@ def test_gradients_handed_to_the_optimiser_equal_finite_differences_of_the_losse
         np.testing.assert_allclose(recorder.grads[name], numeric, rtol=1e-5, atol=1e-8)
     numeric_v = numerical_gradient(critic_loss, params["v"])
     np.testing.assert_allclose(recorder.grads["v"], numeric_v, rtol=1e-6, atol=1e-9)
+
+
+def test_update_stats_and_clipping_against_the_reference():
+    batch = random_batch(2)
+    rng = np.random.default_rng(3)
+    params = {name: 0.1 * rng.normal(size=p.shape) for name, p in init_params(DS, DD).items()}
+    settings = {**SETTINGS, "entropy_coef": 0.01}
+    unclipped, clipped = RecordingOptimiser(), RecordingOptimiser()
+    stats = a2c_update({k: p.copy() for k, p in params.items()}, unclipped, batch, **settings)
+    norm = np.sqrt(sum(float(np.sum(g**2)) for g in unclipped.grads.values()))
+    assert stats.grad_norm == pytest.approx(norm, rel=1e-12)
+    # the critic's error against the λ-returns, and the policy's mean entropy over the batch
+    values = batch["psi"] @ params["v"]
+    _, returns = gae_reference(
+        batch["rewards"], values, batch["last_psi"] @ params["v"], batch["terminated"], 0.9, 0.8
+    )
+    assert stats.value_loss == pytest.approx(np.mean((values - returns) ** 2), rel=1e-12)
+    z = policy_logits(params, batch["psi"], batch["phi"])
+    entropy = -(softmax(z) * log_softmax(z)).sum(axis=-1).mean()
+    assert stats.entropy == pytest.approx(entropy, rel=1e-12)
+    # a norm cap of a tenth of the norm scales every gradient by exactly a tenth
+    capped = {**settings, "max_grad_norm": norm / 10}
+    again = a2c_update({k: p.copy() for k, p in params.items()}, clipped, batch, **capped)
+    assert again.grad_norm == pytest.approx(norm, rel=1e-12)
+    for name, grad in unclipped.grads.items():
+        np.testing.assert_allclose(clipped.grads[name], grad / 10, rtol=1e-10, atol=1e-15)
+
+
+def test_adam_takes_the_first_step_against_each_gradient_sign():
+    params = init_params(DS, DD)
+    batch = two_game_batch(1.0, -1.0)
+    recorder = RecordingOptimiser()
+    a2c_update({k: p.copy() for k, p in params.items()}, recorder, batch, **SETTINGS)
+    adam = Adam(learning_rate=0.01)
+    a2c_update(params, adam, batch, **SETTINGS)
+    for name, grad in recorder.grads.items():
+        # Adam's first step, m̂ = g and v̂ = g²: lr · g / (|g| + ε) against each gradient
+        np.testing.assert_allclose(params[name], -0.01 * grad / (np.abs(grad) + 1e-8), atol=1e-15)
+
+
+def test_gae_limits_and_messages():
+    rewards = np.array([[1.0, -2.0], [0.5, 3.0]])
+    values = np.array([[0.2, 0.1], [-0.3, 0.4]])
+    last = np.array([0.7, -0.6])
+    none = np.zeros((2, 2), dtype=bool)
+    for gamma, lam in ((1.0, 0.0), (0.0, 1.0), (0.9, 1.0)):
+        reference, _ = gae_reference(rewards, values, last, none, gamma, lam)
+        np.testing.assert_allclose(gae(rewards, values, last, none, none, gamma, lam)[0], reference)
+    # λ = 0: one-step TD errors δ_t = r_t + γ V(s_{t+1}) − V(s_t)
+    delta = rewards + 1.0 * np.vstack([values[1:], last]) - values
+    np.testing.assert_allclose(gae(rewards, values, last, none, none, 1.0, 0.0)[0], delta)
+    for gamma, lam, message in (
+        (1.01, 0.5, r"^gamma must be in \[0, 1\], got 1\.01$"),
+        (-0.1, 0.5, r"^gamma must be in \[0, 1\], got -0\.1$"),
+        (0.5, 1.01, r"^lam must be in \[0, 1\], got 1\.01$"),
+        (0.5, -0.1, r"^lam must be in \[0, 1\], got -0\.1$"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            gae(rewards, values, last, none, none, gamma, lam)
+    with pytest.raises(ValueError, match=r"^rewards, values, terminated and truncated must"):
+        gae(rewards, values, last, none[:1], none, 0.5, 0.5)
+
+
+def test_clipping_leaves_a_zero_gradient_and_names_its_limit():
+    zero, norm = clip_by_global_norm({"a": np.zeros(3)}, 1.0)
+    assert norm == 0.0 and np.all(zero["a"] == 0.0)
+    exact, _ = clip_by_global_norm({"a": np.array([3.0, 4.0])}, 5.0)  # at the limit: unchanged
+    np.testing.assert_array_equal(exact["a"], [3.0, 4.0])
+    with pytest.raises(ValueError, match=r"^max_norm must be > 0, got -1\.0$"):
+        clip_by_global_norm({"a": np.ones(1)}, -1.0)
+
+
+def test_a_death_costs_the_penalty_at_its_step_only():
+    rewards = np.array([[5.0, 0.0], [1.0, 2.0]])
+    died = np.array([[False, True], [False, False]])
+    np.testing.assert_array_equal(shaped_rewards(rewards, died, 50.0), [[5.0, -50.0], [1.0, 2.0]])
+    np.testing.assert_array_equal(shaped_rewards(rewards, died, 0.0), rewards)

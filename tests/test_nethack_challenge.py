@@ -261,3 +261,28 @@ def test_only_fresh_safe_kills_are_eaten():
     for harmful in ("kobold", "cockatrice", "human zombie", "werejackal", "little dog", "gnome"):
         assert harmful not in safe_corpses(), harmful
     assert corpse_on_offer(b"There are 2 newt corpses here; eat one? [ynq] (n)") == "newt"
+
+
+def test_death_penalty_shaping_by_hand():
+    from nethack_agent.learning import shaped_rewards
+
+    rewards = np.array([[0.0, 5.0], [50.0, -1.0]])
+    died = np.array([[False, True], [False, False]])
+    assert shaped_rewards(rewards, died, 100.0).tolist() == [[0.0, -95.0], [50.0, -1.0]]
+    assert shaped_rewards(rewards, died, 0.0).tolist() == rewards.tolist()
+
+
+def test_visit_counts_saturate_instead_of_wrapping():
+    """A square stood on 32,767 times (long Challenge games) keeps finite features."""
+    from nethack_agent.features import MapMemory, extract_features
+
+    runner = GameRunner("NetHackScore-v0", 1, seed=2)
+    memory = MapMemory(1)
+    args = (runner.glyphs, runner.blstats, runner.message, memory)
+    extract_features(*args, np.zeros(1), np.zeros(1), np.zeros(1))
+    y, x = runner.blstats[0, nethack.NLE_BL_Y], runner.blstats[0, nethack.NLE_BL_X]
+    memory.visits[0, y, x] = 32767
+    psi, phi = extract_features(*args, np.zeros(1), np.zeros(1), np.zeros(1))
+    assert memory.visits[0, y, x] == 32767
+    assert np.isfinite(psi).all() and np.isfinite(phi).all()
+    runner.close()

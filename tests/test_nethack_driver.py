@@ -305,3 +305,31 @@ def test_training_and_evaluation_give_the_same_numbers_through_either_api(tmp_pa
         assert main([*args, "--workers", "0", "--env-api", api]) == 0
         results.append(json.loads(capsys.readouterr().out))
     assert results[0] == results[1]
+
+
+def test_episode_bookkeeping_kernel_equals_the_numpy_formula():
+    from nethack_agent.actions import REST, SEARCH
+    from nethack_agent.envs import _account
+
+    rng = np.random.default_rng(8)
+    n = 200
+    actions = rng.choice([0, 3, SEARCH, REST], n)
+    rewards = rng.normal(size=n)
+    ongoing = rng.random(n) < 0.8
+    blstats = rng.integers(0, 3, (n, nethack.BLSTATS_SHAPE[0]))
+    position = np.where(rng.random((n, 2)) < 0.7, blstats[:, :2], blstats[:, :2] + 1)
+    state = [rng.normal(size=n), rng.integers(0, 9, n), rng.random(n) * 5, rng.integers(0, 9, n)]
+    state.append(rng.integers(0, 4, n))
+    ret, length, searches, score, depth = (x.copy() for x in state)
+    _account(actions, rewards, ongoing, position, blstats, ret, length, searches, score, depth)
+    moved = (blstats[:, :2] != position).any(axis=1)
+    added = np.where(actions == SEARCH, 1.0, np.where(actions == REST, 20.0, 0.0))
+    expected = [
+        np.where(ongoing, state[0] + rewards, state[0]),
+        np.where(ongoing, state[1] + 1, state[1]),
+        np.where(ongoing, np.where(moved, 0.0, state[2] + added), state[2]),
+        np.where(ongoing, blstats[:, nethack.NLE_BL_SCORE], state[3]),
+        np.where(ongoing, np.maximum(state[4], blstats[:, nethack.NLE_BL_DEPTH]), state[4]),
+    ]
+    for got, want in zip((ret, length, searches, score, depth), expected, strict=True):
+        np.testing.assert_array_equal(got, want)

@@ -1,0 +1,182 @@
+"""The rollout's policy step in one compiled call: logits, mask, softmax and sampling.
+
+``nethack_agent.policy`` computes π(·|s) with about twenty small numpy operations; in a rollout
+that runs once per step for a handful of games, and their fixed cost (≈ 30–60 µs per call on
+this machine) outweighs the arithmetic. ``sample_policy`` does the same for the linear policy in
+one numba call: the logits ``ψ·W + [move d] φ_d·θ_move + [kick d] φ_d·θ_kick`` plus
+``policy.action_mask``'s offsets, the softmax, and inverse-CDF sampling as
+``policy.sample_actions`` does it.
+
+It is a second implementation of ``action_probabilities``, so it is checked against it:
+``KernelCheck`` compares the two on synthetic features that reach every masking rule and then on
+the first step of every rollout; at the first disagreement (the policy's rules changed and this
+kernel did not) the runner warns and uses ``nethack_agent.policy`` from then on.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numba
+import numpy as np
+
+from nethack_agent.actions import (
+    ASCEND,
+    DESCEND,
+    EAT,
+    ENGRAVE,
+    KICK,
+    MOVE,
+    N_ACTIONS,
+    N_DIRECTIONS,
+    PRAY,
+    REST,
+)
+from nethack_agent.features import DIRECTION_FEATURES, STATE_FEATURES
+from nethack_agent.policy import MASK_LOGIT, action_probabilities
+
+__all__ = ["KernelCheck", "is_linear", "sample_policy"]
+
+log = logging.getLogger(__name__)
+_BOUNDARIES = (0.0, 0.2, 0.25, 0.5, 1.0)  # action_mask compares features with 0, 0.2, 0.5, 1
+
+_CLOSED_DOOR = DIRECTION_FEATURES.index("kind_closed_door")
+_PASSIVE = DIRECTION_FEATURES.index("passive_monster")
+_HP_FRAC = STATE_FEATURES.index("hp_frac")
+_ON_DOWNSTAIRS = STATE_FEATURES.index("on_downstairs")
+_IN_MINES = STATE_FEATURES.index("in_mines")
+_TROUBLE_AND_SAFE = STATE_FEATURES.index("trouble_and_safe")
+_HUNGRY = STATE_FEATURES.index("hungry")
+_WEAK = STATE_FEATURES.index("weak")
+_ON_UPSTAIRS = STATE_FEATURES.index("on_upstairs")
+_DEPTH = STATE_FEATURES.index("depth")
+_CAN_ENGRAVE = STATE_FEATURES.index("can_engrave")
+_ON_ELBERETH = STATE_FEATURES.index("on_elbereth")
+_MONSTER_CLOSE = STATE_FEATURES.index("monster_close")
+
+
+def is_linear(params: dict[str, np.ndarray]) -> bool:
+    """Whether ``params`` are a linear policy's (the MLP's direction network is not compiled)."""
+    return not any(name.startswith("mlp/") for name in params)
+
+
+def sample_policy(
+    params: dict[str, np.ndarray], psi: np.ndarray, phi: np.ndarray, uniforms: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Actions drawn from π(·|s) of the linear policy, and π itself, in one call.
+
+    Args:
+        params: the policy parameters (``policy.init_params``).
+        psi: (N, Ds) state features.
+        phi: (N, 8, Dd) direction features.
+        uniforms: (N,) draws from U[0, 1).
+
+    Returns:
+        actions (N,) int64 — the first action whose cumulative probability exceeds u, as
+        ``policy.sample_actions`` — and the probabilities (N, A).
+    """
+    n = len(psi)
+    actions = np.empty(n, dtype=np.int64)
+    probabilities = np.empty((n, N_ACTIONS))
+    _sample(
+        np.ascontiguousarray(psi, dtype=np.float64),
+        np.ascontiguousarray(phi, dtype=np.float64),
+        params["W"],
+        params["theta_move"],
+        params["theta_kick"],
+        uniforms,
+        actions,
+        probabilities,
+    )
+    return actions, probabilities
+
+
+@numba.njit(cache=True)
+def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilities):
+    n_state, n_actions = w.shape
+    n_direction = theta_move.shape[0]
+    z = np.empty(n_actions)
+    for e in range(psi.shape[0]):
+        z[:] = 0.0
+        for k in range(n_state):
+            x = psi[e, k]
+            if x != 0.0:  # most state features are indicators, mostly 0
+                for a in range(n_actions):
+                    z[a] += x * w[k, a]
+        for d in range(N_DIRECTIONS):
+            move = 0.0
+            kick = 0.0
+            for k in range(n_direction):
+                move += phi[e, d, k] * theta_move[k]
+                kick += phi[e, d, k] * theta_kick[k]
+            z[MOVE + d] += move + (MASK_LOGIT if phi[e, d, _PASSIVE] > 0 else 0.0)
+            door = phi[e, d, _CLOSED_DOOR] > 0 and psi[e, _IN_MINES] == 0
+            z[KICK + d] += kick + (0.0 if door else MASK_LOGIT)
+        z[REST] += 0.0 if psi[e, _HP_FRAC] < 1.0 else MASK_LOGIT
+        z[DESCEND] += 0.0 if psi[e, _ON_DOWNSTAIRS] > 0 else MASK_LOGIT
+        z[PRAY] += 0.0 if psi[e, _TROUBLE_AND_SAFE] >= 0.5 else MASK_LOGIT
+        hungry = psi[e, _HUNGRY] > 0 or psi[e, _WEAK] > 0
+        z[EAT] += 0.0 if hungry else MASK_LOGIT
+        up = psi[e, _ON_UPSTAIRS] > 0 and psi[e, _DEPTH] >= 0.2
+        z[ASCEND] += 0.0 if up else MASK_LOGIT
+        engrave = (
+            psi[e, _CAN_ENGRAVE] > 0 and psi[e, _MONSTER_CLOSE] > 0 and psi[e, _ON_ELBERETH] == 0
+        )
+        z[ENGRAVE] += 0.0 if engrave else MASK_LOGIT
+        top = z.max()
+        norm = 0.0
+        for a in range(n_actions):
+            z[a] = np.exp(z[a] - top)
+            norm += z[a]
+        cumulative = 0.0
+        for a in range(n_actions):
+            probabilities[e, a] = z[a] / norm
+            cumulative += probabilities[e, a]
+            z[a] = cumulative  # the running sum, as np.cumsum
+        threshold = uniforms[e] * cumulative
+        chosen = 0
+        while chosen < n_actions and z[chosen] <= threshold:
+            chosen += 1
+        actions[e] = min(chosen, n_actions - 1)
+
+
+class KernelCheck:
+    """Whether ``sample_policy`` may stand in for ``nethack_agent.policy`` (checked as it goes).
+
+    Args:
+        atol: largest allowed difference between the two implementations' probabilities.
+    """
+
+    def __init__(self, atol: float = 1e-9):
+        self.atol = atol
+        rng = np.random.default_rng(0)
+        # Features that reach every masking rule on both sides of its threshold.
+        psi = rng.choice(_BOUNDARIES, size=(64, len(STATE_FEATURES)))
+        phi = rng.choice(_BOUNDARIES, size=(64, N_DIRECTIONS, len(DIRECTION_FEATURES)))
+        params = {
+            "W": rng.normal(0, 1, (len(STATE_FEATURES), N_ACTIONS)),
+            "theta_move": rng.normal(0, 1, len(DIRECTION_FEATURES)),
+            "theta_kick": rng.normal(0, 1, len(DIRECTION_FEATURES)),
+        }
+        self.usable = True
+        self.usable = self.agrees(params, psi, phi)
+
+    def agrees(self, params: dict[str, np.ndarray], psi: np.ndarray, phi: np.ndarray) -> bool:
+        """Compare the two on these features; after one disagreement, always False."""
+        if not self.usable:
+            return False
+        try:
+            _, fast = sample_policy(params, psi, phi, np.zeros(len(psi)))
+            reference = action_probabilities(params, psi, phi)
+            self.usable = fast.shape == reference.shape and bool(
+                np.allclose(fast, reference, rtol=0.0, atol=self.atol)
+            )
+        except (KeyError, IndexError, ValueError) as error:
+            log.debug("policy kernel failed: %r", error)
+            self.usable = False
+        if not self.usable:
+            log.warning(
+                "nethack_agent.policy_kernel disagrees with nethack_agent.policy "
+                "(its rules changed?): rollouts use the numpy policy from now on"
+            )
+        return self.usable

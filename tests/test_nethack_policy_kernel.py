@@ -1,0 +1,77 @@
+"""The compiled rollout policy step against nethack_agent.policy, and its fallback."""
+
+import logging
+
+import numpy as np
+
+import nethack_agent.policy_kernel as policy_kernel
+from nethack_agent.actions import N_ACTIONS
+from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
+from nethack_agent.policy import action_probabilities, sample_actions
+from nethack_agent.policy_kernel import KernelCheck, sample_policy
+
+BOUNDARIES = [0.0, 0.2, 0.25, 0.5, 1.0]  # the masks compare with 0, 0.2, 0.5 and 1
+
+
+def random_case(rng, n):
+    params = {
+        "W": rng.normal(0, 2, (N_STATE_FEATURES, N_ACTIONS)),
+        "theta_move": rng.normal(0, 2, N_DIRECTION_FEATURES),
+        "theta_kick": rng.normal(0, 2, N_DIRECTION_FEATURES),
+        "v": np.zeros(N_STATE_FEATURES),
+    }
+    # Indicators at 0 and 1 and fractions: every masking rule is met both ways.
+    psi = rng.choice(BOUNDARIES, (n, N_STATE_FEATURES))
+    phi = rng.choice(BOUNDARIES, (n, 8, N_DIRECTION_FEATURES))
+    return params, psi, phi
+
+
+def test_kernel_probabilities_and_samples_equal_the_numpy_policy():
+    rng = np.random.default_rng(3)
+    params, psi, phi = random_case(rng, 4000)
+    uniforms = rng.random(4000)
+    actions, probabilities = sample_policy(params, psi, phi, uniforms)
+    reference = action_probabilities(params, psi, phi)
+    np.testing.assert_allclose(probabilities, reference, rtol=0, atol=1e-12)
+    assert (reference < 1e-9).any()  # masked actions were among them
+    np.testing.assert_array_equal(actions, sample_actions(reference, uniforms))
+    # u at the edges: the first action with positive mass, and never past the last action.
+    first, _ = sample_policy(params, psi[:5], phi[:5], np.zeros(5))
+    np.testing.assert_array_equal(first, (reference[:5] > 0).argmax(axis=1))
+    last, _ = sample_policy(params, psi[:5], phi[:5], np.full(5, np.nextafter(1.0, 0.0)))
+    assert (last <= N_ACTIONS - 1).all()
+
+
+def test_check_falls_back_when_the_policy_changes(monkeypatch, caplog):
+    rng = np.random.default_rng(4)
+    params, psi, phi = random_case(rng, 8)
+    check = KernelCheck()
+    assert check.usable and check.agrees(params, psi, phi)
+
+    def changed_policy(params, psi, phi):  # e.g. a new masking rule
+        probabilities = action_probabilities(params, psi, phi)
+        probabilities[:, 0] = 0.0
+        return probabilities / probabilities.sum(axis=-1, keepdims=True)
+
+    monkeypatch.setattr(policy_kernel, "action_probabilities", changed_policy)
+    with caplog.at_level(logging.WARNING):
+        assert not KernelCheck().usable
+        assert not check.agrees(params, psi, phi) and not check.usable
+    assert "disagrees" in caplog.text
+
+
+def test_rollouts_with_and_without_the_kernel_are_the_same():
+    from nethack_agent.envs import GameRunner
+
+    params, _, _ = random_case(np.random.default_rng(5), 1)
+    params = {name: p / 4 for name, p in params.items()}
+    batches = []
+    for usable in (True, False):
+        runner = GameRunner("NetHackScore-v0", 3, seed=2, max_episode_steps=100)
+        runner._kernel.usable = usable
+        batches.append(runner.rollout(params, 150))
+        runner.close()
+    (a, games_a, _), (b, games_b, _) = batches
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key])
+    assert games_a == games_b and games_a

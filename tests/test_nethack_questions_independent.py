@@ -1,0 +1,128 @@
+"""The answers to NetHack's questions, on message bytes as the game prints them.
+
+Two layers answer: the agent's own questions (which way to kick, pray or not, eat what) and,
+on the Challenge, any screen left waiting (``--More--``, menus, other questions). Expected
+keys are NetHack's own: vi-keys for directions, y / n, the inventory letter, RETURN and ESC.
+"""
+
+import numpy as np
+import pytest
+from nle import nethack
+
+from nethack_agent import envs
+from nethack_agent.actions import EAT, KICK, MOVE, PRAY, SEARCH
+from nethack_agent.questions import screen_key, waiting_screen
+
+ESC, RETURN = 27, 13
+VI_KEYS = {"n": "k", "e": "l", "s": "j", "w": "h", "ne": "u", "se": "n", "sw": "b", "nw": "y"}
+KICK_ACTIONS = {direction: KICK + i for i, direction in enumerate(VI_KEYS)}  # N E S W NE SE SW NW
+
+
+def answer(text: bytes, action: int, turn: int = 1234):
+    """The runner's answer to ``text`` after ``action`` (one game, no kill remembered), as a
+    tuple of keys or None, and the runner after it.
+
+    The runner keeps one row of NLE's buffers per game; this is a runner of one such row.
+    """
+    runner = envs.GameRunner.__new__(envs.GameRunner)
+    runner.message = np.zeros((1, 256), dtype=np.uint8)
+    runner.message[0, : len(text)] = np.frombuffer(text, dtype=np.uint8)
+    runner.blstats = np.zeros((1, nethack.BLSTATS_SHAPE[0]), dtype=np.int64)
+    runner.blstats[0, nethack.NLE_BL_TIME] = turn
+    runner.last_prayer_turn = np.full(1, -1.0)
+    runner.kill = np.full((1, 5), -1, dtype=np.int64)
+    runner.kill_name = [""]
+    runner.elbereth = np.full((1, 4), -1, dtype=np.int64)
+    keys = envs.GameRunner._answer(runner, 0, action)
+    return (None if keys is None else tuple(int(k) for k in np.atleast_1d(keys))), runner
+
+
+@pytest.mark.parametrize("direction", list(VI_KEYS))
+def test_a_kick_answers_the_direction_question_with_its_own_direction(direction):
+    key, _ = answer(b"In what direction?", KICK_ACTIONS[direction])
+    assert key == (ord(VI_KEYS[direction]),)
+
+
+def test_a_prayer_is_confirmed_and_its_turn_remembered():
+    key, runner = answer(b"Are you sure you want to pray? [yn] (n)", PRAY, turn=777)
+    assert key == (ord("y"),)
+    assert runner.last_prayer_turn[0] == 777
+
+
+def test_the_prayer_question_after_another_action_is_cancelled():
+    key, runner = answer(b"Are you sure you want to pray? [yn] (n)", SEARCH, turn=777)
+    assert key == (ESC,) and runner.last_prayer_turn[0] == -1
+
+
+@pytest.mark.parametrize("action", [MOVE + 2, KICK + 1, PRAY, EAT])
+def test_a_peaceful_monster_is_never_attacked(action):
+    key, _ = answer(b"Really attack the watchman? [yn] (n)", action)
+    assert key == (ord("n"),)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"You're having a hard time getting all of it down.  Stop eating? [yn] (n)", ord("y")),
+        (b"There is a jackal corpse here; eat it? [ynq] (n)", ord("n")),
+        (b"There are 2 food rations here; eat one? [ynq] (n)", ord("n")),
+        (b"What do you want to eat? [fg or ?*]", ord("f")),
+        (b"What do you want to eat? [dh or ?*]", ord("d")),
+        (b"What do you want to eat? [*]", ESC),  # nothing edible: cancel
+    ],
+)
+def test_eating_answers(text, expected):
+    assert answer(text, EAT)[0] == (expected,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"In what direction?",
+        b"What do you want to eat? [fg or ?*]",
+        b"There is a jackal corpse here; eat it? [ynq] (n)",
+        b"Stop eating? [yn] (n)",
+        b"What do you want to wield? [- ab or ?*]",
+    ],
+)
+def test_other_actions_cancel_a_question_they_did_not_ask(text):
+    assert answer(text, SEARCH)[0] == (ESC,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b"", b"You kick at empty space.", b"WHAMM!!", b"This door is locked.", b"Welcome to level 2"],
+)
+def test_no_question_no_answer(text):
+    assert answer(text, KICK_ACTIONS["e"])[0] is None
+
+
+# ------------------------------------------------------------------------------------------
+# Screens left waiting (the Challenge).
+# ------------------------------------------------------------------------------------------
+
+
+def terminal(*lines: bytes) -> bytes:
+    rows = [line.ljust(80) for line in lines] + [b" " * 80] * (24 - len(lines))
+    return b"".join(rows)
+
+
+@pytest.mark.parametrize(
+    ("message", "screen", "kind", "key"),
+    [
+        (b"", terminal(b"You see here a dagger.--More--"), "more", RETURN),
+        (b"", terminal(b"Things that are here:", b"a dagger", b"--More--"), "more", RETURN),
+        (b"", terminal(b" Pick up what?", b" a - a dagger", b"(end)"), "menu", ESC),
+        (b"", terminal(b" Weapons", b" a - a +2 dagger", b"(1 of 3)"), "menu", ESC),
+        (b"Really attack the watchman? [yn] (n)", terminal(b"Really attack?"), "question", ESC),
+        (b"Do you want your possessions identified? [ynq] (n)", b"", "question", ESC),
+        (b"What do you want to eat? [fg or ?*]", b"", "question", ESC),
+        (b"Call a scroll labeled FOO? ", b"", "question", ESC),
+        (b"You see here a dagger.", terminal(b"You see here a dagger."), "", None),
+        (b"Hello Agent, welcome to NetHack!  You are a neutral male human Monk.", b"", "", None),
+    ],
+)
+def test_waiting_screens_and_their_keys(message, screen, kind, key):
+    padded = message + b"\0" * (256 - len(message))
+    assert waiting_screen(padded, screen) == kind
+    assert screen_key(padded, screen) == key
