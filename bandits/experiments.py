@@ -25,7 +25,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
-from tqdm.auto import tqdm
 
 from bandits import _checks, backends, engine
 from bandits.environments import BernoulliBandit, GaussianBandit, gaussian_testbed
@@ -38,6 +37,7 @@ from bandits.policies import (
     Greedy,
     Policy,
 )
+from gradients.cli import progress_bar
 
 __all__ = [
     "FIGURES",
@@ -339,7 +339,8 @@ def stream_settings(
     n_runs = _checks.count("runs", n_runs)
     n_steps = _checks.count("steps", n_steps)
     total = n_steps * -(-n_runs // backends.BLOCK_RUNS) * len(settings)
-    with tqdm(total=total, unit="step", desc=description, disable=not progress, leave=False) as bar:
+    bar = progress_bar(total, unit="step", desc=description, disable=not progress, leave=False)
+    with bar:
         for index, curves in backends.run_settings(
             settings, n_runs, n_steps, backend, progress=bar.update
         ):

@@ -248,7 +248,8 @@ def _update_values(
 def sample_categorical(pi: ArrayLike, rng: np.random.Generator) -> IntArray:
     """One draw from each row's categorical distribution, by inverting its CDF.
 
-    ``A = #{k < K−1 : Σ_{j≤k} π_j ≤ U}`` with ``U ~ Uniform[0, 1)``, so ``P(A = k) = π_k``.
+    ``gradients.categorical`` with one ``U ~ Uniform[0, 1)`` per row from ``rng``, so
+    ``P(A = k) = π_k``.
 
     Args:
         pi: (R, K) probabilities, rows summing to 1.
@@ -266,8 +267,7 @@ def sample_categorical(pi: ArrayLike, rng: np.random.Generator) -> IntArray:
 
 
 def _sample_categorical(pi: FloatArray, rng: np.random.Generator) -> IntArray:
-    u = rng.random((*pi.shape[:-1], 1))
-    return np.sum(np.cumsum(pi[..., :-1], axis=-1) <= u, axis=-1, dtype=np.int64)
+    return gradients.categorical(pi, rng.random(pi.shape[:-1]))
 
 
 def ucb_scores(q_est: ArrayLike, n_pulls: ArrayLike, c: float) -> FloatArray:

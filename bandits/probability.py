@@ -35,7 +35,6 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
-from tqdm import tqdm
 
 from bandits import _checks
 from bandits.policies import (
@@ -48,6 +47,7 @@ from bandits.policies import (
     Policy,
     _is_pair,
 )
+from gradients.cli import progress_bar
 
 __all__ = [
     "METHODS",
@@ -483,8 +483,8 @@ def simulate(
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     counts = np.zeros(policy.n_arms, dtype=np.int64)
     chunk = policy.broadcast(min(_CHUNK, samples))
-    with tqdm(
-        total=samples, unit="draw", unit_scale=True, disable=not progress, leave=False
+    with progress_bar(
+        samples, unit="draw", unit_scale=True, disable=not progress, leave=False
     ) as bar:
         for start in range(0, samples, _CHUNK):
             size = min(_CHUNK, samples - start)

@@ -17,6 +17,11 @@
    brings pandas), MABWiser's LinUCB (``predict`` + ``partial_fit`` per decision, one model
    per run, fitted first on one example per arm; two runs), on the same linear bandit.
 
+5. Wall time of ``python -m bandits testbed --figure 2.2`` end to end (a fresh process:
+   start-up, imports, 3 curves × R runs × T steps, CSV + PNG), side by side with a plain numpy
+   script of the same decisions (sample-average ε-greedy for ε = 0, 0.01, 0.1, no files), also
+   a fresh process; ``--figure-2-2`` runs this part only.
+
 Every figure is the best of ``--repeats`` runs (the machine is shared; the first run also
 loads the policies' compiled numba kernels, or compiles them once into ``__pycache__``).
 
@@ -250,6 +255,50 @@ def contextual_decisions(args: argparse.Namespace) -> None:
     )
 
 
+PLAIN_FIGURE_2_2 = """
+import numpy as np
+rng = np.random.default_rng(0)
+R, K, T = {runs}, 10, {steps}
+rows = np.arange(R)
+for epsilon in (0.0, 0.01, 0.1):
+    q = rng.normal(size=(R, K))
+    best = q.argmax(axis=1)
+    estimates, pulls = np.zeros((R, K)), np.zeros((R, K))
+    reward, optimal = np.empty(T), np.empty(T)
+    for t in range(T):
+        explore = rng.random(R) < epsilon
+        actions = np.where(explore, rng.integers(0, K, R), estimates.argmax(axis=1))
+        rewards = q[rows, actions] + rng.normal(size=R)
+        pulls[rows, actions] += 1
+        estimates[rows, actions] += (rewards - estimates[rows, actions]) / pulls[rows, actions]
+        reward[t], optimal[t] = rewards.mean(), (actions == best).mean()
+"""
+
+
+def figure_2_2_end_to_end(args: argparse.Namespace) -> None:
+    """Part 5: ``testbed --figure 2.2`` in a fresh process against a plain numpy script."""
+    import subprocess
+    import sys
+
+    with tempfile.TemporaryDirectory() as out:
+        testbed = [sys.executable, "-m", "bandits", "testbed", "--figure", "2.2", "--quiet"]
+        testbed += ["--runs", str(args.runs), "--steps", str(args.steps), "--out", out]
+        plain = [sys.executable, "-c", PLAIN_FIGURE_2_2.format(runs=args.runs, steps=args.steps)]
+        seconds = {"testbed": [], "plain": []}
+        for _ in range(args.repeats):  # alternating, so both see the same machine
+            for name, argv in (("testbed", testbed), ("plain", plain)):
+                start = time.perf_counter()
+                subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+                seconds[name].append(time.perf_counter() - start)
+    best = {name: min(times) for name, times in seconds.items()}
+    print(
+        f"5. testbed --figure 2.2 end to end ({args.runs} runs x {args.steps} steps, 3 curves, "
+        f"CSV + PNG): {best['testbed']:.2f} s; plain numpy script of the same decisions: "
+        f"{best['plain']:.2f} s; ratio testbed / plain {best['testbed'] / best['plain']:.2f} "
+        f"(best of {args.repeats})"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=2000, help="runs R (default 2000)")
@@ -261,6 +310,7 @@ def main() -> None:
     parser.add_argument("--contextual-runs", type=int, default=1000, help="runs of part 4")
     parser.add_argument("--contextual-rounds", type=int, default=1000, help="rounds of part 4")
     parser.add_argument("--contextual", action="store_true", help="part 4 only")
+    parser.add_argument("--figure-2-2", action="store_true", help="part 5 only")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, a smoke run")
     args = parser.parse_args()
     if args.quick:
@@ -269,10 +319,14 @@ def main() -> None:
     if args.contextual:
         contextual_decisions(args)
         return
+    if args.figure_2_2:
+        figure_2_2_end_to_end(args)
+        return
     speeds = decisions_per_second(args)
     figure_all(args, speeds)
     monte_carlo(args)
     contextual_decisions(args)
+    figure_2_2_end_to_end(args)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
     python benchmarks/bench_nethack.py [--seconds 10] [--rounds 3] [--run-dir runs/score]
                                        [--workers 2] [--envs-per-worker 16] [--env-api nle]
                                        [--sweep 1,4,16] [--profile-steps 4000]
+                                       [--env NetHackChallenge-v0]
 
 Measured in alternating rounds (each loop in turn, ``--seconds`` each), with the machine's load
 (``uptime``) printed before and after:
@@ -305,6 +306,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=defaults.n_workers)
     parser.add_argument("--envs-per-worker", type=int, default=defaults.envs_per_worker)
     parser.add_argument("--env-api", choices=("nle", "gym"), default=defaults.env_api)
+    parser.add_argument(
+        "--env", default=defaults.env_id, help="the task training plays (the random loops: Score)"
+    )
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each loop")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds")
     parser.add_argument("--run-dir", help="play the policy of this run's checkpoint")
@@ -317,14 +321,18 @@ def main() -> None:
         return
     params = load_checkpoint(args.run_dir).params if args.run_dir else None
     config = TrainConfig(
-        n_workers=args.workers, envs_per_worker=args.envs_per_worker, env_api=args.env_api
+        env_id=args.env,
+        n_workers=args.workers,
+        envs_per_worker=args.envs_per_worker,
+        env_api=args.env_api,
     )
     sweep = [int(n) for n in args.sweep.split(",") if n]
     policy = f"weights of {args.run_dir}" if args.run_dir else "weights from zero"
     print(
         f"{os.cpu_count()} CPUs, load average {_load()} (1, 5, 15 min); {args.rounds} rounds of "
         f"{args.seconds:.0f} s per loop; training: {config.n_workers} processes x "
-        f"{config.envs_per_worker} games via --env-api {config.env_api}, {policy}"
+        f"{config.envs_per_worker} games of {config.env_id} via --env-api {config.env_api}, "
+        f"{policy}"
     )
     rows: dict[str, list[float]] = {}
 

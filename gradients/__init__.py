@@ -18,6 +18,7 @@ from gradients.network import Network, backward_chain
 from gradients.numerical import numerical_gradient
 from gradients.optim import SGD, Adam
 from gradients.policy import log_policy_grad, policy_gradient
+from gradients.sampling import categorical
 from gradients.softmax import (
     log_softmax,
     log_softmax_grad,
@@ -29,6 +30,7 @@ from gradients.softmax import (
 )
 
 __all__ = [
+    "categorical",
     "SGD",
     "Adam",
     "Network",

@@ -107,6 +107,8 @@ def _train(args: argparse.Namespace) -> int:
         print(json.dumps({k: v for k, v in result.items() if k != "history"}))
     else:
         print(_report(result))
+        # stderr: the printed results stay the same from run to run, timings do not
+        print(f"trained in {result['seconds']:.2f} s", file=sys.stderr)
     if plot is not None:
         print(f"figure written to {plot}", file=sys.stderr)
     return 0
@@ -120,8 +122,7 @@ def _report(result: dict) -> str:
         + (" (interrupted)" if result["interrupted"] else "")
         + f", batch {settings['batch_size']}, {settings['optimizer']}"
         + f" lr {settings['learning_rate']}"
-        + f", hidden {settings['hidden']}, {settings['dtype']}, seed {settings['seed']}:"
-        + f" {result['seconds']:.2f} s",
+        + f", hidden {settings['hidden']}, {settings['dtype']}, seed {settings['seed']}",
         f"train accuracy {result['train_accuracy']:.2%} of {result['n_train']}, "
         f"test accuracy {result['test_accuracy']:.2%} of {result['n_test']}",
     ]

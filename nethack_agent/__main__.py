@@ -90,9 +90,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from nethack_agent.evaluate import evaluate, mean_interval
+    from nethack_agent.evaluate import evaluate
 
     _check_backend(args, args.workers)
     if args.ttyrec is not None:
@@ -136,14 +134,14 @@ def _evaluate(args: argparse.Namespace) -> int:
     )
     for name in ("agent", "random"):
         r = result[name]
-        returns = np.array([g.ret for g in games[name]])
-        _, low, high = mean_interval(returns)
         label = f"{name} ({args.policy})" if name == "agent" else "random"
+        returns = f"[{r['return_ci_low']:.1f}, {r['return_ci_high']:.1f}]"
         print(
-            f"{label:<16}{r['mean_return']:>13.1f} {np.median(returns):>7.1f}  "
-            f"{f'[{low:.1f}, {high:.1f}]':<18}{r['mean_score']:>12.1f} {r['median_score']:>7.0f}  "
+            f"{label:<16}{r['mean_return']:>13.1f} {r['median_return']:>7.1f}  {returns:<18}"
+            f"{r['mean_score']:>12.1f} {r['median_score']:>7.1f}  "
             f"[{r['ci_low']:.1f}, {r['ci_high']:.1f}]"
         )
+    print("(95% CI: Student-t interval of the mean)")
     ratio = result["agent"]["mean_score"] / max(result["random"]["mean_score"], 1e-9)
     apart = result["agent"]["ci_low"] > result["random"]["ci_high"]
     print(f"mean score ratio agent/random: {ratio:.1f}x; 95% CIs {'apart' if apart else 'overlap'}")

@@ -48,29 +48,42 @@ def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
     return float(mean), float(mean - half), float(mean + half)
 
 
-def summarize(returns: np.ndarray, scores: np.ndarray) -> dict[str, float]:
-    """Mean return, mean and median in-game score, and a 95% CI of the mean score.
+def summarize(returns: np.ndarray, scores: np.ndarray) -> dict[str, Any]:
+    """Mean, median and a 95% interval of the mean, of the return and of the in-game score.
 
     Args:
         returns: (n,) episode returns.
         scores: (n,) in-game scores, n ≥ 2.
 
     Returns:
-        ``{"mean_return", "mean_score", "median_score", "ci_low", "ci_high"}``.
+        ``{"mean_return", "median_return", "return_ci_low", "return_ci_high", "mean_score",
+        "median_score", "ci_low", "ci_high", "intervals"}``; ``intervals`` says which
+        interval is which.
     """
     if np.shape(returns) != np.shape(scores):
         raise ValueError(
             f"returns and scores must have one shape (n,), got {np.shape(returns)} and "
             f"{np.shape(scores)}"
         )
+    mean_return, return_low, return_high = mean_interval(returns)
     mean, low, high = mean_interval(scores)
     return {
-        "mean_return": float(np.mean(returns)),
+        "mean_return": mean_return,
+        "median_return": float(np.median(returns)),
+        "return_ci_low": return_low,
+        "return_ci_high": return_high,
         "mean_score": mean,
         "median_score": float(np.median(scores)),
         "ci_low": low,
         "ci_high": high,
+        "intervals": _INTERVALS,
     }
+
+
+_INTERVALS = (
+    "ci_low, ci_high: 95% Student-t interval of the mean in-game score; "
+    "return_ci_low, return_ci_high: the same for the mean return"
+)
 
 
 def key_cap(env_id: str, config: TrainConfig) -> int:

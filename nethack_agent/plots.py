@@ -113,6 +113,7 @@ def plot_scores_by_role(games: dict[str, list], out_png: str | Path, title: str 
     counts = {role: sum((g.role or "unknown") == role for g in first) for role in roles}
     ax.set_xticks(np.arange(len(roles)), [f"{r}\n({counts[r]} games)" for r in roles])
     ax.set_yscale("symlog", linthresh=10)
+    ax.set_ylim(bottom=0)
     ax.set_ylabel("in-game score")
     ax.legend(loc="upper left")
     ax.set_title(title)

@@ -38,6 +38,7 @@ from gradients import (
     softmax_entropy,
     softmax_entropy_grad,
 )
+from gradients.sampling import categorical as sample_actions  # the one categorical sampler
 from nethack_agent.actions import (
     ASCEND,
     DESCEND,
@@ -187,21 +188,6 @@ def action_probabilities(
 def value(params: dict[str, np.ndarray], psi: np.ndarray) -> np.ndarray:
     """The linear baseline V(s) = ψ(s)·v, (...)."""
     return psi @ params["v"]
-
-
-def sample_actions(probabilities: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
-    """Inverse-CDF sampling: the first action whose cumulative probability exceeds u.
-
-    Args:
-        probabilities: (N, A), rows summing to 1.
-        uniforms: (N,) draws from U[0, 1), one per row (each from its own generator).
-
-    Returns:
-        (N,) int actions, distributed as ``probabilities`` when u ~ U[0, 1).
-    """
-    cumulative = np.cumsum(probabilities, axis=-1)
-    actions = (cumulative <= uniforms[:, None] * cumulative[:, -1:]).sum(axis=-1)
-    return np.minimum(actions, probabilities.shape[-1] - 1)
 
 
 def policy_loss(

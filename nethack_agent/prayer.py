@@ -59,6 +59,13 @@ def rnz_pmf(i: int = 350, max_rne: int = 5) -> tuple[np.ndarray, np.ndarray]:
     return support, np.bincount(inverse, weights=probabilities)
 
 
+@cache
+def _rnz_cdf(i: int) -> tuple[np.ndarray, np.ndarray]:
+    """(values, P(rnz(i) ≤ value)): computed once, read at every step."""
+    values, probabilities = rnz_pmf(i)
+    return values, np.cumsum(probabilities)
+
+
 def heard_probability(turn: np.ndarray, last_prayer_turn: np.ndarray) -> np.ndarray:
     """P(a prayer now, in major trouble, is heard), from the turn of the last prayer.
 
@@ -75,8 +82,7 @@ def heard_probability(turn: np.ndarray, last_prayer_turn: np.ndarray) -> np.ndar
     """
     turn = np.asarray(turn, dtype=np.int64)
     last = np.asarray(last_prayer_turn, dtype=np.int64)
-    values, probabilities = rnz_pmf(350)
-    cdf = np.cumsum(probabilities)
+    values, cdf = _rnz_cdf(350)
     gap = np.maximum(turn - last, 0) + MAJOR_TROUBLE_LIMIT
     index = np.searchsorted(values, gap, side="right") - 1
     after_prayer = np.where(index >= 0, cdf[np.maximum(index, 0)], 0.0)

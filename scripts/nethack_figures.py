@@ -1,11 +1,15 @@
 """Regenerate the NetHack figures of docs/nethack.md from a trained run.
 
     python scripts/nethack_figures.py runs/score [--episodes 200] [--seed 10000] [--greedy]
+                                                 [--out DIR]
 
 Plays the run's policy (sampled, and greedy with ``--greedy``) and the uniformly random policy on
-the same seeded games (``seed`` … ``seed + episodes − 1``), then writes into ``RUN/figures/``:
-``evaluation.json`` (every figure), ``scores.png`` (the distribution of in-game scores of each
-policy) and prints the page's table in Markdown, with the run's training time and speed.
+the same seeded games (``seed`` … ``seed + episodes − 1``) through ``nethack_agent.evaluate``
+(the loop of ``python -m nethack_agent evaluate``), then writes into ``--out`` (default
+``RUN/figures``): ``evaluation.json`` (every figure) and ``scores.png`` (the distribution of
+in-game scores of each policy), prints the page's table in Markdown, with the run's training
+time and speed, and the paths it wrote. Copy ``scores.png`` to ``docs/figures/nethack_scores.png``
+to update the page.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from nethack_agent.checkpoint import load_checkpoint  # noqa: E402
-from nethack_agent.evaluate import play_games, summarize  # noqa: E402
+from nethack_agent.evaluate import evaluate  # noqa: E402
 
 
 def main() -> None:
@@ -31,31 +35,34 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=10000)
     parser.add_argument("--greedy", action="store_true", help="also evaluate the greedy policy")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, help="where the files go (default RUN/figures)")
     args = parser.parse_args()
 
     state = load_checkpoint(args.run_dir)
     seeds = list(range(args.seed, args.seed + args.episodes))
-    policies = [("agent (sampled)", state.params, "sampled")]
-    if args.greedy:
-        policies.append(("agent (greedy)", state.params, "greedy"))
-    policies.append(("random", None, "random"))
     results, scores = {}, {}
-    for name, params, kind in policies:
-        games = play_games(
-            state.config.env_id,
-            params,
-            kind,
-            seeds,
+    for kind in ("sampled", "greedy") if args.greedy else ("sampled",):
+        result, games = evaluate(
+            args.run_dir,
+            episodes=args.episodes,
+            seed=args.seed,
+            policy=kind,
             n_workers=args.workers,
-            max_episode_steps=state.config.max_episode_steps,
         )
-        scores[name] = np.array([g.score for g in games])
-        results[name] = summarize(np.array([g.ret for g in games]), scores[name])
-        results[name]["mean_depth"] = float(np.mean([g.depth for g in games]))
-        results[name]["mean_length"] = float(np.mean([g.length for g in games]))
+        # the random policy plays the same seeded games each time: keep its first evaluation
+        for name, label in (("agent", f"agent ({kind})"), ("random", "random")):
+            if label in results:
+                continue
+            scores[label] = np.array([g.score for g in games[name]])
+            results[label] = result[name] | {
+                "mean_depth": float(np.mean([g.depth for g in games[name]])),
+                "mean_length": float(np.mean([g.length for g in games[name]])),
+            }
+    results = {label: results[label] for label in sorted(results, key=lambda k: k == "random")}
+    scores = {label: scores[label] for label in results}
 
-    out = args.run_dir / "figures"
-    out.mkdir(exist_ok=True)
+    out = args.out if args.out is not None else args.run_dir / "figures"
+    out.mkdir(parents=True, exist_ok=True)
     summary = {
         "run": str(args.run_dir),
         "env": state.config.env_id,
@@ -98,7 +105,8 @@ def main() -> None:
             f"{r['mean_depth']:.2f} |"
         )
     ratio = results["agent (sampled)"]["mean_score"] / results["random"]["mean_score"]
-    print(f"\nmean score ratio agent (sampled) / random: {ratio:.1f}x; figures in {out}")
+    print(f"\nmean score ratio agent (sampled) / random: {ratio:.1f}x")
+    print(f"wrote {out / 'evaluation.json'} and {out / 'scores.png'}")
 
 
 if __name__ == "__main__":

@@ -198,6 +198,11 @@ def test_summarize_matches_scipy_t_interval():
     np.testing.assert_allclose([result["ci_low"], result["ci_high"]], [low, high])
     assert result["median_score"] == np.median(scores)
     np.testing.assert_allclose(result["mean_return"], 0.9 * scores.mean())
+    assert result["median_return"] == np.median(scores * 0.9)
+    np.testing.assert_allclose(
+        [result["return_ci_low"], result["return_ci_high"]], [0.9 * low, 0.9 * high]
+    )
+    assert "mean in-game score" in result["intervals"]
     with pytest.raises(ValueError, match="n >= 2"):
         summarize(np.ones(1), np.ones(1))
     with pytest.raises(ValueError, match="one shape"):

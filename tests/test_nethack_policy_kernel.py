@@ -75,3 +75,13 @@ def test_rollouts_with_and_without_the_kernel_are_the_same():
     for key in a:
         np.testing.assert_array_equal(a[key], b[key])
     assert games_a == games_b and games_a
+
+
+def test_kernel_rejects_parameters_of_another_shape():
+    import pytest
+
+    params, psi, phi = random_case(np.random.default_rng(6), 3)
+    with pytest.raises(ValueError, match="do not fit"):
+        sample_policy({**params, "W": params["W"][:-1]}, psi, phi, np.zeros(3))
+    with pytest.raises(ValueError, match="do not fit"):
+        sample_policy(params, psi, phi[:, :, :-1], np.zeros(3))

@@ -258,7 +258,11 @@ def test_cli_evaluate_json_ttyrec_and_watch(tmp_path, capsys):
     assert result["episodes"] == 3 and result["seed"] == 5
     for name in ("agent", "random"):
         r = result[name]
-        assert set(r) == {"mean_return", "mean_score", "median_score", "ci_low", "ci_high"}
+        assert set(r) == {
+            "mean_return", "median_return", "return_ci_low", "return_ci_high",
+            "mean_score", "median_score", "ci_low", "ci_high", "intervals",
+        }  # fmt: skip
+        assert r["return_ci_low"] <= r["mean_return"] <= r["return_ci_high"]
         with open(tty / name / "games.csv", newline="") as file:
             games = list(csv.DictReader(file))
         scores = np.array([float(g["score"]) for g in games])
@@ -284,6 +288,14 @@ def test_cli_evaluate_json_ttyrec_and_watch(tmp_path, capsys):
     }
     assert sum(row["games"] for row in result["deaths"]) == 3
     assert {row["cause"] for row in result["deaths"]} == {g["cause"] for g in games}
+    # The text report shows the JSON's numbers (same medians, one decimal).
+    assert main([a for a in args if a != "--json"]) == 0
+    text = capsys.readouterr().out.splitlines()
+    for name, label in (("agent", "agent (sampled)"), ("random", "random")):
+        r = result[name]
+        row = next(line for line in text if line.startswith(label)).split()
+        shown = [f"{r[key]:.1f}" for key in ("mean_return", "median_return", "median_score")]
+        assert [row[-8], row[-7], row[-3]] == shown
     # The same seeds give the same games again.
     assert main(args) == 0
     assert json.loads(capsys.readouterr().out) == result

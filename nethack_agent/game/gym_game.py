@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import gymnasium as gym
@@ -123,7 +123,7 @@ class GymGame:
         observation_keys: Sequence[str] = ("glyphs", "blstats", "message"),
         buffers: Mapping[str, np.ndarray] | None = None,
         savedir: str | None = None,
-        make_env: Any = None,
+        make_env: Callable[..., gym.Env] | None = None,
     ):
         self.settings = settings
         buffers = dict(buffers or {})
