@@ -17,6 +17,7 @@ from collections import deque
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from gradients.cli import progress_bar
 from nethack_agent.checkpoint import CHECKPOINT_NAME, TrainState, load_checkpoint, save_checkpoint
@@ -175,6 +176,9 @@ def train(
         )
 
     first_step = state.step
+    # One BLAS thread: the learner's matrix products are small, and extra OpenBLAS threads only
+    # fight the rollout workers for the cores (the forked workers inherit the limit).
+    blas = threadpool_limits(limits=1, user_api="blas")
     runner = make_runner(config, state.runner_states, backend, address)
     metrics_file, metrics = _open_metrics(run_dir / METRICS_NAME, state.episodes)
     steps_per_rollout = config.rollout_length * config.n_envs
@@ -259,6 +263,7 @@ def train(
         bar.close()
         metrics_file.close()
         runner.close()
+        blas.restore_original_limits()
         state.elapsed += time.monotonic() - started
         if not diverged:
             _save(state, run_dir, 0.0)
