@@ -23,7 +23,6 @@ import contextlib
 import multiprocessing
 import queue
 import signal
-import socket
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -33,6 +32,7 @@ import numpy as np
 from bandits import _checks, engine
 from bandits.environments import BernoulliBandit, GaussianBandit
 from bandits.policies import Policy
+from gradients.cluster import connect_ray
 
 __all__ = [
     "BACKENDS",
@@ -47,7 +47,6 @@ __all__ = [
     "Task",
     "block_seed",
     "check_memory",
-    "connect_ray",
     "run_block",
     "run_settings",
     "split",
@@ -60,8 +59,6 @@ DEFAULT_MEMORY_BUDGET = 2 * 2**30
 """Bytes the blocks in flight and the finished curves may take together (2 GiB)."""
 
 BACKENDS = ("local", "ray")
-
-RAY_INSTALL = "pip install 'policy-companion[ray]' (or pip install 'ray>=2.9')"
 
 
 class Setting(Protocol):
@@ -217,48 +214,6 @@ class LocalExecutor:
             self._pool = None
 
 
-def connect_ray(address: str | None = None) -> Any:
-    """Import Ray and connect to the cluster at ``address`` (None: start one on this machine).
-
-    Args:
-        address: ``host:port`` of a running cluster's head (``ray start --head`` prints it),
-            ``auto`` for the one this machine belongs to, or None.
-
-    Returns:
-        The ``ray`` module, initialised.
-
-    Raises:
-        ValueError: Ray is not installed (with the command that installs it), or there is no
-            cluster at ``address``.
-    """
-    try:
-        import ray
-    except ImportError:
-        raise ValueError(
-            f"--backend ray needs Ray, which is not installed: {RAY_INSTALL}"
-        ) from None
-    if address not in (None, "auto"):
-        host, _, port = address.rpartition(":")
-        if not host or not port.isdigit():
-            raise ValueError(f"--address must be HOST:PORT of a Ray head node, got {address!r}")
-        try:
-            socket.create_connection((host, int(port)), timeout=5).close()
-        except OSError as error:
-            raise ValueError(
-                f"--address {address}: no Ray cluster answers there ({error})"
-            ) from None
-    if ray.is_initialized():
-        return ray
-    try:
-        ray.init(address=address, include_dashboard=False, log_to_driver=False)
-    except (ConnectionError, RuntimeError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else ""
-        raise ValueError(
-            f"--address {address}: cannot join the Ray cluster ({first_line})"
-        ) from None
-    return ray
-
-
 class RayExecutor:
     """A Ray cluster: ``workers`` actors, each running one call at a time, two queued at most.
 
@@ -268,7 +223,7 @@ class RayExecutor:
 
     Args:
         workers: the number of actors, >= 1 and at most the cluster's CPUs; None: all CPUs.
-        address: the cluster (see ``connect_ray``).
+        address: the cluster (see ``gradients.cluster.connect_ray``).
     """
 
     reports_progress = False

@@ -392,8 +392,8 @@ def run_figures(
 
     Example:
         >>> results = run_figures(["2.2"], n_runs=50, n_steps=20, progress=False)
-        >>> [result.method.policy for result in results]
-        ['greedy', 'epsilon-greedy', 'epsilon-greedy']
+        >>> print(*[result.method.policy for result in results])
+        greedy epsilon-greedy epsilon-greedy
         >>> results[0].curves.mean_reward.shape
         (20,)
     """

@@ -556,7 +556,10 @@ def _exact_history(history: Iterable[tuple[int, Any]]) -> list:
 
 
 def build_policy(
-    policy: str | type, history: Iterable[tuple[int, Any]], n_arms: int | None = None, **params
+    policy: str | type,
+    history: Iterable[tuple[int, Any]],
+    n_arms: int | None = None,
+    **params: Any,
 ) -> Policy:
     """A single-run policy of the named kind that has learned from ``history``.
 

@@ -11,8 +11,9 @@ Source: Sutton & Barto, *Reinforcement Learning: An Introduction* (2nd ed.), Fig
 
 Example:
     >>> from bandits.sweep import grid_settings
-    >>> [s.method.label for s in grid_settings(["ucb"], {"c": {None: [0.5, 1.0]}})]
-    ['ucb @ c=0.5', 'ucb @ c=1']
+    >>> settings = grid_settings(["ucb"], {"c": {None: [0.5, 1.0]}})
+    >>> print(*[s.method.label for s in settings], sep=" | ")
+    ucb @ c=0.5 | ucb @ c=1
 """
 
 from __future__ import annotations

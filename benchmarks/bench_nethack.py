@@ -42,6 +42,7 @@ import gymnasium as gym
 import nle  # noqa: F401
 import numpy as np
 from nle import nethack
+from threadpoolctl import threadpool_limits
 
 from nethack_agent.actions import RANDOM_BASELINE_KEYS
 from nethack_agent.checkpoint import load_checkpoint
@@ -127,6 +128,7 @@ def training_rate(
     params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES) if params is None else params
     params = {name: p.copy() for name, p in params.items()}
     optimiser = Adam(learning_rate=config.learning_rate)
+    blas = threadpool_limits(limits=1, user_api="blas")  # as nethack_agent.train does
     runner = ParallelRunner(
         config.n_workers,
         config.envs_per_worker,
@@ -148,6 +150,7 @@ def training_rate(
         lengths.extend(e.length for e in episodes)
     elapsed = time.perf_counter() - start
     runner.close()
+    blas.restore_original_limits()
     return steps / elapsed, presses / elapsed, float(np.mean(lengths)) if lengths else np.nan
 
 

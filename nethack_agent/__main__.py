@@ -66,6 +66,7 @@ def _train(args: argparse.Namespace) -> int:
         raise ValueError(f"--minutes must be > 0, got {args.minutes}")
     if not args.resume:
         known_env(args.env, args.env_api)
+    _check_backend(args, args.n_workers)
     output_dir(args.run_dir, "--run-dir")  # made only once the configuration is valid
     try:
         state = train(
@@ -75,6 +76,8 @@ def _train(args: argparse.Namespace) -> int:
             minutes=args.minutes,
             resume=args.resume,
             progress=not args.no_progress,
+            backend=args.backend,
+            address=args.address,
         )
     except TrainingDiverged as error:
         print(f"error: {error}", file=sys.stderr)
@@ -89,6 +92,7 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     from nethack_agent.evaluate import evaluate
 
+    _check_backend(args, args.workers)
     if args.ttyrec is not None:
         output_dir(args.ttyrec, "--ttyrec")
     if args.env is not None:
@@ -103,6 +107,8 @@ def _evaluate(args: argparse.Namespace) -> int:
         env_id=args.env,
         unseeded=args.unseeded,
         env_api=args.env_api,
+        backend=args.backend,
+        address=args.address,
         max_keys=args.max_keys,
     )
     if args.plot:
@@ -201,6 +207,34 @@ def _add_env_api(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_backend(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--backend",
+        choices=("local", "ray"),
+        default="local",
+        help="where the games run: --workers processes here, or --workers Ray actors (the "
+        "same numbers with the same workers; pip install '.[ray]')",
+    )
+    parser.add_argument(
+        "--address",
+        metavar="ADDR",
+        help="HOST:PORT of a Ray head node (ray start --head prints it); default: a local cluster",
+    )
+
+
+def _check_backend(args: argparse.Namespace, workers: int) -> None:
+    """One-line errors for the backend options, and Ray joined, before any work starts."""
+    if args.backend == "local":
+        if args.address is not None:
+            raise ValueError("--address needs --backend ray")
+        return
+    if workers < 1:
+        raise ValueError(f"--workers must be >= 1 with --backend ray, got {workers}")
+    from gradients.cluster import connect_ray
+
+    connect_ray(args.address)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The parser of every sub-command."""
     defaults = TrainConfig()
@@ -241,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_env_api(p)
+    _add_backend(p)
     p.set_defaults(run=_train)
 
     p = commands.add_parser(
@@ -269,6 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=non_negative_int, default=2, help="worker processes (0: none)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     _add_env_api(p)
+    _add_backend(p)
     p.set_defaults(run=_evaluate)
 
     p = commands.add_parser("watch", help="watch the policy play one game in the terminal")

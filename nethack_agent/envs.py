@@ -63,7 +63,16 @@ from nethack_agent.policy_kernel import KernelCheck, is_linear, sample_policy
 from nethack_agent.prayer import heard_probability
 from nethack_agent.questions import ESC, WATCHDOG_KEYS, screen_key
 
-__all__ = ["ENV_APIS", "Episode", "GameRunner", "ParallelRunner", "game_seeds", "runner_settings"]
+__all__ = [
+    "ENV_APIS",
+    "Episode",
+    "GameRunner",
+    "ParallelRunner",
+    "WorkerPool",
+    "game_seeds",
+    "merge_rollouts",
+    "runner_settings",
+]
 
 log = logging.getLogger(__name__)
 _SCORE, _DEPTH = nethack.NLE_BL_SCORE, nethack.NLE_BL_DEPTH
@@ -725,7 +734,120 @@ def _worker(connection: Any, kwargs: dict[str, Any]) -> None:
         connection.close()
 
 
-class ParallelRunner:
+def merge_rollouts(
+    replies: Sequence[tuple],
+) -> tuple[dict[str, np.ndarray], list[Episode], int]:
+    """One rollout from the workers' ``(batch, episodes, presses, …)`` replies, in worker order.
+
+    Worker w's environment i becomes environment ``w·E + i`` (E environments per worker): the
+    batches are concatenated along the environment axis and the games renumbered, so the
+    result does not depend on which worker answered first, nor on where the workers ran.
+
+    Args:
+        replies: one ``(batch, episodes, presses, ...)`` per worker, in worker order.
+
+    Returns:
+        The batch, the finished games sorted by (step, environment), and the key presses.
+    """
+    per_worker = replies[0][0]["last_psi"].shape[0]
+    batch = {
+        key: np.concatenate(
+            [reply[0][key] for reply in replies], axis=1 if key != "last_psi" else 0
+        )
+        for key in replies[0][0]
+    }
+    episodes = [
+        Episode(**{**vars(e), "env": w * per_worker + e.env})
+        for w, reply in enumerate(replies)
+        for e in reply[1]
+    ]
+    episodes.sort(key=lambda e: (e.t, e.env))
+    return batch, episodes, sum(reply[2] for reply in replies)
+
+
+class WorkerPool:
+    """Rollouts and games over workers that each hold a ``GameRunner``, used like one runner.
+
+    What ``ParallelRunner`` (processes) and ``nethack_agent.ray_runner.RayRunner`` (Ray actors)
+    share: a subclass sends a command to every worker (``_send_all``) and reads the answers in
+    worker order (``_receive_all``, restarting a dead worker from its last reported state), and
+    keeps ``states`` and ``restarts``, one per worker.
+    """
+
+    def __init__(
+        self,
+        n_workers: int,
+        envs_per_worker: int,
+        states: Sequence[dict[str, Any]] | None,
+        episode_seeds: Sequence[int] | None,
+        kwargs: dict[str, Any],
+    ):
+        if n_workers < 1:
+            raise ValueError(f"n_workers must be >= 1, got {n_workers}")
+        self.n_workers = n_workers
+        self.n_envs = n_workers * envs_per_worker
+        # worker w's GameRunner: group w, every n_workers-th evaluation seed from the w-th
+        self._kwargs = [
+            {
+                **kwargs,
+                "n_envs": envs_per_worker,
+                "group": w,
+                "episode_seeds": None
+                if episode_seeds is None
+                else list(episode_seeds)[w::n_workers],
+            }
+            for w in range(n_workers)
+        ]
+        self.states = [None if states is None else states[w] for w in range(n_workers)]
+        self.restarts = [0] * n_workers
+
+    def _ship(self, params: dict[str, np.ndarray]) -> Any:
+        """The weights as they travel to the workers (as they are, for processes)."""
+        return params
+
+    def send_rollout(self, params: dict[str, np.ndarray], n_steps: int) -> None:
+        """Start ``GameRunner.rollout`` on every worker; ``receive_rollout`` collects it.
+
+        Between the two, this process is free (the training loop updates the weights meanwhile).
+        """
+        self._send_all(("rollout", self._ship(params), n_steps))
+
+    def receive_rollout(
+        self, next_params: dict[str, np.ndarray] | None = None, next_steps: int = 0
+    ) -> tuple[dict[str, np.ndarray], list[Episode], int]:
+        """The rollout started by ``send_rollout``; environments indexed w·E + i.
+
+        Args:
+            next_params: if given, start the next rollout (``send_rollout(next_params,
+                next_steps)``) on each worker as soon as its answer is read: the same rollout
+                as calling ``send_rollout`` afterwards, without the wait for the slowest worker.
+            next_steps: length of that next rollout.
+        """
+        then = None if next_params is None else ("rollout", self._ship(next_params), next_steps)
+        replies = self._receive_all(then)
+        self.states = [reply[3] for reply in replies]
+        self.restarts = [reply[4] for reply in replies]
+        return merge_rollouts(replies)
+
+    def rollout(
+        self, params: dict[str, np.ndarray], n_steps: int
+    ) -> tuple[dict[str, np.ndarray], list[Episode], int]:
+        """``GameRunner.rollout`` on every worker at once; environments indexed w·E + i."""
+        self.send_rollout(params, n_steps)
+        return self.receive_rollout()
+
+    def play(self, params: dict[str, np.ndarray] | None, policy: str) -> list[Episode]:
+        """``GameRunner.play`` on every worker at once; the games in order of seed."""
+        self._send_all(("play", params, policy))
+        replies = self._receive_all()
+        return sorted((e for reply in replies for e in reply), key=lambda e: e.seed)
+
+    def state(self) -> list[dict[str, Any]]:
+        """Every worker's last reported ``GameRunner.state()``."""
+        return list(self.states)
+
+
+class ParallelRunner(WorkerPool):
     """``GameRunner``s in worker processes, one per core, used like one runner.
 
     Worker w runs ``GameRunner(group=w, ...)``; batches are concatenated along the environment
@@ -748,25 +870,8 @@ class ParallelRunner:
         episode_seeds: Sequence[int] | None = None,
         **kwargs: Any,
     ):
-        if n_workers < 1:
-            raise ValueError(f"n_workers must be >= 1, got {n_workers}")
-        self.n_workers = n_workers
-        self.n_envs = n_workers * envs_per_worker
+        super().__init__(n_workers, envs_per_worker, states, episode_seeds, kwargs)
         self._context = mp.get_context("fork")
-        self._kwargs = [
-            {
-                **kwargs,
-                "n_envs": envs_per_worker,
-                "group": w,
-                "state": None if states is None else states[w],
-                "episode_seeds": None
-                if episode_seeds is None
-                else list(episode_seeds)[w::n_workers],
-            }
-            for w in range(n_workers)
-        ]
-        self.states = [None if states is None else states[w] for w in range(n_workers)]
-        self.restarts = [0] * n_workers
         self._pending: tuple | None = None
         self._awaiting: list[bool] = []  # sent the pending command, answer not read yet
         self._processes: list[Any] = [None] * n_workers
@@ -837,60 +942,6 @@ class ParallelRunner:
                     pass  # found dead (and restarted) when the answer is collected
         self._pending = then
         return replies
-
-    def send_rollout(self, params: dict[str, np.ndarray], n_steps: int) -> None:
-        """Start ``GameRunner.rollout`` on every worker; ``receive_rollout`` collects it.
-
-        Between the two, this process is free (the training loop updates the weights meanwhile).
-        """
-        self._send_all(("rollout", params, n_steps))
-
-    def receive_rollout(
-        self, next_params: dict[str, np.ndarray] | None = None, next_steps: int = 0
-    ) -> tuple[dict[str, np.ndarray], list[Episode], int]:
-        """The rollout started by ``send_rollout``; environments indexed w·E + i.
-
-        Args:
-            next_params: if given, start the next rollout (``send_rollout(next_params,
-                next_steps)``) on each worker as soon as its answer is read: the same rollout
-                as calling ``send_rollout`` afterwards, without the wait for the slowest worker.
-            next_steps: length of that next rollout.
-        """
-        then = None if next_params is None else ("rollout", next_params, next_steps)
-        replies = self._receive_all(then)
-        per_worker = self.n_envs // self.n_workers
-        batch = {
-            key: np.concatenate(
-                [reply[0][key] for reply in replies], axis=1 if key != "last_psi" else 0
-            )
-            for key in replies[0][0]
-        }
-        episodes = [
-            Episode(**{**vars(e), "env": w * per_worker + e.env})
-            for w, reply in enumerate(replies)
-            for e in reply[1]
-        ]
-        episodes.sort(key=lambda e: (e.t, e.env))
-        self.states = [reply[3] for reply in replies]
-        self.restarts = [reply[4] for reply in replies]
-        return batch, episodes, sum(reply[2] for reply in replies)
-
-    def rollout(
-        self, params: dict[str, np.ndarray], n_steps: int
-    ) -> tuple[dict[str, np.ndarray], list[Episode], int]:
-        """``GameRunner.rollout`` on every worker at once; environments indexed w·E + i."""
-        self.send_rollout(params, n_steps)
-        return self.receive_rollout()
-
-    def play(self, params: dict[str, np.ndarray] | None, policy: str) -> list[Episode]:
-        """``GameRunner.play`` on every worker at once; the games in order of seed."""
-        self._send_all(("play", params, policy))
-        replies = self._receive_all()
-        return sorted((e for reply in replies for e in reply), key=lambda e: e.seed)
-
-    def state(self) -> list[dict[str, Any]]:
-        """Every worker's last reported ``GameRunner.state()``."""
-        return list(self.states)
 
     def close(self) -> None:
         """Stop the workers (after draining a pending rollout, which is discarded)."""

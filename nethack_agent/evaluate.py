@@ -24,6 +24,7 @@ from nethack_agent.config import TrainConfig
 from nethack_agent.deaths import tally_causes
 from nethack_agent.envs import Episode, GameRunner, ParallelRunner
 from nethack_agent.game import CHALLENGE
+from nethack_agent.ray_runner import RayRunner
 
 __all__ = ["evaluate", "key_cap", "mean_interval", "play_games", "role_stats", "summarize"]
 
@@ -125,6 +126,8 @@ def play_games(
     ttyrec_dir: str | None = None,
     max_episode_steps: int = 5000,
     env_api: str = "nle",
+    backend: str = "local",
+    address: str | None = None,
     unseeded: bool = False,
 ) -> list[Episode]:
     """Play one game per seed with ``policy`` ("sampled", "greedy" or "random").
@@ -139,6 +142,8 @@ def play_games(
         ttyrec_dir: record the games here, or None.
         max_episode_steps: the game's time limit.
         env_api: "nle" (the low-level game driver) or "gym" (NLE's gym class).
+        backend: "local" (processes) or "ray" (``n_workers`` Ray actors): the same games.
+        address: the Ray cluster for "ray" (None: start one here).
         unseeded: play NLE's own NetHackChallenge class, never seeded (``env_id`` must be the
             Challenge); the seeds then only label the games.
 
@@ -153,7 +158,10 @@ def play_games(
         "unseeded": unseeded,
     }
     per_runner = max(1, min(envs_per_worker, -(-len(seeds) // max(n_workers, 1))))
-    if n_workers == 0:
+    runner: GameRunner | ParallelRunner | RayRunner
+    if backend == "ray":
+        runner = RayRunner(n_workers, per_runner, episode_seeds=seeds, address=address, **common)
+    elif n_workers == 0:
         runner = GameRunner(n_envs=per_runner, episode_seeds=seeds, **common)
     else:
         runner = ParallelRunner(n_workers, per_runner, episode_seeds=seeds, **common)
@@ -173,6 +181,8 @@ def evaluate(
     n_workers: int = 2,
     envs_per_worker: int = 8,
     env_api: str = "nle",
+    backend: str = "local",
+    address: str | None = None,
     env_id: str | None = None,
     unseeded: bool = False,
     max_keys: int | None = None,
@@ -190,6 +200,8 @@ def evaluate(
         envs_per_worker: games played at once per process.
         env_api: "nle" (the low-level game driver) or "gym" (NLE's gym class); both play the
             same games.
+        backend: "local" (processes) or "ray" (``n_workers`` Ray actors): the same games.
+        address: the Ray cluster for "ray" (None: start one here).
         env_id: the NLE task to play (default: the one the run was trained on).
         unseeded: play NLE's own NetHackChallenge class, never seeded (``env_id`` must be
             "NetHackChallenge-v0").
@@ -237,6 +249,8 @@ def evaluate(
             ttyrec_dir=record,
             max_episode_steps=max_keys or key_cap(env_id, state.config),
             env_api=env_api,
+            backend=backend,
+            address=address,
             unseeded=unseeded,
         )
         if record is not None:

@@ -17,6 +17,7 @@ from collections import deque
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from gradients.cli import progress_bar
 from nethack_agent.checkpoint import CHECKPOINT_NAME, TrainState, load_checkpoint, save_checkpoint
@@ -26,6 +27,7 @@ from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
 from nethack_agent.learning import Adam, a2c_update, shaped_rewards
 from nethack_agent.plots import plot_learning_curve
 from nethack_agent.policy import init_mlp_params, init_params
+from nethack_agent.ray_runner import RayRunner
 
 __all__ = ["METRICS_COLUMNS", "TrainingDiverged", "budget_spent", "make_runner", "train"]
 
@@ -60,14 +62,24 @@ def budget_spent(
     return min(spent, 1.0)
 
 
-def make_runner(config: TrainConfig, states: list | None) -> GameRunner | ParallelRunner:
-    """The environments of a run: in this process (``n_workers`` 0) or in worker processes."""
+def make_runner(
+    config: TrainConfig, states: list | None, backend: str = "local", address: str | None = None
+) -> GameRunner | ParallelRunner | RayRunner:
+    """The environments of a run.
+
+    In this process (``n_workers`` 0), in worker processes, or (``backend`` "ray") in Ray
+    actors on the cluster at ``address``.
+    """
     common = {
         "env_id": config.env_id,
         "env_api": config.env_api,
         "seed": config.seed,
         "max_episode_steps": config.max_episode_steps,
     }
+    if backend == "ray":
+        return RayRunner(
+            config.n_workers, config.envs_per_worker, states=states, address=address, **common
+        )
     if config.n_workers == 0:
         return GameRunner(
             n_envs=config.envs_per_worker, state=None if states is None else states[0], **common
@@ -75,7 +87,7 @@ def make_runner(config: TrainConfig, states: list | None) -> GameRunner | Parall
     return ParallelRunner(config.n_workers, config.envs_per_worker, states=states, **common)
 
 
-def _runner_states(runner: GameRunner | ParallelRunner) -> list:
+def _runner_states(runner: GameRunner | ParallelRunner | RayRunner) -> list:
     return [runner.state()] if isinstance(runner, GameRunner) else runner.state()
 
 
@@ -103,6 +115,8 @@ def train(
     minutes: float | None = None,
     resume: bool = False,
     progress: bool = True,
+    backend: str = "local",
+    address: str | None = None,
 ) -> TrainState:
     """Train a policy; everything goes to ``run_dir``.
 
@@ -116,6 +130,9 @@ def train(
         resume: continue from ``run_dir/checkpoint.npz``; games in flight were not saved
             (NLE cannot), so every environment starts a fresh seeded game.
         progress: show a tqdm progress bar.
+        backend: "local" (this process or ``n_workers`` processes) or "ray" (``n_workers``
+            Ray actors): the same numbers with the same workers.
+        address: the Ray cluster for "ray" (None: start one here).
 
     Returns:
         The final ``TrainState`` (also saved as the checkpoint).
@@ -159,7 +176,10 @@ def train(
         )
 
     first_step = state.step
-    runner = make_runner(config, state.runner_states)
+    # One BLAS thread: the learner's matrix products are small, and extra OpenBLAS threads only
+    # fight the rollout workers for the cores (the forked workers inherit the limit).
+    blas = threadpool_limits(limits=1, user_api="blas")
+    runner = make_runner(config, state.runner_states, backend, address)
     metrics_file, metrics = _open_metrics(run_dir / METRICS_NAME, state.episodes)
     steps_per_rollout = config.rollout_length * config.n_envs
     started = time.monotonic()
@@ -168,7 +188,7 @@ def train(
     recent_scores: deque[float] = deque(maxlen=100)
     bar = progress_bar(total_steps, initial=state.step, unit="step", disable=not progress)
     diverged = False
-    pipelined = isinstance(runner, ParallelRunner)
+    pipelined = not isinstance(runner, GameRunner)
     try:
         if pipelined:
             runner.send_rollout(state.params, config.rollout_length)
@@ -243,6 +263,7 @@ def train(
         bar.close()
         metrics_file.close()
         runner.close()
+        blas.restore_original_limits()
         state.elapsed += time.monotonic() - started
         if not diverged:
             _save(state, run_dir, 0.0)

@@ -34,3 +34,23 @@ def saved_figures(monkeypatch):
 
     monkeypatch.setattr(Figure, "savefig", savefig)
     return figures
+
+
+@pytest.fixture(scope="module")
+def ray_cluster():
+    """A local Ray cluster of 2 CPUs for the tests of one module (starting one takes seconds).
+
+    Ray gives its raylet a fixed 30 s to register; on a loaded machine that can run out, so
+    the start is tried up to three times.
+    """
+    ray = pytest.importorskip("ray")
+    for attempt in range(3):
+        try:
+            ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+            break
+        except Exception:  # noqa: BLE001  (Ray raises a bare Exception on the timeout)
+            ray.shutdown()
+            if attempt == 2:
+                raise
+    yield ray
+    ray.shutdown()

@@ -151,14 +151,6 @@ def test_local_processes_give_the_numbers_of_one_process():
 # ------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def ray_cluster():
-    ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield ray
-    ray.shutdown()
-
-
 def test_ray_gives_the_numbers_of_the_local_backend(ray_cluster):
     settings = _settings(3, "bernoulli")
     local = _collect(settings, 45, 25, block_runs=10)
