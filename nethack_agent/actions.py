@@ -5,9 +5,11 @@ some are the keys NetHack needs for one decision: ``20s`` (rest: search for up t
 interrupted when something appears), ``M-p`` pray then ``y``; ``^d`` kick then a direction;
 ``e`` eat then the letter of a food item (or ``y`` to a fresh, safe corpse on the floor,
 ``nethack_agent.food``); ``E -`` engrave with a finger, then ``Elbereth`` and RETURN (most
-monsters will not attack in melee whoever stands on it). ``ACTION_KEYS`` holds the keys pressed
-first; ``GameRunner._act`` in ``nethack_agent.envs`` presses them and answers the game's
-follow-up questions from its message line.
+monsters will not attack in melee whoever stands on it); ``,`` pick up (in a "Pick up what?"
+menu, the letters of the useful objects, ``nethack_agent.items``, then RETURN); ``W`` wear and
+``w`` wield, then the letter of an armour piece or weapon the agent picked up.
+``ACTION_KEYS`` holds the keys pressed first; ``GameRunner._act`` in ``nethack_agent.envs``
+presses them and answers the game's follow-up questions from its message line.
 """
 
 from __future__ import annotations
@@ -32,10 +34,13 @@ __all__ = [
     "MOVE",
     "N_ACTIONS",
     "N_DIRECTIONS",
+    "PICKUP",
     "PRAY",
     "RANDOM_BASELINE_KEYS",
     "REST",
     "SEARCH",
+    "WEAR",
+    "WIELD",
 ]
 
 N_DIRECTIONS = 8
@@ -46,8 +51,8 @@ _DIRECTION_NAMES = ("n", "e", "s", "w", "ne", "se", "sw", "nw")
 
 MOVE = 0  # actions 0..7: move (or attack, or open a door) in direction d
 KICK = 8  # actions 8..15: kick in direction d
-DESCEND, SEARCH, PRAY, EAT, ESCAPE, REST, ASCEND, ENGRAVE = range(16, 24)
-N_ACTIONS = 24
+DESCEND, SEARCH, PRAY, EAT, ESCAPE, REST, ASCEND, ENGRAVE, PICKUP, WEAR, WIELD = range(16, 27)
+N_ACTIONS = 27
 ACTION_NAMES = (
     *(f"move_{name}" for name in _DIRECTION_NAMES),
     *(f"kick_{name}" for name in _DIRECTION_NAMES),
@@ -59,6 +64,9 @@ ACTION_NAMES = (
     "rest",
     "ascend",
     "engrave_elbereth",
+    "pick_up",
+    "wear",
+    "wield",
 )
 ACTION_KEYS = (
     *((key,) for key in DIRECTION_KEYS),
@@ -71,6 +79,9 @@ ACTION_KEYS = (
     (ord("2"), ord("0"), int(nethack.Command.SEARCH)),
     (int(nethack.MiscDirection.UP),),
     (int(nethack.Command.ENGRAVE), ord("-")),
+    (int(nethack.Command.PICKUP),),
+    (int(nethack.Command.WEAR),),
+    (int(nethack.Command.WIELD),),
 )
 """The keys each action presses before answering any question."""
 
@@ -93,6 +104,9 @@ ENV_KEYS = tuple(
             int(nethack.MiscDirection.DOWN),
             int(nethack.MiscDirection.UP),
             int(nethack.Command.ENGRAVE),
+            int(nethack.Command.PICKUP),
+            int(nethack.Command.WEAR),
+            int(nethack.Command.WIELD),
             int(nethack.MiscAction.MORE),
             ord("-"),
             *range(ord("0"), ord("9") + 1),

@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from nethack_agent.actions import N_ACTIONS
 from nethack_agent.config import TrainConfig
+from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
 from nethack_agent.learning import Adam
 from nethack_agent.policy import param_names
 
@@ -81,6 +83,17 @@ def save_checkpoint(run_dir: str | os.PathLike, state: TrainState) -> Path:
     return path
 
 
+def _check_shapes(path: Path, params: dict[str, np.ndarray]) -> None:
+    """Refuse weights made for another set of actions or features (an older version's run)."""
+    expected = (N_STATE_FEATURES, N_ACTIONS)
+    if params["W"].shape != expected or params["theta_move"].shape != (N_DIRECTION_FEATURES,):
+        raise CheckpointError(
+            f"{path}: the policy has {params['W'].shape[1]} actions, {params['W'].shape[0]} "
+            f"state and {params['theta_move'].shape[0]} direction features; this version has "
+            f"{N_ACTIONS}, {N_STATE_FEATURES} and {N_DIRECTION_FEATURES} (train a new run)"
+        )
+
+
 def load_checkpoint(run_dir: str | os.PathLike) -> TrainState:
     """Read ``run_dir/checkpoint.npz``.
 
@@ -105,6 +118,7 @@ def load_checkpoint(run_dir: str | os.PathLike) -> TrainState:
         with np.load(path, allow_pickle=False) as data:
             config = TrainConfig.from_json(str(data["config"]))
             params = {name: data[f"params/{name}"].copy() for name in param_names(config.policy)}
+            _check_shapes(path, params)
             learning_rate, beta1, beta2, eps = data["adam"].tolist()
             t, step, updates, episodes = (int(c) for c in data["counters"])
             optimiser = Adam(
@@ -134,6 +148,8 @@ def load_checkpoint(run_dir: str | os.PathLike) -> TrainState:
                 elapsed=float(data["elapsed"]),
                 runner_states=json.loads(str(data["runner_states"])),
             )
+    except CheckpointError:
+        raise
     except (
         OSError,
         KeyError,

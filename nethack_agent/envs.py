@@ -39,10 +39,13 @@ from nethack_agent.actions import (
     KICK,
     MOVE,
     N_DIRECTIONS,
+    PICKUP,
     PRAY,
     RANDOM_BASELINE_KEYS,
     REST,
     SEARCH,
+    WEAR,
+    WIELD,
 )
 from nethack_agent.character import ROLES, read_character
 from nethack_agent.deaths import ALIVE, death_cause, last_xlog_entry
@@ -58,10 +61,11 @@ from nethack_agent.game import (
     TaskSettings,
     task_settings,
 )
+from nethack_agent.items import menu_choices, offered_letters, picked_up, useful_kind
 from nethack_agent.policy import action_probabilities, sample_actions
 from nethack_agent.policy_kernel import KernelCheck, is_linear, sample_policy
 from nethack_agent.prayer import heard_probability
-from nethack_agent.questions import ESC, WATCHDOG_KEYS, screen_key
+from nethack_agent.questions import ESC, MORE, WATCHDOG_KEYS, screen_key, waiting_screen
 
 __all__ = [
     "ENV_APIS",
@@ -89,6 +93,10 @@ ENV_APIS = {"nle": NetHackGame, "gym": GymGame}
 _PROMPTS = (b"[yn", b"direction?", b"What do you want to")
 _KILLED = re.compile(rb"You kill (?:the |an? )?(?:poor )?([a-z][a-z -]*?)!")
 _FOOD_LETTERS = re.compile(rb"What do you want to eat\? \[([a-zA-Z])")
+_WHERE = np.array([nethack.NLE_BL_DNUM, nethack.NLE_BL_DLEVEL, nethack.NLE_BL_Y, nethack.NLE_BL_X])
+_SEE_HERE = re.compile(rb"You see here (.+?)\.(?=  |\x00|$)")
+_PILE = (b"objects here", b"Things that are here")
+_WEAR_WIELD = {WEAR: b"What do you want to wear?", WIELD: b"What do you want to wield?"}
 _KEY = {
     "esc": int(nethack.Command.ESC),
     "yes": ord("y"),
@@ -276,6 +284,12 @@ class GameRunner:
         self.elbereth = np.full((n_envs, 4), -1, dtype=np.int64)
         self.kill = np.full((n_envs, 5), -1, dtype=np.int64)
         self.kill_name = [""] * n_envs
+        # (dungeon, level, y, x) of a square with useful objects not yet picked over; letters of
+        # the armour and weapons picked up and not yet tried on; whether a found weapon is wielded
+        self.item_here = np.full((n_envs, 4), -1, dtype=np.int64)
+        self.to_wear: list[list[int]] = [[] for _ in range(n_envs)]
+        self.to_wield: list[list[int]] = [[] for _ in range(n_envs)]
+        self.armed = np.zeros(n_envs, dtype=bool)
         self.challenge = self.settings.allow_all_modes  # screens are the agent's to answer
         self._features: tuple[np.ndarray, np.ndarray] | None = None
         self._kernel = KernelCheck()
@@ -334,7 +348,10 @@ class GameRunner:
         self.last_prayer_turn[i] = -1.0
         self.god_angry[i] = False
         self.frozen_keys[i] = 0
-        self.elbereth[i] = self.kill[i] = -1
+        self.elbereth[i] = self.kill[i] = self.item_here[i] = -1
+        self.to_wear[i], self.to_wield[i] = [], []
+        self.armed[i] = False
+        self._note_items(i, -1)  # an object on the first square
 
     def _restart(self, i: int, error: BaseException) -> None:
         self.restarts += 1
@@ -368,6 +385,11 @@ class GameRunner:
     def _answer(self, i: int, action: int) -> tuple[int, ...] | None:
         """The keys that answer the prompt environment i shows after ``action``, if any."""
         text = self.message[i].tobytes()
+        if action == PICKUP and b"Pick up what?" in (tty := self.tty_chars[i].tobytes()):
+            letters = menu_choices(tty, self._role(i), self.challenge, self.armed[i])
+            return (*letters, MORE) if letters else (_KEY["esc"],)
+        if action == PICKUP and waiting_screen(text, self.tty_chars[i].tobytes()) == "menu":
+            return (_KEY["esc"],)  # another menu (NetHackScore would leave it waiting)
         if b"?" not in text:  # every question NetHack asks ends in "?"
             return None
         if KICK <= action < KICK + N_DIRECTIONS and b"direction?" in text:
@@ -385,6 +407,10 @@ class GameRunner:
             return (_KEY["yes"] if fresh else _KEY["no"],)
         if action == EAT and (food := _FOOD_LETTERS.search(text)):
             return (food.group(1)[0],)
+        if action == PICKUP and b"Continue?" in text:
+            return (_KEY["no"],)  # "You have a little trouble lifting …": never get Burdened
+        if action in _WEAR_WIELD and _WEAR_WIELD[action] in text:
+            return (self._try_on(i, action, text),)
         if action == ENGRAVE and b"What do you want to write with?" in text:
             return (ord("-"),)
         if action == ENGRAVE and b"add to the current engraving?" in text:
@@ -395,6 +421,48 @@ class GameRunner:
         if any(prompt in text for prompt in _PROMPTS):
             return (_KEY["esc"],)
         return None
+
+    def _role(self, i: int) -> str:
+        return ROLES[self.roles[i]] if self.roles[i] >= 0 else ""
+
+    def _try_on(self, i: int, action: int, question: bytes) -> int:
+        """The letter to answer "What do you want to wear/wield? [...]" with, or ESC.
+
+        The agent's own pick, offered by the question, is tried (and forgotten: one try each);
+        letters the question does not offer (worn, used up, stolen) are forgotten too.
+        """
+        offered = offered_letters(question)
+        letters = self.to_wear[i] if action == WEAR else self.to_wield[i]
+        letters[:] = [letter for letter in letters if letter in offered]
+        chosen = letters.pop(0) if letters else None
+        if chosen is None:
+            return _KEY["esc"]
+        self.armed[i] |= action == WIELD
+        return chosen
+
+    def _note_items(self, i: int, action: int) -> None:
+        """Read the message for objects: useful ones seen here, armour and weapons picked up."""
+        text = self.message[i].tobytes()
+        if action == PICKUP and b" - " in text:
+            for letter, name in picked_up(text):
+                kind = useful_kind(name, self._role(i), self.challenge, self.armed[i])
+                if kind == "armor":
+                    self.to_wear[i].append(letter)
+                elif kind == "weapon":
+                    self.to_wield[i].append(letter)
+        if b"here" not in text:
+            return
+        seen = _SEE_HERE.search(text)
+        if any(pile in text for pile in _PILE) or (
+            seen is not None
+            and useful_kind(
+                seen.group(1).decode("ascii", "replace"),
+                self._role(i),
+                self.challenge,
+                self.armed[i],
+            )
+        ):
+            self.item_here[i] = self._where(i)
 
     def _where(self, i: int) -> tuple[int, int, int, int]:
         """(dungeon, level, y, x) of the agent in environment i."""
@@ -434,6 +502,8 @@ class GameRunner:
         start = self._where(i)
         if moving:
             self.elbereth[i] = -1  # attacking from it erases it, moving leaves it
+        if action == PICKUP:
+            self.item_here[i] = -1  # picked over, whatever it takes
         if self.challenge:
             if self.frozen_keys[i] >= WATCHDOG_KEYS:
                 self.watchdog_escapes += 1
@@ -453,6 +523,7 @@ class GameRunner:
                 return reward, terminated, truncated
         if moving:
             self._note_kill(i, action, start)
+        self._note_items(i, action)
         for _ in range(_SETTLE_KEYS if self.challenge else 2):
             # follow-up prompts (eat: floor food, then which item), then on the Challenge
             # whatever screen is left
@@ -469,6 +540,7 @@ class GameRunner:
                     return reward, terminated, truncated
             if moving:
                 self._note_kill(i, action, start)
+            self._note_items(i, action)
             if action == PRAY and any(w in self.message[i].tobytes() for w in _ANGRY_GOD):
                 self.god_angry[i] = True  # prayed too soon: the god will not hear again
         return reward, terminated, truncated
@@ -566,15 +638,23 @@ class GameRunner:
         return self._features
 
     def agent_flags(self) -> np.ndarray:
-        """The runner's own state features (``features.AGENT_FEATURES``), (N, 3)."""
+        """The runner's own state features (``features.AGENT_FEATURES``), (N, 6)."""
         flags = np.zeros((self.n_envs, len(AGENT_FEATURES)))
         flags[:, 0] = self.challenge
+        b = self.blstats
+        where = b[:, _WHERE]
+        flags[:, 1] = (self.elbereth == where).all(axis=1)
+        age = b[:, nethack.NLE_BL_TIME] - self.kill[:, 4]
+        fresh = (self.kill[:, :4] == where).all(axis=1) & (self.kill[:, 4] >= 0)
+        fresh &= age <= FRESH_TURNS
         safe = safe_corpses()
+        for i in np.flatnonzero(fresh).tolist():
+            flags[i, 2] = self.kill_name[i] in safe
+        unburdened = b[:, nethack.NLE_BL_CAP] == 0
+        flags[:, 3] = unburdened & (self.item_here == where).all(axis=1)
         for i in range(self.n_envs):
-            where = self._where(i)
-            flags[i, 1] = tuple(self.elbereth[i]) == where
-            flags[i, 2] = self.kill[i, 4] >= 0 and self._fresh_kill_here(i)
-            flags[i, 2] *= self.kill_name[i] in safe
+            flags[i, 4] = bool(self.to_wear[i])
+            flags[i, 5] = bool(self.to_wield[i])
         return flags
 
     def prayer_heard(self) -> np.ndarray:

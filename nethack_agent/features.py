@@ -57,6 +57,11 @@ State block ψ(s), ``STATE_FEATURES`` (also the value baseline's features):
     on_elbereth: the agent engraved Elbereth on this square and has not moved since.
     fresh_corpse_here: the agent killed a monster with a safe corpse on this square at most
         ``nethack_agent.food.FRESH_TURNS`` turns ago.
+    useful_item_here: NetHack named a useful object on this square (``nethack_agent.items``), or
+        a pile of objects, not yet picked over, and the agent is not Burdened.
+    armor_to_wear: the agent picked up armour it has not yet tried to wear.
+    weapon_to_wield: the agent (an Archeologist or Tourist, ``items.WIELDERS``) picked up a melee
+        weapon it has not yet tried to wield.
     role_*: one-hot of the character's role (``nethack_agent.character.ROLES``; all 0 if the
         role could not be read).
 
@@ -142,7 +147,14 @@ _MAP_STATE_FEATURES = (
     "adjacent_difficulty",
     "on_upstairs",
 )
-AGENT_FEATURES = ("can_engrave", "on_elbereth", "fresh_corpse_here")
+AGENT_FEATURES = (
+    "can_engrave",
+    "on_elbereth",
+    "fresh_corpse_here",
+    "useful_item_here",
+    "armor_to_wear",
+    "weapon_to_wield",
+)
 """State features the runner knows from its own records, not from the observation."""
 _ROLE_FEATURES = tuple(f"role_{role.lower()}" for role in ROLES)
 STATE_FEATURES = _STATUS_FEATURES + _MAP_STATE_FEATURES + AGENT_FEATURES + _ROLE_FEATURES

@@ -48,8 +48,11 @@ from nethack_agent.actions import (
     MOVE,
     N_ACTIONS,
     N_DIRECTIONS,
+    PICKUP,
     PRAY,
     REST,
+    WEAR,
+    WIELD,
 )
 from nethack_agent.features import DIRECTION_FEATURES, STATE_FEATURES
 
@@ -90,6 +93,9 @@ _DEPTH = STATE_FEATURES.index("depth")
 _CAN_ENGRAVE = STATE_FEATURES.index("can_engrave")
 _ON_ELBERETH = STATE_FEATURES.index("on_elbereth")
 _MONSTER_CLOSE = STATE_FEATURES.index("monster_close")
+_USEFUL_ITEM = STATE_FEATURES.index("useful_item_here")
+_TO_WEAR = STATE_FEATURES.index("armor_to_wear")
+_TO_WIELD = STATE_FEATURES.index("weapon_to_wield")
 _PASSIVE = DIRECTION_FEATURES.index("passive_monster")
 _MOVES = slice(MOVE, MOVE + N_DIRECTIONS)
 _KICKS = slice(KICK, KICK + N_DIRECTIONS)
@@ -152,7 +158,10 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     - ``eat`` unless Hungry or Weak (eating when Satiated or Not Hungry risks choking);
     - ``ascend`` off an up-staircase or on level 1 (up from there leaves the dungeon: the end);
     - ``engrave_elbereth`` where no line of text can be typed (NetHackScore escapes it), with
-      no monster within 4 squares, or on a square that bears it already.
+      no monster within 4 squares, or on a square that bears it already;
+    - ``pick_up`` unless a useful object (or a pile) lies here and the agent is not Burdened,
+      ``wear`` unless it carries armour it picked up and has not tried on, ``wield`` likewise
+      for weapons (``nethack_agent.items``: only for roles that gain by it, never a Monk).
 
     Args:
         psi: state features (..., Ds).
@@ -175,6 +184,9 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     danger = psi[..., _MONSTER_CLOSE] > 0
     engrave = (psi[..., _CAN_ENGRAVE] > 0) & danger & (psi[..., _ON_ELBERETH] == 0)
     mask[..., ENGRAVE] = np.where(engrave, 0.0, MASK_LOGIT)
+    mask[..., PICKUP] = np.where(psi[..., _USEFUL_ITEM] > 0, 0.0, MASK_LOGIT)
+    mask[..., WEAR] = np.where(psi[..., _TO_WEAR] > 0, 0.0, MASK_LOGIT)
+    mask[..., WIELD] = np.where(psi[..., _TO_WIELD] > 0, 0.0, MASK_LOGIT)
     return mask
 
 

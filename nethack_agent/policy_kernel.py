@@ -29,8 +29,11 @@ from nethack_agent.actions import (
     MOVE,
     N_ACTIONS,
     N_DIRECTIONS,
+    PICKUP,
     PRAY,
     REST,
+    WEAR,
+    WIELD,
 )
 from nethack_agent.features import DIRECTION_FEATURES, STATE_FEATURES
 from nethack_agent.policy import MASK_LOGIT, action_probabilities
@@ -53,6 +56,9 @@ _DEPTH = STATE_FEATURES.index("depth")
 _CAN_ENGRAVE = STATE_FEATURES.index("can_engrave")
 _ON_ELBERETH = STATE_FEATURES.index("on_elbereth")
 _MONSTER_CLOSE = STATE_FEATURES.index("monster_close")
+_USEFUL_ITEM = STATE_FEATURES.index("useful_item_here")
+_TO_WEAR = STATE_FEATURES.index("armor_to_wear")
+_TO_WIELD = STATE_FEATURES.index("weapon_to_wield")
 
 
 def is_linear(params: dict[str, np.ndarray]) -> bool:
@@ -137,6 +143,9 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
             psi[e, _CAN_ENGRAVE] > 0 and psi[e, _MONSTER_CLOSE] > 0 and psi[e, _ON_ELBERETH] == 0
         )
         z[ENGRAVE] += 0.0 if engrave else MASK_LOGIT
+        z[PICKUP] += 0.0 if psi[e, _USEFUL_ITEM] > 0 else MASK_LOGIT
+        z[WEAR] += 0.0 if psi[e, _TO_WEAR] > 0 else MASK_LOGIT
+        z[WIELD] += 0.0 if psi[e, _TO_WIELD] > 0 else MASK_LOGIT
         top = z.max()
         norm = 0.0
         for a in range(n_actions):

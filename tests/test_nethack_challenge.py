@@ -215,7 +215,14 @@ def test_role_stats_by_hand():
 def test_engrave_elbereth_writes_it_and_moving_leaves_it():
     runner = GameRunner("NetHackChallenge-v0", 1, episode_seeds=[3])
     flags = dict(zip(AGENT_FEATURES, runner.agent_flags()[0], strict=True))
-    assert flags == {"can_engrave": 1.0, "on_elbereth": 0.0, "fresh_corpse_here": 0.0}
+    assert flags == {
+        "can_engrave": 1.0,
+        "on_elbereth": 0.0,
+        "fresh_corpse_here": 0.0,
+        "useful_item_here": 0.0,
+        "armor_to_wear": 0.0,
+        "weapon_to_wield": 0.0,
+    }
     runner.step(np.array([ENGRAVE]))
     assert runner.agent_flags()[0, AGENT_FEATURES.index("on_elbereth")] == 1.0
     runner._press(0, ord(":"))  # look here: NetHack reads the engraving out

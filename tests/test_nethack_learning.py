@@ -84,6 +84,7 @@ def test_action_mask_by_hand():
         False,  # descend search pray eat escape rest
         False,
         False,  # ascend engrave_elbereth: no up-staircase, no monster near
+        *(False,) * 3,  # pick_up wear wield: nothing useful here, nothing to try on
     ]
     assert offered[1].tolist() == [
         *(True,) * 8,
@@ -91,6 +92,7 @@ def test_action_mask_by_hand():
         *(True,) * 6,
         False,
         False,
+        *(False,) * 3,
     ]
     assert set(np.unique(mask)) == {0.0, MASK_LOGIT}
 

@@ -50,7 +50,7 @@ def test_check_falls_back_when_the_policy_changes(monkeypatch, caplog):
 
     def changed_policy(params, psi, phi):  # e.g. a new masking rule
         probabilities = action_probabilities(params, psi, phi)
-        probabilities[:, 0] = 0.0
+        probabilities[np.arange(len(probabilities)), probabilities.argmax(axis=-1)] = 0.0
         return probabilities / probabilities.sum(axis=-1, keepdims=True)
 
     monkeypatch.setattr(policy_kernel, "action_probabilities", changed_policy)
