@@ -4,7 +4,7 @@ NetHack names an object on the floor ("You see here a pair of hiking boots."), i
 menu ("a - a food ration") and in the pick-up message ("e - a pair of hiking boots."); its own
 object table (``nle.nethack.objclass``: name, unidentified appearance, class, weight) tells
 what the name is. ``useful_kind`` sorts a name into "food", "armor", "weapon" or None (leave
-it), by these rules:
+it), by these rules (never anything with a price: a shop's objects must be paid for):
 
 - **food**: comestibles of at most ``FOOD_WEIGHT`` (no corpses, globs or huge chunks of meat;
   corpses are ``nethack_agent.food``'s business);
@@ -109,6 +109,8 @@ def useful_kind(text: str, role: str, challenge: bool, armed: bool = False) -> s
         >>> useful_kind("a food ration", "Monk", False), useful_kind("a jackal corpse", "", True)
         ('food', None)
     """
+    if "zorkmid" in text:
+        return None  # a shop's: picked up, it must be paid for before leaving
     name = object_name(text)
     entry = _lookup(name)
     if entry is None or "corpse" in name:

@@ -70,6 +70,7 @@ def _screen(lines):
         ("a dagger", "Valkyrie", True, None),  # her long sword is better
         ("a dagger", "Monk", True, None),
         ("12 arrows", "Tourist", True, None),  # ammunition, not a melee weapon
+        ("a food ration (for sale, 45 zorkmids)", "Monk", False, None),  # in a shop
         ("a large box", "Tourist", True, None),
         ("a statue of a fox", "Tourist", True, None),
     ],
