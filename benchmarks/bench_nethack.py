@@ -136,6 +136,7 @@ def training_rate(
         env_api=config.env_api,
         seed=config.seed,
         max_episode_steps=config.max_episode_steps,
+        rollout_capacity=config.rollout_length,
     )
     runner.rollout(params, 2)  # warm up: workers started, numba loaded
     steps = presses = 0

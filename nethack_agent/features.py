@@ -159,6 +159,7 @@ AGENT_FEATURES = (
 _ROLE_FEATURES = tuple(f"role_{role.lower()}" for role in ROLES)
 STATE_FEATURES = _STATUS_FEATURES + _MAP_STATE_FEATURES + AGENT_FEATURES + _ROLE_FEATURES
 _AGENT_START = len(_STATUS_FEATURES) + len(_MAP_STATE_FEATURES)
+_ROLE_START = len(STATE_FEATURES) - len(_ROLE_FEATURES)
 DIRECTION_FEATURES = (
     "bias",
     *(f"kind_{name}" for name in glyphs.KIND_NAMES),
@@ -353,18 +354,18 @@ def extract_features(
         memory.visits,
         np.asarray(searches_here, dtype=np.float64),
         np.asarray(prayer_heard, dtype=np.float64),
-        np.minimum(np.asarray(episode_steps, dtype=np.float64) / max_episode_steps, 1.0),
+        np.asarray(episode_steps, dtype=np.float64),
+        float(max_episode_steps),
+        np.full(n_envs, -1) if roles is None else np.asarray(roles, dtype=np.int64),
+        np.zeros((n_envs, len(AGENT_FEATURES)))
+        if agent_flags is None
+        else np.asarray(agent_flags, dtype=np.float64),
         _WALKABLE,
         _DY,
         _DX,
         psi,
         phi,
     )
-    if agent_flags is not None:
-        psi[:, _AGENT_START : _AGENT_START + len(AGENT_FEATURES)] = agent_flags
-    if roles is not None:
-        known = np.flatnonzero(np.asarray(roles) >= 0)
-        psi[known, len(STATE_FEATURES) - len(ROLES) + np.asarray(roles)[known]] = 1.0
     return psi, phi
 
 
@@ -379,7 +380,10 @@ def _features(
     visits,
     searches_here,
     prayer_heard,
-    episode_time,
+    episode_steps,
+    max_episode_steps,
+    roles,
+    agent_flags,
     walkable,
     dy,
     dx,
@@ -410,7 +414,7 @@ def _features(
             1.0 * (blstats[e, 21] >= 3),
             1.0 * (blstats[e, 12] / 10.0),
             1.0 * (blstats[e, 18] / 10.0),
-            1.0 * (episode_time[e]),
+            min(episode_steps[e] / max_episode_steps, 1.0),
             1.0 * (searches),
             0.0,  # stuck_searches, after the map features
             1.0 * (flags[e, 0]),
@@ -446,6 +450,10 @@ def _features(
         psi[e, _STUCK_SEARCHES] = psi[e, _SEARCHES_HERE] * stuck
         psi[e, _LOW_HP_ADJACENT] = low_hp[e] * adjacent
         psi[e, _HP_ADJACENT] = hp_frac[e] * adjacent
+        for j in range(agent_flags.shape[1]):
+            psi[e, _AGENT_START + j] = agent_flags[e, j]
+        if roles[e] >= 0:
+            psi[e, _ROLE_START + roles[e]] = 1.0
 
 
 @numba.njit(cache=True)

@@ -25,6 +25,7 @@ __all__ = [
     "INITIAL_TIMEOUT",
     "MAJOR_TROUBLE_LIMIT",
     "heard_probability",
+    "heard_table",
     "rnz_pmf",
 ]
 
@@ -60,10 +61,19 @@ def rnz_pmf(i: int = 350, max_rne: int = 5) -> tuple[np.ndarray, np.ndarray]:
 
 
 @cache
-def _rnz_cdf(i: int) -> tuple[np.ndarray, np.ndarray]:
-    """(values, P(rnz(i) ≤ value)): computed once, read at every step."""
+def heard_table(i: int = 350) -> np.ndarray:
+    """P(rnz(i) ≤ g) for g = 0, 1, … max rnz(i) (computed once; the runner's kernel reads it).
+
+    Example:
+        >>> float(heard_table()[-1])
+        1.0
+    """
     values, probabilities = rnz_pmf(i)
-    return values, np.cumsum(probabilities)
+    gaps = np.arange(values[-1] + 1)
+    index = np.searchsorted(values, gaps, side="right") - 1
+    return np.minimum(
+        np.where(index >= 0, np.cumsum(probabilities)[np.maximum(index, 0)], 0.0), 1.0
+    )
 
 
 def heard_probability(turn: np.ndarray, last_prayer_turn: np.ndarray) -> np.ndarray:
@@ -82,9 +92,7 @@ def heard_probability(turn: np.ndarray, last_prayer_turn: np.ndarray) -> np.ndar
     """
     turn = np.asarray(turn, dtype=np.int64)
     last = np.asarray(last_prayer_turn, dtype=np.int64)
-    values, cdf = _rnz_cdf(350)
-    gap = np.maximum(turn - last, 0) + MAJOR_TROUBLE_LIMIT
-    index = np.searchsorted(values, gap, side="right") - 1
-    after_prayer = np.where(index >= 0, cdf[np.maximum(index, 0)], 0.0)
-    first = (INITIAL_TIMEOUT - (turn - 1) <= MAJOR_TROUBLE_LIMIT).astype(np.float64)
-    return np.minimum(np.where(last < 0, first, after_prayer), 1.0)
+    table = heard_table(350)
+    gap = np.minimum(np.maximum(turn - last, 0) + MAJOR_TROUBLE_LIMIT, len(table) - 1)
+    first = INITIAL_TIMEOUT - (turn - 1) <= MAJOR_TROUBLE_LIMIT
+    return np.where(last < 0, first, table[gap])

@@ -84,7 +84,13 @@ def make_runner(
         return GameRunner(
             n_envs=config.envs_per_worker, state=None if states is None else states[0], **common
         )
-    return ParallelRunner(config.n_workers, config.envs_per_worker, states=states, **common)
+    return ParallelRunner(
+        config.n_workers,
+        config.envs_per_worker,
+        states=states,
+        rollout_capacity=config.rollout_length,
+        **common,
+    )
 
 
 def _runner_states(runner: GameRunner | ParallelRunner | RayRunner) -> list:

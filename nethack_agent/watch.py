@@ -67,6 +67,7 @@ def watch(
         episode_seeds=[seed],
         max_episode_steps=key_cap(env_id, state.config),
         env_api=env_api,
+        extra_keys=("tty_chars",),
     )
     clear = _CLEAR if out.isatty() else "\n"
     step = 0

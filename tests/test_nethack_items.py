@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from nle import nethack
 
-from nethack_agent.actions import ACTION_KEYS, N_ACTIONS, PICKUP, WEAR, WIELD
+from nethack_agent.actions import ACTION_KEYS, N_ACTIONS, PICKUP, SEARCH, WEAR, WIELD
 from nethack_agent.character import ROLES
 from nethack_agent.checkpoint import CheckpointError, load_checkpoint
 from nethack_agent.config import TrainConfig
@@ -162,6 +162,23 @@ def test_pick_up_on_netHackScore_takes_food_and_never_wears():
     assert b"You see here a chain mail." in monk.message[0].tobytes()
     assert _flag(monk, "useful_item_here") == 0.0  # a Monk has no use for it
     monk.close()
+
+
+def test_a_pick_up_menu_on_netHackScore_never_stays_open():
+    """A pile under the Monk (two objects dropped past NLE's own prompt handling)."""
+    runner = GameRunner("NetHackScore-v0", 1, episode_seeds=[186])
+    for key in b"dcdd":  # drop the spellbook and the scroll onto the tripe ration
+        runner.envs[0]._core.step(key)
+    runner._note_items(0, -1)
+    assert _flag(runner, "useful_item_here") == 1.0  # still the square of the tripe ration
+    turn = runner.blstats[0, nethack.NLE_BL_TIME]
+    runner.step(np.array([PICKUP]))  # "Pick up what?": NLE presses SPACE, nothing is taken
+    runner.step(np.array([SEARCH]))
+    assert runner.blstats[0, nethack.NLE_BL_TIME] == turn + 1  # the search took its turn
+    _say(runner, b"There are several objects here.")
+    runner._note_items(0, -1)
+    assert _flag(runner, "useful_item_here") == 0.0  # piles are offered on the Challenge only
+    runner.close()
 
 
 def test_pick_up_a_pile_then_wear_it_on_the_challenge():

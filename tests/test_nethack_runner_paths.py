@@ -1,0 +1,133 @@
+"""The runner's fast paths compute what its plain forms compute.
+
+The compiled per-step state (P(prayer heard) and the agent's own flags) against
+``prayer.heard_probability`` and the flags' definitions; rollouts written into given arrays and
+through memory shared with worker processes against rollouts through the pipe; the terminal
+observed only where something reads it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from nle import nethack
+
+from nethack_agent.envs import (
+    SCREEN_KEY,
+    GameRunner,
+    ParallelRunner,
+    rollout_arrays,
+    rollout_nbytes,
+)
+from nethack_agent.features import AGENT_FEATURES, N_DIRECTION_FEATURES, N_STATE_FEATURES
+from nethack_agent.food import FRESH_TURNS
+from nethack_agent.policy import init_params
+from nethack_agent.prayer import heard_probability
+
+SCORE_ID, CHALLENGE_ID = "NetHackScore-v0", "NetHackChallenge-v0"
+
+
+def _random_params(seed: int) -> dict[str, np.ndarray]:
+    params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES)
+    rng = np.random.default_rng(seed)
+    return {name: rng.normal(0.0, 0.3, p.shape) for name, p in params.items()}
+
+
+def test_compiled_prayer_chance_equals_heard_probability():
+    runner = GameRunner(SCORE_ID, 6, seed=0)
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        turns = rng.integers(1, 6000, 6)
+        last = np.where(rng.random(6) < 0.3, -1, turns - rng.integers(0, 4000, 6))
+        runner.blstats[:, nethack.NLE_BL_TIME] = turns
+        runner.last_prayer_turn[:] = last
+        runner.god_angry[:] = rng.random(6) < 0.2
+        expected = np.where(runner.god_angry, 0.0, heard_probability(turns, last))
+        np.testing.assert_array_equal(runner.prayer_heard(), expected)
+    runner.close()
+
+
+def test_compiled_agent_flags_follow_their_definitions():
+    runner = GameRunner(CHALLENGE_ID, 3, seed=0)
+    b = runner.blstats
+    where = np.stack(
+        [b[:, nethack.NLE_BL_DNUM], b[:, nethack.NLE_BL_DLEVEL], b[:, nethack.NLE_BL_Y],
+         b[:, nethack.NLE_BL_X]], axis=1
+    )  # fmt: skip
+    b[:, nethack.NLE_BL_TIME] = turn = np.array([100, 200, 300])
+    runner.elbereth[0] = where[0]  # on its engraving
+    runner.elbereth[1] = where[1] + [0, 0, 0, 1]  # next to it
+    runner.kill[0] = (*where[0], turn[0] - FRESH_TURNS)  # fresh enough, safe
+    runner.kill_name[0] = "jackal"
+    runner.kill[1] = (*where[1], turn[1])  # here, now, but not safe to eat
+    runner.kill_name[1] = "kobold"
+    runner.kill[2] = (*where[2], turn[2] - FRESH_TURNS - 1)  # too old
+    runner.kill_name[2] = "newt"
+    runner.item_here[0] = where[0]  # useful objects here
+    runner.item_here[1] = where[1]
+    b[1, nethack.NLE_BL_CAP] = 1  # but Burdened
+    runner.to_wear[2], runner.to_wield[1] = [ord("e")], [ord("f")]
+    flags = runner.agent_flags()
+    column = {name: flags[:, j].tolist() for j, name in enumerate(AGENT_FEATURES)}
+    assert column == {
+        "can_engrave": [1.0, 1.0, 1.0],
+        "on_elbereth": [1.0, 0.0, 0.0],
+        "fresh_corpse_here": [1.0, 0.0, 0.0],
+        "useful_item_here": [1.0, 0.0, 0.0],
+        "armor_to_wear": [0.0, 0.0, 1.0],
+        "weapon_to_wield": [0.0, 1.0, 0.0],
+    }
+    runner.close()
+
+
+@pytest.mark.parametrize("env_id", [SCORE_ID, CHALLENGE_ID])
+def test_rollout_into_given_arrays_equals_a_fresh_batch(env_id):
+    params = _random_params(2)
+    plain = GameRunner(env_id, 3, seed=5)
+    into = GameRunner(env_id, 3, seed=5)
+    out = rollout_arrays(40, 3, bytearray(rollout_nbytes(40, 3)))
+    for n_steps in (25, 40):
+        expected, games, presses = plain.rollout(params, n_steps)
+        batch, games2, presses2 = into.rollout(params, n_steps, out)
+        assert presses == presses2 and games == games2
+        for key, array in expected.items():
+            assert batch[key].dtype == array.dtype, key
+            np.testing.assert_array_equal(batch[key], array, err_msg=key)
+    plain.close()
+    into.close()
+
+
+def test_shared_memory_rollouts_equal_pipe_rollouts():
+    params = _random_params(3)
+    shared = ParallelRunner(2, 2, env_id=SCORE_ID, seed=4, rollout_capacity=30)
+    piped = ParallelRunner(2, 2, env_id=SCORE_ID, seed=4)
+    # within the capacity, longer (then through the pipe), and pipelined like training
+    for n_steps in (30, 45):
+        a, games_a, _ = shared.rollout(params, n_steps)
+        b, games_b, _ = piped.rollout(params, n_steps)
+        assert games_a == games_b
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    shared.send_rollout(params, 20)
+    piped.send_rollout(params, 20)
+    for _ in range(3):
+        a, _, _ = shared.receive_rollout(params, 20)
+        b, _, _ = piped.receive_rollout(params, 20)
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    shared.close()
+    piped.close()
+    with pytest.raises(ValueError, match="rollout_capacity must be >= 0"):
+        ParallelRunner(1, 1, env_id=SCORE_ID, rollout_capacity=-1)
+
+
+def test_the_terminal_is_observed_only_where_it_is_read():
+    score = GameRunner(SCORE_ID, 1, seed=0)
+    challenge = GameRunner(CHALLENGE_ID, 1, seed=0)
+    watched = GameRunner(SCORE_ID, 1, seed=0, extra_keys=(SCREEN_KEY,))
+    assert SCREEN_KEY not in score.observation_keys and not score.tty_chars.any()
+    assert challenge.tty_chars.any() and watched.tty_chars.any()
+    # the character is still read (from the welcome message) without the terminal
+    assert score.roles[0] == watched.roles[0] >= 0
+    for runner in (score, challenge, watched):
+        runner.close()
