@@ -434,12 +434,15 @@ class GameRunner:
     # -- stepping ---------------------------------------------------------------------------
 
     def _press(self, i: int, key: int) -> tuple[float, bool, bool]:
-        turn = self.blstats[i, nethack.NLE_BL_TIME]
-        reward, done, end_status = self.envs[i].press(key)
+        if self.challenge:  # the watchdog's count: presses since the game clock moved
+            turn = self.blstats[i, nethack.NLE_BL_TIME]
+            reward, done, end_status = self.envs[i].press(key)
+            stood = self.blstats[i, nethack.NLE_BL_TIME] == turn
+            self.frozen_keys[i] = self.frozen_keys[i] + 1 if stood else 0
+        else:
+            reward, done, end_status = self.envs[i].press(key)
         self.ep_keys[i] += 1
         self.presses += 1
-        stood = self.blstats[i, nethack.NLE_BL_TIME] == turn
-        self.frozen_keys[i] = self.frozen_keys[i] + 1 if stood else 0
         if not done:
             return reward, False, False
         truncated = end_status == ABORTED
@@ -564,8 +567,8 @@ class GameRunner:
         keys = ACTION_KEYS[action]
         reward, terminated, truncated = 0.0, False, False
         moving = MOVE <= action < MOVE + N_DIRECTIONS
-        start = self._where(i)
         if moving:
+            start = self._where(i)
             self.elbereth[i] = -1  # attacking from it erases it, moving leaves it
         if action == PICKUP:
             self.item_here[i] = -1  # picked over, whatever it takes
@@ -625,14 +628,17 @@ class GameRunner:
             truncated —, the games that ended, and the number of key presses made.
         """
         n = self.n_envs
-        rewards, terminated, truncated = np.zeros(n), np.zeros(n, bool), np.zeros(n, bool)
+        rewards, terminated, truncated = [0.0] * n, [False] * n, [False] * n
         finished: list[Episode] = []
         presses = self.presses
         self._features = None
         position = self.blstats[:, :2].copy()
-        ongoing = self.active.copy()
-        for i in np.flatnonzero(self.active).tolist():
-            action = int(actions[i])
+        ongoing = self.active.tolist()
+        for i, (action, active) in enumerate(
+            zip(np.asarray(actions).tolist(), ongoing, strict=True)
+        ):
+            if not active:
+                continue
             try:
                 if raw_keys:
                     r, term, trunc = self._press(i, RANDOM_BASELINE_KEYS[action])
@@ -647,11 +653,16 @@ class GameRunner:
                 finished.append(self._finished(i, r, term))
                 self._start_game(i)
                 ongoing[i] = False
+        rewards, terminated, truncated = (
+            np.array(rewards),
+            np.array(terminated),
+            np.array(truncated),
+        )
         # Bookkeeping of the games that go on, all at once.
         _account(
             np.asarray(actions, dtype=np.int64),
             rewards,
-            ongoing,
+            np.array(ongoing),
             position,
             self.blstats,
             self.ep_return,
