@@ -309,6 +309,7 @@ def main() -> None:
     defaults = TrainConfig()
     parser.add_argument("--workers", type=int, default=defaults.n_workers)
     parser.add_argument("--envs-per-worker", type=int, default=defaults.envs_per_worker)
+    parser.add_argument("--rollout-length", type=int, default=defaults.rollout_length)
     parser.add_argument("--env-api", choices=("nle", "gym"), default=defaults.env_api)
     parser.add_argument(
         "--env", default=defaults.env_id, help="the task training plays (the random loops: Score)"
@@ -316,7 +317,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="duration of each loop")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds")
     parser.add_argument("--run-dir", help="play the policy of this run's checkpoint")
-    parser.add_argument("--sweep", default="", help="also train with these games per worker")
+    parser.add_argument(
+        "--sweep",
+        default="",
+        help="also train with these games per worker (the same steps per update: the rollout "
+        "length scaled to match)",
+    )
     parser.add_argument("--profile-steps", type=int, default=4000, help="0: no worker profile")
     parser.add_argument("--bfs", action="store_true", help="time BFS alternatives instead")
     args = parser.parse_args()
@@ -328,6 +334,7 @@ def main() -> None:
         env_id=args.env,
         n_workers=args.workers,
         envs_per_worker=args.envs_per_worker,
+        rollout_length=args.rollout_length,
         env_api=args.env_api,
     )
     sweep = [int(n) for n in args.sweep.split(",") if n]
@@ -336,7 +343,7 @@ def main() -> None:
         f"{os.cpu_count()} CPUs, load average {_load()} (1, 5, 15 min); {args.rounds} rounds of "
         f"{args.seconds:.0f} s per loop; training: {config.n_workers} processes x "
         f"{config.envs_per_worker} games of {config.env_id} via --env-api {config.env_api}, "
-        f"{policy}"
+        f"rollouts of {config.rollout_length} steps, {policy}"
     )
     rows: dict[str, list[float]] = {}
 
@@ -359,7 +366,10 @@ def main() -> None:
         record(f"training, {config.envs_per_worker} games/worker: key presses/s", presses)
         record("ratio training / gym random loop (agent steps)", steps / yardstick)
         for n in sweep:
-            other = TrainConfig(**{**vars(config), "envs_per_worker": n})
+            same_batch = max(1, config.rollout_length * config.envs_per_worker // n)
+            other = TrainConfig(
+                **{**vars(config), "envs_per_worker": n, "rollout_length": same_batch}
+            )
             record(
                 f"training, {n} games/worker: agent steps/s",
                 training_rate(other, args.seconds, params)[0],

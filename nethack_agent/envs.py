@@ -23,6 +23,7 @@ import re
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from multiprocessing import connection as mp_connection
 from typing import Any
 
 import numba
@@ -1157,7 +1158,7 @@ class ParallelRunner(WorkerPool):
                 self._awaiting.append(False)
 
     def _receive_all(self, then: tuple | None = None) -> list:
-        """The answers to the pending command, in worker order.
+        """The answers to the pending command, in worker order, read as the workers finish.
 
         A worker found dead on the way is restarted from its last reported state and asked again.
 
@@ -1168,24 +1169,36 @@ class ParallelRunner(WorkerPool):
         message = self._pending
         if message is None:
             raise RuntimeError("no command is pending")
-        replies = []
+        replies: list[Any] = [None] * self.n_workers
+        waiting = {}
         for w, connection in enumerate(self._connections):
-            try:
-                if not self._awaiting[w]:
-                    raise BrokenPipeError(f"could not send to worker {w}")
-                replies.append(self._copied(w, connection.recv()))
-            except (EOFError, ConnectionError, OSError) as error:
-                log.warning("worker %d died (%r); restarting it", w, error)
-                replies.append(self._copied(w, self._call(w, message)))
-            self._awaiting[w] = False
-            if then is not None:
+            if self._awaiting[w]:
+                waiting[connection] = w
+            else:
+                log.warning("could not send to worker %d; restarting it", w)
+                replies[w] = self._copied(w, self._call(w, message))
+                self._send_then(w, then)
+        while waiting:
+            for connection in mp_connection.wait(list(waiting)):
+                w = waiting.pop(connection)
                 try:
-                    connection.send(then)
-                    self._awaiting[w] = True
-                except (ConnectionError, OSError):
-                    pass  # found dead (and restarted) when the answer is collected
+                    replies[w] = self._copied(w, connection.recv())
+                except (EOFError, ConnectionError, OSError) as error:
+                    log.warning("worker %d died (%r); restarting it", w, error)
+                    replies[w] = self._copied(w, self._call(w, message))
+                self._send_then(w, then)
         self._pending = then
         return replies
+
+    def _send_then(self, w: int, then: tuple | None) -> None:
+        """Give worker w its next command, if any (a dead worker is found when it answers)."""
+        self._awaiting[w] = False
+        if then is not None:
+            try:
+                self._connections[w].send(then)
+                self._awaiting[w] = True
+            except (ConnectionError, OSError):
+                pass
 
     def _copied(self, w: int, reply: Any) -> Any:
         """The reply, with a batch left in worker w's shared memory copied out of it.
