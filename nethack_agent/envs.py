@@ -69,7 +69,13 @@ from nethack_agent.game import (
     TaskSettings,
     task_settings,
 )
-from nethack_agent.items import menu_choices, offered_letters, picked_up, useful_kind
+from nethack_agent.items import (
+    listed_useful,
+    menu_choices,
+    offered_letters,
+    picked_up,
+    useful_kind,
+)
 from nethack_agent.policy import action_probabilities, sample_actions
 from nethack_agent.policy_kernel import KernelCheck, is_linear, sample_policy
 from nethack_agent.prayer import INITIAL_TIMEOUT, MAJOR_TROUBLE_LIMIT, heard_table
@@ -106,7 +112,7 @@ _PROMPTS = (b"[yn", b"direction?", b"What do you want to")
 _KILLED = re.compile(rb"You kill (?:the |an? )?(?:poor )?([a-z][a-z -]*?)!")
 _FOOD_LETTERS = re.compile(rb"What do you want to eat\? \[([a-zA-Z])")
 _SEE_HERE = re.compile(rb"You see here (.+?)\.(?=  |\x00|$)")
-_PILE = (b"objects here", b"Things that are here")
+_PILE = b"objects here"  # "There are several (many) objects here.": more than five
 _WEAR_WIELD = {WEAR: b"What do you want to wear?", WIELD: b"What do you want to wield?"}
 _KEY = {
     "esc": int(nethack.Command.ESC),
@@ -522,7 +528,7 @@ class GameRunner:
         seen = _SEE_HERE.search(text)
         # a pile: only where the agent answers the "Pick up what?" menu (NetHackScore's NLE
         # presses SPACE there, which picks nothing)
-        if (self.challenge and any(pile in text for pile in _PILE)) or (
+        if (self.challenge and _PILE in text) or (
             seen is not None
             and useful_kind(
                 seen.group(1).decode("ascii", "replace"),
@@ -598,8 +604,11 @@ class GameRunner:
             # whatever screen is left
             answer = self._answer(i, action)
             if answer is None and self.challenge:
-                key = screen_key(self.message[i].tobytes(), self.tty_chars[i].tobytes())
+                tty = self.tty_chars[i].tobytes()
+                key = screen_key(self.message[i].tobytes(), tty)
                 answer = None if key is None else (key,)
+                if key == MORE and listed_useful(tty, self._role(i), True, self.armed[i]):
+                    self.item_here[i] = self._where(i)  # "Things that are here:" (2–5 objects)
             if answer is None:
                 break
             for key in answer:

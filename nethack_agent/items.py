@@ -34,6 +34,7 @@ __all__ = [
     "FOOD_WEIGHT",
     "WEAPON_WEIGHT",
     "WIELDERS",
+    "listed_useful",
     "menu_choices",
     "object_name",
     "offered_letters",
@@ -161,6 +162,28 @@ def menu_choices(tty_text: bytes, role: str, challenge: bool, armed: bool) -> tu
         if found and useful_kind(found.group(2), role, challenge, armed):
             letters.append(ord(found.group(1)))
     return tuple(letters)
+
+
+def listed_useful(tty_text: bytes, role: str, challenge: bool, armed: bool) -> bool:
+    """Whether a "Things that are here:" window (a pile of 2–5 objects) names a useful one.
+
+    Args:
+        tty_text: the terminal (NLE ``tty_chars`` as bytes, 24 rows of 80).
+        role: the character's role.
+        challenge: as in ``useful_kind``.
+        armed: as in ``useful_kind``.
+    """
+    column = None  # where the window's text starts, once its title is found
+    for row in range(24):
+        line = tty_text[row * 80 : (row + 1) * 80].decode("ascii", "replace")
+        if column is None:
+            start = line.find("Things that are here:")
+            column = None if start < 0 else start
+        elif "--More--" in line:
+            break
+        elif useful_kind(line[column:], role, challenge, armed):
+            return True
+    return False
 
 
 def offered_letters(question: bytes) -> frozenset[int]:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from nle import nethack
 
-from nethack_agent.actions import ACTION_KEYS, N_ACTIONS, PICKUP, SEARCH, WEAR, WIELD
+from nethack_agent.actions import ACTION_KEYS, MOVE, N_ACTIONS, PICKUP, SEARCH, WEAR, WIELD
 from nethack_agent.character import ROLES
 from nethack_agent.checkpoint import CheckpointError, load_checkpoint
 from nethack_agent.config import TrainConfig
@@ -21,6 +21,7 @@ from nethack_agent.features import (
     STATE_FEATURES,
 )
 from nethack_agent.items import (
+    listed_useful,
     menu_choices,
     object_name,
     offered_letters,
@@ -109,6 +110,10 @@ def test_object_names_letters_and_menus_by_hand():
     assert menu_choices(menu, "Tourist", True, False) == tuple(map(ord, "bcd"))
     assert menu_choices(menu, "Tourist", True, True) == tuple(map(ord, "bc"))  # armed
     assert menu_choices(_screen([b"Things that are here:"]), "Tourist", True, False) == ()
+    window = [b"Things that are here:", b"a jackal corpse", b"a hard hat", b"--More--"]
+    assert listed_useful(_screen(window), "Monk", True, False)
+    assert not listed_useful(_screen(window), "Monk", False, False)  # armour: not on NetHackScore
+    assert not listed_useful(_screen(window[:2] + window[3:]), "Monk", True, False)
 
 
 def test_new_actions_are_masked_unless_they_apply():
@@ -198,6 +203,14 @@ def test_pick_up_a_pile_then_wear_it_on_the_challenge():
     runner.step(np.array([WEAR]))  # the second one cannot go over the first: tried, forgotten
     assert _flag(runner, "armor_to_wear") == 0.0
     assert runner.blstats[0, _AC] == worn_ac
+    for key in (ord("d"), ord("h")):  # drop the spare one on the food ration it carried too
+        runner._press(0, key)
+    runner._press(0, ord("d"))
+    runner._press(0, ord("g"))
+    runner.step(np.array([MOVE + 1]))  # east, then back west onto the pile: its window is read
+    runner.item_here[0] = -1
+    runner.step(np.array([MOVE + 3]))
+    assert _flag(runner, "useful_item_here") == 1.0
     runner.close()
 
 
