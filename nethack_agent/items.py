@@ -25,6 +25,7 @@ starts with a better weapon (a Monk fights best bare-handed), so it never wields
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import cache
 
 from nle import nethack
@@ -151,14 +152,8 @@ def menu_choices(tty_text: bytes, role: str, challenge: bool, armed: bool) -> tu
         armed: as in ``useful_kind``.
     """
     letters = []
-    column = None  # where the menu's text starts, once its title is found
-    for row in range(24):
-        line = tty_text[row * 80 : (row + 1) * 80].decode("ascii", "replace")
-        if column is None:
-            start = line.find("Pick up what?")
-            column = None if start < 0 else start
-            continue
-        found = _MENU_ITEM.match(line[column:])
+    for line in _window_lines(tty_text, "Pick up what?"):
+        found = _MENU_ITEM.match(line)
         if found and useful_kind(found.group(2), role, challenge, armed):
             letters.append(ord(found.group(1)))
     return tuple(letters)
@@ -173,17 +168,22 @@ def listed_useful(tty_text: bytes, role: str, challenge: bool, armed: bool) -> b
         challenge: as in ``useful_kind``.
         armed: as in ``useful_kind``.
     """
+    lines = _window_lines(tty_text, "Things that are here:")
+    return any(useful_kind(line, role, challenge, armed) for line in lines)
+
+
+def _window_lines(tty_text: bytes, title: str) -> Iterator[str]:
+    """The lines below ``title`` on the terminal, from its column, up to a ``--More--``."""
     column = None  # where the window's text starts, once its title is found
     for row in range(24):
         line = tty_text[row * 80 : (row + 1) * 80].decode("ascii", "replace")
         if column is None:
-            start = line.find("Things that are here:")
+            start = line.find(title)
             column = None if start < 0 else start
         elif "--More--" in line:
-            break
-        elif useful_kind(line[column:], role, challenge, armed):
-            return True
-    return False
+            return
+        else:
+            yield line[column:]
 
 
 def offered_letters(question: bytes) -> frozenset[int]:
