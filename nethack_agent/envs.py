@@ -596,6 +596,8 @@ class GameRunner:
             reward += r
             if terminated or truncated:
                 return reward, terminated, truncated
+        if not self.challenge and not self.message[i, 0]:
+            return reward, terminated, truncated  # nothing said: no kill, object or question
         if moving:
             self._note_kill(i, action, start)
         self._note_items(i, action)
