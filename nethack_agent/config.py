@@ -25,10 +25,12 @@ class TrainConfig:
     """the MLP policy's hidden ReLU units (unused by the linear policy)"""
     n_workers: int = 2
     """worker processes stepping games (0: all in this process)"""
-    envs_per_worker: int = 16
-    """NetHack games per worker"""
-    rollout_length: int = 32
-    """steps per environment between two updates"""
+    envs_per_worker: int = 2
+    """NetHack games per worker (few: every game is a copy of NetHack's library, and the copies
+    in one process evict each other from the CPU caches — docs/nethack-speed.md)"""
+    rollout_length: int = 256
+    """steps per environment between two updates (2 × 2 × 256 = 1,024 steps per update, as
+    2 × 16 × 32 were before)"""
     gamma: float = 0.99
     """the discount factor γ"""
     gae_lambda: float = 0.95
