@@ -1,9 +1,11 @@
 """NetHack speed, side by side in one run: random loops over the game, and the training loop.
 
     python benchmarks/bench_nethack.py [--seconds 10] [--rounds 3] [--run-dir runs/score]
-                                       [--workers 2] [--envs-per-worker 16] [--env-api nle]
-                                       [--sweep 1,4,16] [--profile-steps 4000]
-                                       [--env NetHackChallenge-v0]
+                                       [--workers 2] [--envs-per-worker 2] [--env-api nle]
+                                       [--rollout-length 256] [--sweep 1,4,16]
+                                       [--profile-steps 4000] [--env NetHackChallenge-v0]
+    python benchmarks/bench_nethack.py --games-per-process 1,2,4,8,16 [--seconds 5]
+    python benchmarks/bench_nethack.py --bfs
 
 Measured in alternating rounds (each loop in turn, ``--seconds`` each), with the machine's load
 (``uptime``) printed before and after:
@@ -24,6 +26,10 @@ Measured in alternating rounds (each loop in turn, ``--seconds`` each), with the
 Then the per-step profile of one worker (``--profile-steps`` agent steps of one ``GameRunner``
 in this process): where an agent step's time goes. ``--sweep`` adds the training rate for
 other numbers of games per worker.
+
+``--games-per-process 1,2,4,16`` instead prints the CPU time of a key press with that many
+games in one process, with and without the terminal observation (the measurement behind the
+default of 2 games per worker and observing ``tty_chars`` only where it is read).
 
 ``--bfs`` instead times the path-distance search the features need, one BFS per game and step
 over 16 maps, three ways: numpy vectorised across the maps, ``scipy.sparse.csgraph``, and the
@@ -294,6 +300,46 @@ def bfs_alternatives(n_maps: int = 16, repeats: int = 20) -> None:
         )
 
 
+def _press_cost(n_games: int, keys: tuple[str, ...], seconds: float) -> float:
+    """CPU-µs per press of moves and search, round-robin over n seeded games (``--seconds``)."""
+    from nethack_agent.actions import DIRECTION_KEYS
+
+    games = [NetHackGame(SCORE, observation_keys=keys) for _ in range(n_games)]
+    for i, game in enumerate(games):
+        game.seed(*game_seeds(0, 0, i, 0))
+        game.reset()
+    moves = np.random.default_rng(0).choice([*DIRECTION_KEYS, ord("s")], 1 << 16).tolist()
+    presses, episodes = 0, [0] * n_games
+    start = time.process_time()
+    while time.process_time() - start < seconds:
+        for i, game in enumerate(games):
+            if game.press(moves[presses & 0xFFFF])[1]:
+                episodes[i] += 1
+                game.seed(*game_seeds(0, 0, i, episodes[i]))
+                game.reset()
+            presses += 1
+    cpu = time.process_time() - start
+    for game in games:
+        game.close()
+    return cpu / presses * 1e6
+
+
+def games_per_process(seconds: float, counts: list[int]) -> None:
+    """CPU-µs per key press of NetHack with n games in one process, with and without the terminal.
+
+    The agent's kind of keys (the eight moves and search: every press plays a turn), through
+    ``NetHackGame.press`` round-robin over the games, each loop in a fresh process. NLE loads a
+    separate copy of NetHack's library for every game, so the more games one process steps in
+    turn, the more of the CPU's caches each press finds taken by the others.
+    """
+    print("CPU-µs per key press (moves and search) with n games in one process:")
+    print(f"  {'games':>5}  {'glyphs, blstats, message':>26}  {'+ tty_chars':>12}")
+    for n in counts:
+        plain = _in_child(_press_cost, n, OBSERVATION_KEYS, seconds)
+        screen = _in_child(_press_cost, n, (*OBSERVATION_KEYS, "tty_chars"), seconds)
+        print(f"  {n:>5}  {plain:>26.1f}  {screen:>12.1f}")
+
+
 def _load() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -325,9 +371,17 @@ def main() -> None:
     )
     parser.add_argument("--profile-steps", type=int, default=4000, help="0: no worker profile")
     parser.add_argument("--bfs", action="store_true", help="time BFS alternatives instead")
+    parser.add_argument(
+        "--games-per-process",
+        default="",
+        help="instead: CPU-µs per key press with these numbers of games in one process",
+    )
     args = parser.parse_args()
     if args.bfs:
         bfs_alternatives()
+        return
+    if args.games_per_process:
+        games_per_process(args.seconds, [int(n) for n in args.games_per_process.split(",")])
         return
     params = load_checkpoint(args.run_dir).params if args.run_dir else None
     config = TrainConfig(
