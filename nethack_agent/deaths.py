@@ -10,6 +10,7 @@ still alive.
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -22,6 +23,7 @@ ALIVE = "alive"
 _SUFFIXES = re.compile(r", while .*$| \(with the Amulet\)$")
 _NAMED = re.compile(r" (called|named) .*$")
 _GOD = re.compile(r"^killed by (the wrath of|a minion of) ")
+_TAIL_BYTES = 16384
 
 
 def parse_xlog_line(line: str) -> dict[str, str]:
@@ -37,9 +39,16 @@ def parse_xlog_line(line: str) -> dict[str, str]:
 
 
 def last_xlog_entry(path: str | Path) -> dict[str, str]:
-    """The last game recorded in an xlogfile, ``{}`` if the file is missing or empty."""
+    """The last game recorded in an xlogfile, ``{}`` if the file is missing or empty.
+
+    Only the file's tail is read (an entry is a few hundred bytes; the file holds every game
+    its NetHack has played).
+    """
     try:
-        lines = Path(path).read_text(errors="replace").splitlines()
+        with open(path, "rb") as file:
+            size = file.seek(0, os.SEEK_END)
+            file.seek(max(0, size - _TAIL_BYTES))
+            lines = file.read().decode(errors="replace").splitlines()
     except OSError:
         return {}
     return parse_xlog_line(lines[-1]) if lines else {}

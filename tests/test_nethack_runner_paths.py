@@ -8,10 +8,14 @@ observed only where something reads it.
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import numpy as np
 import pytest
 from nle import nethack
 
+from nethack_agent.deaths import last_xlog_entry
 from nethack_agent.envs import (
     SCREEN_KEY,
     GameRunner,
@@ -21,6 +25,8 @@ from nethack_agent.envs import (
 )
 from nethack_agent.features import AGENT_FEATURES, N_DIRECTION_FEATURES, N_STATE_FEATURES
 from nethack_agent.food import FRESH_TURNS
+from nethack_agent.game import SCORE, NetHackGame
+from nethack_agent.game.driver import MEMORY_DIR
 from nethack_agent.policy import init_params
 from nethack_agent.prayer import heard_probability
 
@@ -131,3 +137,30 @@ def test_the_terminal_is_observed_only_where_it_is_read():
     assert score.roles[0] == watched.roles[0] >= 0
     for runner in (score, challenge, watched):
         runner.close()
+
+
+def test_last_xlog_entry_reads_the_last_game_of_a_long_file(tmp_path):
+    path = tmp_path / "xlogfile"
+    entries = [f"version=3.6.7\tpoints={p}\tdeath=killed by a newt {p}" for p in range(2000)]
+    path.write_text("\n".join(entries) + "\n")  # ≈ 90 kB: more than the tail that is read
+    assert last_xlog_entry(path) == {
+        "version": "3.6.7",
+        "points": "1999",
+        "death": "killed by a newt 1999",
+    }
+    path.write_text(entries[0] + "\n")
+    assert last_xlog_entry(path)["points"] == "0"
+    path.write_text("")
+    assert last_xlog_entry(path) == {}
+    assert last_xlog_entry(tmp_path / "missing") == {}
+
+
+def test_a_games_private_files_live_in_memory_and_tempfile_is_left_alone():
+    before = tempfile.gettempdir()
+    game = NetHackGame(SCORE)
+    vardir = game._nethack._vardir
+    if os.path.isdir(MEMORY_DIR) and os.access(MEMORY_DIR, os.W_OK):
+        assert os.path.dirname(vardir) == MEMORY_DIR
+    assert tempfile.gettempdir() == before
+    game.close()
+    assert not os.path.exists(vardir)

@@ -25,9 +25,11 @@ be recorded as an nle ttyrec (``savedir``), named as NLE names them.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 from nle import nethack
@@ -49,6 +51,24 @@ _RESET_TRIES = 1000
 _GAME_OVER, _IN_MOVELOOP = 0, 3
 _IN_YN_FUNCTION, _IN_GETLIN, _XWAITFORSPACE = 1, 2, 3
 _SCORE, _TIME = nethack.NLE_BL_SCORE, nethack.NLE_BL_TIME
+
+
+MEMORY_DIR = "/dev/shm"
+"""Where NetHack's private directory goes when it exists (a memory file system): NetHack writes
+a file for every level it leaves, reads it back on return and rewrites its score files at every
+game's end — on a disk file system those small writes block the game now and then."""
+
+
+@contextlib.contextmanager
+def _files_in_memory() -> Iterator[None]:
+    """NLE makes each game's private directory with ``tempfile``: put it in ``MEMORY_DIR``."""
+    saved = tempfile.tempdir
+    if os.path.isdir(MEMORY_DIR) and os.access(MEMORY_DIR, os.W_OK):
+        tempfile.tempdir = MEMORY_DIR
+    try:
+        yield
+    finally:
+        tempfile.tempdir = saved
 
 
 def time_penalty(
@@ -150,15 +170,16 @@ class NetHackGame:
             self._ttyrec_pattern = os.path.join(self.savedir, f"nle.{os.getpid()}.%i{suffix}")
             ttyrec = self._ttyrec_pattern % 0
             scoreprefix = ttyrec.replace("0" + suffix, "")  # NLE's xlogfile name
-        self._nethack = nethack.Nethack(
-            observation_keys=keys,
-            options=settings.options,
-            playername="Agent-" + settings.character,
-            ttyrec=ttyrec,
-            wizard=settings.wizard,
-            spawn_monsters=settings.spawn_monsters,
-            scoreprefix=scoreprefix,
-        )
+        with _files_in_memory():
+            self._nethack = nethack.Nethack(
+                observation_keys=keys,
+                options=settings.options,
+                playername="Agent-" + settings.character,
+                ttyrec=ttyrec,
+                wizard=settings.wizard,
+                spawn_monsters=settings.spawn_monsters,
+                scoreprefix=scoreprefix,
+            )
         # NetHack writes into our arrays: no copy per step. The Python wrapper's own step()
         # only adds a tuple per call, so the game is stepped through its core object.
         self._core = self._nethack._pynethack
