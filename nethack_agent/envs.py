@@ -110,6 +110,7 @@ ENV_APIS = {"nle": NetHackGame, "gym": GymGame}
 """How a runner plays NetHack: the low-level driver, or NLE's gymnasium environment."""
 _PROMPTS = (b"[yn", b"direction?", b"What do you want to")
 _KILLED = re.compile(rb"You kill (?:the |an? )?(?:poor )?([a-z][a-z -]*?)!")
+_NO_FOOD = b"You don't have anything to eat."
 _FOOD_LETTERS = re.compile(rb"What do you want to eat\? \[([a-zA-Z])")
 _SEE_HERE = re.compile(rb"You see here (.+?)\.(?=  |\x00|$)")
 _PILE = b"objects here"  # "There are several (many) objects here.": more than five
@@ -358,6 +359,7 @@ class GameRunner:
         self.item_here = np.full((n_envs, 4), -1, dtype=np.int64)
         self.to_wear: list[list[int]] = [[] for _ in range(n_envs)]
         self.to_wield: list[list[int]] = [[] for _ in range(n_envs)]
+        self.no_food = np.zeros(n_envs, dtype=bool)  # "You don't have anything to eat."
         self.armed = np.zeros(n_envs, dtype=bool)
         self.challenge = self.settings.allow_all_modes  # screens are the agent's to answer
         self._features: tuple[np.ndarray, np.ndarray] | None = None
@@ -420,6 +422,7 @@ class GameRunner:
         self.frozen_keys[i] = 0
         self.elbereth[i] = self.kill[i] = self.item_here[i] = -1
         self.to_wear[i], self.to_wield[i] = [], []
+        self.no_food[i] = False
         self.armed[i] = False
         self._note_items(i, -1)  # an object on the first square
 
@@ -579,6 +582,7 @@ class GameRunner:
             self.elbereth[i] = -1  # attacking from it erases it, moving leaves it
         if action == PICKUP:
             self.item_here[i] = -1  # picked over, whatever it takes
+            self.no_food[i] = False  # there may be food in the pack now
         if self.challenge:
             if self.frozen_keys[i] >= WATCHDOG_KEYS:
                 self.watchdog_escapes += 1
@@ -598,6 +602,8 @@ class GameRunner:
                 return reward, terminated, truncated
         if not self.challenge and not self.message[i, 0]:
             return reward, terminated, truncated  # nothing said: no kill, object or question
+        if action == EAT and _NO_FOOD in self.message[i].tobytes():
+            self.no_food[i] = True  # eat is offered again for a fresh corpse or after a pick up
         if moving:
             self._note_kill(i, action, start)
         self._note_items(i, action)
@@ -727,7 +733,7 @@ class GameRunner:
         return self._features
 
     def agent_flags(self) -> np.ndarray:
-        """The runner's own state features (``features.AGENT_FEATURES``), (N, 6)."""
+        """The runner's own state features (``features.AGENT_FEATURES``), (N, 7)."""
         return self._agent_state()[1]
 
     def prayer_heard(self) -> np.ndarray:
@@ -738,7 +744,7 @@ class GameRunner:
         return self._agent_state()[0]
 
     def _agent_state(self) -> tuple[np.ndarray, np.ndarray]:
-        """(prayer_heard (N,), agent_flags (N, 6)) in one compiled call (``_agent_kernel``)."""
+        """(prayer_heard (N,), agent_flags (N, 7)) in one compiled call (``_agent_kernel``)."""
         safe = safe_corpses()
         heard = np.empty(self.n_envs)
         flags = np.empty((self.n_envs, len(AGENT_FEATURES)))
@@ -756,6 +762,7 @@ class GameRunner:
             np.array(
                 [(bool(w), bool(v)) for w, v in zip(self.to_wear, self.to_wield, strict=True)]
             ),
+            self.no_food,
             heard,
             flags,
         )
@@ -898,6 +905,7 @@ def _agent_kernel(
     fresh,
     item_here,
     to_try,
+    no_food,
     heard,
     flags,
 ):
@@ -907,7 +915,7 @@ def _agent_kernel(
     (tests compare the two); ``flags``: the task lets the agent type text, the agent stands on
     the square it engraved, a safe corpse it killed at most ``fresh`` turns ago lies here,
     useful objects lie here (``item_here``) and it is not Burdened, it has armour / a weapon to
-    try (``to_try``, (N, 2)).
+    try (``to_try``, (N, 2)), it found it has nothing to eat (``no_food``).
     """
     for e in range(blstats.shape[0]):
         turn = blstats[e, 20]
@@ -933,6 +941,7 @@ def _agent_kernel(
         flags[e, 3] = 1.0 if useful_here else 0.0
         flags[e, 4] = 1.0 if to_try[e, 0] else 0.0
         flags[e, 5] = 1.0 if to_try[e, 1] else 0.0
+        flags[e, 6] = 1.0 if no_food[e] else 0.0
 
 
 def _worker(connection: Any, kwargs: dict[str, Any], shared: Any = None, capacity: int = 0) -> None:

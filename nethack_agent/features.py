@@ -62,6 +62,7 @@ State block ψ(s), ``STATE_FEATURES`` (also the value baseline's features):
     armor_to_wear: the agent picked up armour it has not yet tried to wear.
     weapon_to_wield: the agent (an Archeologist or Tourist, ``items.WIELDERS``) picked up a melee
         weapon it has not yet tried to wield.
+    no_food: NetHack said "You don't have anything to eat." and nothing was picked up since.
     role_*: one-hot of the character's role (``nethack_agent.character.ROLES``; all 0 if the
         role could not be read).
 
@@ -154,6 +155,7 @@ AGENT_FEATURES = (
     "useful_item_here",
     "armor_to_wear",
     "weapon_to_wield",
+    "no_food",
 )
 """State features the runner knows from its own records, not from the observation."""
 _ROLE_FEATURES = tuple(f"role_{role.lower()}" for role in ROLES)

@@ -44,6 +44,7 @@ from nethack_agent.actions import (
     DESCEND,
     EAT,
     ENGRAVE,
+    ESCAPE,
     KICK,
     MOVE,
     N_ACTIONS,
@@ -96,7 +97,11 @@ _MONSTER_CLOSE = STATE_FEATURES.index("monster_close")
 _USEFUL_ITEM = STATE_FEATURES.index("useful_item_here")
 _TO_WEAR = STATE_FEATURES.index("armor_to_wear")
 _TO_WIELD = STATE_FEATURES.index("weapon_to_wield")
+_NO_FOOD = STATE_FEATURES.index("no_food")
+_FRESH_CORPSE = STATE_FEATURES.index("fresh_corpse_here")
+_MSG_PROMPT = STATE_FEATURES.index("msg_prompt")
 _PASSIVE = DIRECTION_FEATURES.index("passive_monster")
+_WALL = DIRECTION_FEATURES.index("kind_wall")
 _MOVES = slice(MOVE, MOVE + N_DIRECTIONS)
 _KICKS = slice(KICK, KICK + N_DIRECTIONS)
 
@@ -148,14 +153,17 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     """Logit offsets that withhold actions where they cannot help: 0 or ``MASK_LOGIT``.
 
     - a move onto a monster that hurts whoever hits it bare-handed (floating eye: paralysis;
-      cockatrice: stoning; gas spore: explosion; acid blob, molds, jellies);
+      cockatrice: stoning; gas spore: explosion; acid blob, molds, jellies), or into a wall
+      (no time passes: "It's a wall.");
     - a kick except toward a closed door outside the Gnomish Mines (kicking walls hurts and
       kills weak characters; kicking Minetown's doors sets the watch on you);
     - ``rest`` at full HP (it would only idle);
     - ``descend`` off a down-staircase;
     - ``pray`` unless in major trouble with a prayer more likely heard than not (a prayer made
       too soon angers the god; ``nethack_agent.prayer``);
-    - ``eat`` unless Hungry or Weak (eating when Satiated or Not Hungry risks choking);
+    - ``eat`` unless Hungry or Weak (eating when Satiated or Not Hungry risks choking), and
+      after "You don't have anything to eat." until a pick up, unless a fresh corpse lies here;
+    - ``escape`` unless a question waits (otherwise ESC only passes a key, not time);
     - ``ascend`` off an up-staircase or on level 1 (up from there leaves the dungeon: the end);
     - ``engrave_elbereth`` where no line of text can be typed (NetHackScore escapes it), with
       no monster within 4 squares, or on a square that bears it already;
@@ -171,14 +179,17 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
         (..., A) offsets.
     """
     mask = np.zeros((*psi.shape[:-1], N_ACTIONS))
-    mask[..., _MOVES] = np.where(phi[..., _PASSIVE] > 0, MASK_LOGIT, 0.0)
+    blocked = (phi[..., _PASSIVE] > 0) | (phi[..., _WALL] > 0)
+    mask[..., _MOVES] = np.where(blocked, MASK_LOGIT, 0.0)
     door = (phi[..., _CLOSED_DOOR] > 0) & (psi[..., None, _IN_MINES] == 0)
     mask[..., _KICKS] = np.where(door, 0.0, MASK_LOGIT)
     mask[..., REST] = np.where(psi[..., _HP_FRAC] < 1.0, 0.0, MASK_LOGIT)
     mask[..., DESCEND] = np.where(psi[..., _ON_DOWNSTAIRS] > 0, 0.0, MASK_LOGIT)
     mask[..., PRAY] = np.where(psi[..., _TROUBLE_AND_SAFE] >= 0.5, 0.0, MASK_LOGIT)
     hungry = (psi[..., _HUNGRY] > 0) | (psi[..., _WEAK] > 0)
-    mask[..., EAT] = np.where(hungry, 0.0, MASK_LOGIT)
+    food = (psi[..., _NO_FOOD] == 0) | (psi[..., _FRESH_CORPSE] > 0)
+    mask[..., EAT] = np.where(hungry & food, 0.0, MASK_LOGIT)
+    mask[..., ESCAPE] = np.where(psi[..., _MSG_PROMPT] > 0, 0.0, MASK_LOGIT)
     up = (psi[..., _ON_UPSTAIRS] > 0) & (psi[..., _DEPTH] >= 0.2)  # depth / 10
     mask[..., ASCEND] = np.where(up, 0.0, MASK_LOGIT)
     danger = psi[..., _MONSTER_CLOSE] > 0

@@ -25,6 +25,7 @@ from nethack_agent.actions import (
     DESCEND,
     EAT,
     ENGRAVE,
+    ESCAPE,
     KICK,
     MOVE,
     N_ACTIONS,
@@ -59,6 +60,10 @@ _MONSTER_CLOSE = STATE_FEATURES.index("monster_close")
 _USEFUL_ITEM = STATE_FEATURES.index("useful_item_here")
 _TO_WEAR = STATE_FEATURES.index("armor_to_wear")
 _TO_WIELD = STATE_FEATURES.index("weapon_to_wield")
+_NO_FOOD = STATE_FEATURES.index("no_food")
+_FRESH_CORPSE = STATE_FEATURES.index("fresh_corpse_here")
+_MSG_PROMPT = STATE_FEATURES.index("msg_prompt")
+_WALL = DIRECTION_FEATURES.index("kind_wall")
 
 
 def is_linear(params: dict[str, np.ndarray]) -> bool:
@@ -129,14 +134,17 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
             for k in range(n_direction):
                 move += phi[e, d, k] * theta_move[k]
                 kick += phi[e, d, k] * theta_kick[k]
-            z[MOVE + d] += move + (MASK_LOGIT if phi[e, d, _PASSIVE] > 0 else 0.0)
+            blocked = phi[e, d, _PASSIVE] > 0 or phi[e, d, _WALL] > 0
+            z[MOVE + d] += move + (MASK_LOGIT if blocked else 0.0)
             door = phi[e, d, _CLOSED_DOOR] > 0 and psi[e, _IN_MINES] == 0
             z[KICK + d] += kick + (0.0 if door else MASK_LOGIT)
         z[REST] += 0.0 if psi[e, _HP_FRAC] < 1.0 else MASK_LOGIT
         z[DESCEND] += 0.0 if psi[e, _ON_DOWNSTAIRS] > 0 else MASK_LOGIT
         z[PRAY] += 0.0 if psi[e, _TROUBLE_AND_SAFE] >= 0.5 else MASK_LOGIT
         hungry = psi[e, _HUNGRY] > 0 or psi[e, _WEAK] > 0
-        z[EAT] += 0.0 if hungry else MASK_LOGIT
+        food = psi[e, _NO_FOOD] == 0 or psi[e, _FRESH_CORPSE] > 0
+        z[EAT] += 0.0 if hungry and food else MASK_LOGIT
+        z[ESCAPE] += 0.0 if psi[e, _MSG_PROMPT] > 0 else MASK_LOGIT
         up = psi[e, _ON_UPSTAIRS] > 0 and psi[e, _DEPTH] >= 0.2
         z[ASCEND] += 0.0 if up else MASK_LOGIT
         engrave = (

@@ -80,7 +80,7 @@ def test_action_mask_by_hand():
         True,
         False,
         False,
-        True,
+        False,  # escape: no question waits
         False,  # descend search pray eat escape rest
         False,
         False,  # ascend engrave_elbereth: no up-staircase, no monster near
@@ -89,7 +89,9 @@ def test_action_mask_by_hand():
     assert offered[1].tolist() == [
         *(True,) * 8,
         *(False,) * 8,
-        *(True,) * 6,
+        *(True,) * 4,
+        False,  # escape: no question waits
+        True,
         False,
         False,
         *(False,) * 3,

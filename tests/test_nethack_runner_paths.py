@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 from nle import nethack
 
+from nethack_agent.actions import EAT, ESCAPE, MOVE, N_DIRECTIONS, PICKUP, SEARCH
+from nethack_agent.character import ROLES
 from nethack_agent.deaths import last_xlog_entry
 from nethack_agent.envs import (
     SCREEN_KEY,
@@ -23,11 +25,18 @@ from nethack_agent.envs import (
     rollout_arrays,
     rollout_nbytes,
 )
-from nethack_agent.features import AGENT_FEATURES, N_DIRECTION_FEATURES, N_STATE_FEATURES
+from nethack_agent.features import (
+    AGENT_FEATURES,
+    DIRECTION_FEATURES,
+    N_DIRECTION_FEATURES,
+    N_STATE_FEATURES,
+    STATE_FEATURES,
+)
 from nethack_agent.food import FRESH_TURNS
 from nethack_agent.game import SCORE, NetHackGame
 from nethack_agent.game.driver import MEMORY_DIR
-from nethack_agent.policy import init_params
+from nethack_agent.policy import action_mask, action_probabilities, init_params
+from nethack_agent.policy_kernel import sample_policy
 from nethack_agent.prayer import heard_probability
 
 SCORE_ID, CHALLENGE_ID = "NetHackScore-v0", "NetHackChallenge-v0"
@@ -73,6 +82,7 @@ def test_compiled_agent_flags_follow_their_definitions():
     runner.item_here[1] = where[1]
     b[1, nethack.NLE_BL_CAP] = 1  # but Burdened
     runner.to_wear[2], runner.to_wield[1] = [ord("e")], [ord("f")]
+    runner.no_food[1] = True
     flags = runner.agent_flags()
     column = {name: flags[:, j].tolist() for j, name in enumerate(AGENT_FEATURES)}
     assert column == {
@@ -82,6 +92,7 @@ def test_compiled_agent_flags_follow_their_definitions():
         "useful_item_here": [1.0, 0.0, 0.0],
         "armor_to_wear": [0.0, 0.0, 1.0],
         "weapon_to_wield": [0.0, 1.0, 0.0],
+        "no_food": [0.0, 1.0, 0.0],
     }
     runner.close()
 
@@ -164,3 +175,39 @@ def test_a_games_private_files_live_in_memory_and_tempfile_is_left_alone():
     assert tempfile.gettempdir() == before
     game.close()
     assert not os.path.exists(vardir)
+
+
+def test_eating_with_nothing_to_eat_is_remembered_until_a_pick_up():
+    runner = GameRunner(CHALLENGE_ID, 1, episode_seeds=[1])  # a Samurai: no food in the pack
+    assert ROLES[runner.roles[0]] == "Samurai"
+    no_food = AGENT_FEATURES.index("no_food")
+    assert runner.agent_flags()[0, no_food] == 0.0
+    runner._act(0, EAT)
+    assert b"You don't have anything to eat." in runner.message[0].tobytes()
+    assert runner.agent_flags()[0, no_food] == 1.0
+    runner._act(0, SEARCH)  # other actions leave it
+    assert runner.agent_flags()[0, no_food] == 1.0
+    runner._act(0, PICKUP)  # whatever it finds, the pack may hold food now
+    assert runner.agent_flags()[0, no_food] == 0.0
+    runner.close()
+
+
+def test_actions_that_pass_no_time_are_masked():
+    psi = np.zeros((4, N_STATE_FEATURES))
+    phi = np.zeros((4, N_DIRECTIONS, N_DIRECTION_FEATURES))
+    s, d = STATE_FEATURES.index, DIRECTION_FEATURES.index
+    psi[:, s("hungry")] = 1.0
+    psi[1, s("no_food")] = 1.0  # nothing to eat: eat masked ...
+    psi[2, [s("no_food"), s("fresh_corpse_here")]] = 1.0  # ... unless a fresh corpse lies here
+    psi[3, s("msg_prompt")] = 1.0  # a question waits: escape answers it
+    phi[:, 2, d("kind_wall")] = 1.0  # a wall to the south
+    mask = action_mask(psi, phi)
+    offered = mask == 0.0
+    assert offered[:, EAT].tolist() == [True, False, True, True]
+    assert offered[:, ESCAPE].tolist() == [False, False, False, True]
+    assert not offered[:, MOVE + 2].any() and offered[:, MOVE].all()
+    # the compiled policy step withholds the same actions
+    params = _random_params(4)
+    _, probabilities = sample_policy(params, psi, phi, np.full(4, 0.5))
+    np.testing.assert_allclose(probabilities, action_probabilities(params, psi, phi), atol=1e-12)
+    assert (probabilities[~offered] < 1e-12).all()
