@@ -79,7 +79,15 @@ from nethack_agent.items import (
 from nethack_agent.policy import action_probabilities, sample_actions
 from nethack_agent.policy_kernel import KernelCheck, is_linear, sample_policy
 from nethack_agent.prayer import INITIAL_TIMEOUT, MAJOR_TROUBLE_LIMIT, heard_table
-from nethack_agent.questions import ESC, MORE, WATCHDOG_KEYS, screen_key, waiting_screen
+from nethack_agent.questions import (
+    ESC,
+    MORE,
+    WATCHDOG_KEYS,
+    WATCHDOG_TURN_KEYS,
+    screen_key,
+    waiting_screen,
+)
+from nethack_agent.questions import SEARCH as SEARCH_KEY
 
 __all__ = [
     "ENV_APIS",
@@ -570,7 +578,8 @@ class GameRunner:
         """Press the keys of one agent action in environment i, answering NetHack's prompts.
 
         Where the task leaves every screen to the agent (the Challenge), the watchdog's ESC
-        comes first when the clock has stood still for ``WATCHDOG_KEYS`` presses, and before
+        comes first when the clock has stood still for ``WATCHDOG_KEYS`` presses (and a search,
+        which passes a turn, after ``WATCHDOG_TURN_KEYS``), and before
         and after the action's keys every ``--More--``, menu and question is got past
         (``nethack_agent.questions.screen_key``), up to ``_SETTLE_KEYS`` presses each time.
         """
@@ -586,9 +595,14 @@ class GameRunner:
         if self.challenge:
             if self.frozen_keys[i] >= WATCHDOG_KEYS:
                 self.watchdog_escapes += 1
-                keys = (ESC, *keys)
+                turn = (SEARCH_KEY,) if self.frozen_keys[i] >= WATCHDOG_TURN_KEYS else ()
+                keys = (ESC, *turn, *keys)
             for _ in range(_SETTLE_KEYS):  # a screen left waiting: the action is for the map
-                key = screen_key(self.message[i].tobytes(), self.tty_chars[i].tobytes())
+                key = (
+                    ESC  # a line of text is asked for ("Call a ruby potion:"): never typed
+                    if self.envs[i].in_text_prompt()
+                    else screen_key(self.message[i].tobytes(), self.tty_chars[i].tobytes())
+                )
                 if key is None:
                     break
                 r, terminated, truncated = self._press(i, key)
@@ -604,6 +618,7 @@ class GameRunner:
             return reward, terminated, truncated  # nothing said: no kill, object or question
         if action == EAT and _NO_FOOD in self.message[i].tobytes():
             self.no_food[i] = True  # eat is offered again for a fresh corpse or after a pick up
+            self.kill[i] = -1  # and no corpse lies here either (eaten, rotted away, carried off)
         if moving:
             self._note_kill(i, action, start)
         self._note_items(i, action)

@@ -10,7 +10,8 @@ direction, pray or not) are answered before this by ``GameRunner``.
 
 The watchdog: a screen this list does not know could still hold the game. When the game clock
 has not moved for ``WATCHDOG_KEYS`` key presses in a row, ``GameRunner`` presses ESC before the
-agent's next action; NLE's no-progress timeout (10,000 keys) remains the last resort.
+agent's next action, and after ``WATCHDOG_TURN_KEYS`` it also searches once (a turn passes);
+NLE's no-progress timeout (10,000 keys) remains the last resort.
 """
 
 from __future__ import annotations
@@ -19,13 +20,28 @@ import re
 
 from nle import nethack
 
-__all__ = ["MORE", "ESC", "WATCHDOG_KEYS", "screen_key", "waiting_screen"]
+__all__ = [
+    "MORE",
+    "ESC",
+    "SEARCH",
+    "WATCHDOG_KEYS",
+    "WATCHDOG_TURN_KEYS",
+    "screen_key",
+    "waiting_screen",
+]
 
 MORE = int(nethack.MiscAction.MORE)
 """RETURN: dismisses ``--More--``."""
 ESC = int(nethack.Command.ESC)
+SEARCH = int(nethack.Command.SEARCH)
+"""``s``: search the adjacent squares for one turn (the game clock moves)."""
 WATCHDOG_KEYS = 50
 """Key presses without the game clock moving after which the watchdog presses ESC."""
+WATCHDOG_TURN_KEYS = 200
+"""Key presses without the game clock moving after which the watchdog also searches once (a
+turn passes) before the agent's action: a policy that keeps choosing actions that pass no time
+("You don't have anything to eat.", a kick it cannot make) would otherwise run into NLE's
+no-progress timeout."""
 _MORE_TEXT = b"--More--"
 _MENU_END = re.compile(rb"\((?:end|\d+ of \d+)\)")
 _QUESTION = re.compile(rb"\? *(?:\[[^\]]*\] *(?:\(\w\) *)?)?$|\[[ynaq#\-]+\]")

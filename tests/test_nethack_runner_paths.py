@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from nle import nethack
 
+from nethack_agent import envs
 from nethack_agent.actions import EAT, ESCAPE, MOVE, N_DIRECTIONS, PICKUP, SEARCH
 from nethack_agent.character import ROLES
 from nethack_agent.deaths import last_xlog_entry
@@ -38,6 +39,7 @@ from nethack_agent.game.driver import MEMORY_DIR
 from nethack_agent.policy import action_mask, action_probabilities, init_params
 from nethack_agent.policy_kernel import sample_policy
 from nethack_agent.prayer import heard_probability
+from nethack_agent.questions import WATCHDOG_TURN_KEYS
 
 SCORE_ID, CHALLENGE_ID = "NetHackScore-v0", "NetHackChallenge-v0"
 
@@ -211,3 +213,35 @@ def test_actions_that_pass_no_time_are_masked():
     _, probabilities = sample_policy(params, psi, phi, np.full(4, 0.5))
     np.testing.assert_allclose(probabilities, action_probabilities(params, psi, phi), atol=1e-12)
     assert (probabilities[~offered] < 1e-12).all()
+
+
+def test_the_watchdog_lets_a_turn_pass_when_the_clock_stands_still_too_long():
+    runner = GameRunner(CHALLENGE_ID, 1, episode_seeds=[1])
+    turn = int(runner.blstats[0, nethack.NLE_BL_TIME])
+    runner.frozen_keys[0] = WATCHDOG_TURN_KEYS - 1  # ESC only: escape passes no time
+    runner._act(0, ESCAPE)
+    assert int(runner.blstats[0, nethack.NLE_BL_TIME]) == turn
+    runner.frozen_keys[0] = WATCHDOG_TURN_KEYS  # ESC, then a search: the clock moves
+    presses = runner.presses
+    runner._act(0, ESCAPE)
+    assert int(runner.blstats[0, nethack.NLE_BL_TIME]) > turn
+    assert runner.presses == presses + 3  # ESC, s, and the agent's ESC
+    runner.close()
+
+
+@pytest.mark.parametrize("api", ["nle", "gym"])
+def test_a_text_prompt_is_escaped_before_the_agents_action(api, monkeypatch):
+    # a prompt the screen reader does not know ("Call a ruby potion: "): only NetHack's own
+    # flag tells that a line of text is being read
+    monkeypatch.setattr(envs, "screen_key", lambda message, tty: None)
+    runner = GameRunner(CHALLENGE_ID, 1, episode_seeds=[1], env_api=api)
+    game = runner.envs[0]
+    assert not game.in_text_prompt()
+    runner._press(0, ord("E"))  # engrave …
+    runner._press(0, ord("-"))  # … with a finger: NetHack reads the line to write
+    assert game.in_text_prompt()
+    turn = int(runner.blstats[0, nethack.NLE_BL_TIME])
+    runner._act(0, SEARCH)  # ESC out of the line first, so "s" searches (is not typed)
+    assert not game.in_text_prompt()
+    assert int(runner.blstats[0, nethack.NLE_BL_TIME]) > turn
+    runner.close()

@@ -254,6 +254,10 @@ class NetHackGame:
         """How the last game ended: NetHack's code (``nethack.DIED``, ``QUIT``, ``CHOKING``…)."""
         return self._core.how_done()
 
+    def in_text_prompt(self) -> bool:
+        """Whether NetHack waits for a line of text ("Call a ruby potion:")."""
+        return bool(self._internal[_IN_GETLIN])
+
     # -- one key ------------------------------------------------------------------------------
 
     def press(self, key: int) -> tuple[float, bool, int]:

@@ -25,6 +25,8 @@ from nle import nethack
 
 from nethack_agent.game.tasks import CHALLENGE, TaskSettings
 
+_IN_GETLIN = 2  # index into NLE's ``internal`` observation (win/rl/winrl.cc)
+
 __all__ = ["GymGame", "make_gym_env", "settings_of"]
 
 
@@ -166,6 +168,11 @@ class GymGame:
     def how_done(self) -> int:
         """How the last game ended: NetHack's code (``nethack.DIED``, ``QUIT``, ``CHOKING``…)."""
         return self.env.unwrapped.nethack.how_done()
+
+    def in_text_prompt(self) -> bool:
+        """Whether NetHack waits for a line of text ("Call a ruby potion:")."""
+        task = self.env.unwrapped
+        return bool(task.last_observation[task._internal_index][_IN_GETLIN])
 
     def close(self) -> None:
         """Close the environment."""
