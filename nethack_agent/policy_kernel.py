@@ -37,33 +37,35 @@ from nethack_agent.actions import (
     WIELD,
 )
 from nethack_agent.features import DIRECTION_FEATURES, STATE_FEATURES
-from nethack_agent.policy import MASK_LOGIT, action_probabilities
+from nethack_agent.policy import (  # the mask's feature indices: the policy's own
+    _CAN_ENGRAVE,
+    _CLOSED_DOOR,
+    _DEPTH,
+    _FRESH_CORPSE,
+    _HP_FRAC,
+    _HUNGRY,
+    _IN_MINES,
+    _MONSTER_CLOSE,
+    _MSG_PROMPT,
+    _NO_FOOD,
+    _ON_DOWNSTAIRS,
+    _ON_ELBERETH,
+    _ON_UPSTAIRS,
+    _PASSIVE,
+    _TO_WEAR,
+    _TO_WIELD,
+    _TROUBLE_AND_SAFE,
+    _USEFUL_ITEM,
+    _WALL,
+    _WEAK,
+    MASK_LOGIT,
+    action_probabilities,
+)
 
 __all__ = ["KernelCheck", "is_linear", "sample_policy"]
 
 log = logging.getLogger(__name__)
 _BOUNDARIES = (0.0, 0.2, 0.25, 0.5, 1.0)  # action_mask compares features with 0, 0.2, 0.5, 1
-
-_CLOSED_DOOR = DIRECTION_FEATURES.index("kind_closed_door")
-_PASSIVE = DIRECTION_FEATURES.index("passive_monster")
-_HP_FRAC = STATE_FEATURES.index("hp_frac")
-_ON_DOWNSTAIRS = STATE_FEATURES.index("on_downstairs")
-_IN_MINES = STATE_FEATURES.index("in_mines")
-_TROUBLE_AND_SAFE = STATE_FEATURES.index("trouble_and_safe")
-_HUNGRY = STATE_FEATURES.index("hungry")
-_WEAK = STATE_FEATURES.index("weak")
-_ON_UPSTAIRS = STATE_FEATURES.index("on_upstairs")
-_DEPTH = STATE_FEATURES.index("depth")
-_CAN_ENGRAVE = STATE_FEATURES.index("can_engrave")
-_ON_ELBERETH = STATE_FEATURES.index("on_elbereth")
-_MONSTER_CLOSE = STATE_FEATURES.index("monster_close")
-_USEFUL_ITEM = STATE_FEATURES.index("useful_item_here")
-_TO_WEAR = STATE_FEATURES.index("armor_to_wear")
-_TO_WIELD = STATE_FEATURES.index("weapon_to_wield")
-_NO_FOOD = STATE_FEATURES.index("no_food")
-_FRESH_CORPSE = STATE_FEATURES.index("fresh_corpse_here")
-_MSG_PROMPT = STATE_FEATURES.index("msg_prompt")
-_WALL = DIRECTION_FEATURES.index("kind_wall")
 
 
 def is_linear(params: dict[str, np.ndarray]) -> bool:
