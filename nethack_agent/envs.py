@@ -362,11 +362,13 @@ class GameRunner:
         self.elbereth = np.full((n_envs, 4), -1, dtype=np.int64)
         self.kill = np.full((n_envs, 5), -1, dtype=np.int64)
         self.kill_name = [""] * n_envs
+        self.kill_safe = np.zeros(n_envs, dtype=bool)  # the killed monster's corpse is safe
         # (dungeon, level, y, x) of a square with useful objects not yet picked over; letters of
         # the armour and weapons picked up and not yet tried on; whether a found weapon is wielded
         self.item_here = np.full((n_envs, 4), -1, dtype=np.int64)
         self.to_wear: list[list[int]] = [[] for _ in range(n_envs)]
         self.to_wield: list[list[int]] = [[] for _ in range(n_envs)]
+        self.to_try = np.zeros((n_envs, 2), dtype=bool)  # (to_wear, to_wield) are not empty
         self.no_food = np.zeros(n_envs, dtype=bool)  # "You don't have anything to eat."
         self.armed = np.zeros(n_envs, dtype=bool)
         self.challenge = self.settings.allow_all_modes  # screens are the agent's to answer
@@ -430,6 +432,7 @@ class GameRunner:
         self.frozen_keys[i] = 0
         self.elbereth[i] = self.kill[i] = self.item_here[i] = -1
         self.to_wear[i], self.to_wield[i] = [], []
+        self.to_try[i] = False
         self.no_food[i] = False
         self.armed[i] = False
         self._note_items(i, -1)  # an object on the first square
@@ -519,6 +522,7 @@ class GameRunner:
         letters = self.to_wear[i] if action == WEAR else self.to_wield[i]
         letters[:] = [letter for letter in letters if letter in offered]
         chosen = letters.pop(0) if letters else None
+        self.to_try[i] = bool(self.to_wear[i]), bool(self.to_wield[i])
         if chosen is None:
             return _KEY["esc"]
         self.armed[i] |= action == WIELD
@@ -530,10 +534,8 @@ class GameRunner:
         if action == PICKUP and b" - " in text:
             for letter, name in picked_up(text):
                 kind = useful_kind(name, self._role(i), self.challenge, self.armed[i])
-                if kind == "armor":
-                    self.to_wear[i].append(letter)
-                elif kind == "weapon":
-                    self.to_wield[i].append(letter)
+                if kind in ("armor", "weapon"):
+                    self._to_try_on(i, kind, letter)
         if b"here" not in text:
             return
         seen = _SEE_HERE.search(text)
@@ -549,6 +551,18 @@ class GameRunner:
             )
         ):
             self.item_here[i] = self._where(i)
+
+    def _to_try_on(self, i: int, kind: str, letter: int) -> None:
+        """Remember the letter of armour ("armor") or a weapon ("weapon") to wear or wield."""
+        column = ("armor", "weapon").index(kind)
+        (self.to_wear, self.to_wield)[column][i].append(letter)
+        self.to_try[i, column] = True
+
+    def _record_kill(self, i: int, square: tuple[int, ...], turn: int, name: str) -> None:
+        """A ``name`` killed on ``square`` (dungeon, level, y, x) at ``turn``."""
+        self.kill[i] = (*square, turn)
+        self.kill_name[i] = name
+        self.kill_safe[i] = name in safe_corpses()
 
     def _where(self, i: int) -> tuple[int, int, int, int]:
         """(dungeon, level, y, x) of the agent in environment i."""
@@ -571,8 +585,8 @@ class GameRunner:
         if found is not None:
             dy, dx = DIRECTIONS[action - MOVE]
             turn = int(self.blstats[i, nethack.NLE_BL_TIME])
-            self.kill[i] = (start[0], start[1], start[2] + dy, start[3] + dx, turn)
-            self.kill_name[i] = found.group(1).decode("ascii", "replace")
+            square = (start[0], start[1], start[2] + dy, start[3] + dx)
+            self._record_kill(i, square, turn, found.group(1).decode("ascii", "replace"))
 
     def _act(self, i: int, action: int) -> tuple[float, bool, bool]:
         """Press the keys of one agent action in environment i, answering NetHack's prompts.
@@ -760,7 +774,6 @@ class GameRunner:
 
     def _agent_state(self) -> tuple[np.ndarray, np.ndarray]:
         """(prayer_heard (N,), agent_flags (N, 7)) in one compiled call (``_agent_kernel``)."""
-        safe = safe_corpses()
         heard = np.empty(self.n_envs)
         flags = np.empty((self.n_envs, len(AGENT_FEATURES)))
         _agent_kernel(
@@ -770,13 +783,11 @@ class GameRunner:
             heard_table(),
             self.elbereth,
             self.kill,
-            np.array([name in safe for name in self.kill_name]),
+            self.kill_safe,
             self.challenge,
             FRESH_TURNS,
             self.item_here,
-            np.array(
-                [(bool(w), bool(v)) for w, v in zip(self.to_wear, self.to_wield, strict=True)]
-            ),
+            self.to_try,
             self.no_food,
             heard,
             flags,
@@ -839,16 +850,24 @@ class GameRunner:
         episodes: list[Episode] = []
         presses = 0
         fast = self._kernel.usable and is_linear(params)
+        # The rollout's uniforms at once: the same numbers as a draw per step (``uniforms``);
+        # an evaluation runner replaces a game's generator when its next game starts.
+        draws = (
+            np.stack([rng.random(n_steps) for rng in self.rngs], axis=1)
+            if self._queue is None
+            else None
+        )
         for t in range(n_steps):
             psi, phi = self.features()
+            uniforms = self.uniforms() if draws is None else draws[t]
             # choose(params, "sampled") without the chosen actions' probabilities, in one
             # compiled call while it agrees with nethack_agent.policy (checked every rollout).
             if fast and t == 0:
                 fast = self._kernel.agrees(params, psi, phi)
             if fast:
-                actions = sample_policy(params, psi, phi, self.uniforms())[0]
+                actions = sample_policy(params, psi, phi, uniforms)[0]
             else:
-                actions = sample_actions(action_probabilities(params, psi, phi), self.uniforms())
+                actions = sample_actions(action_probabilities(params, psi, phi), uniforms)
             rewards, terminated, truncated, finished, n_keys = self.step(actions)
             batch["psi"][t] = psi
             batch["phi"][t] = phi

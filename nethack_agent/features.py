@@ -205,6 +205,21 @@ _WALKABLE[
         glyphs.PET,
     ]
 ] = True
+# What the breadth-first search reads of a square, one byte per square of a map padded by a
+# border of rock (so a neighbour is never off the map): bits of the remembered kind …
+_PAD_WIDTH = MAP_SHAPE[1] + 2
+_WALK, _DOOR, _UNEXPLORED, _DOWN, _GOLD, _ITEM, _MONSTER = (1 << b for b in range(7))
+_MEMORY_BITS = np.zeros(glyphs.N_KINDS, dtype=np.uint8)
+_MEMORY_BITS[_WALKABLE] |= _WALK
+_MEMORY_BITS[[glyphs.OPEN_DOOR, glyphs.CLOSED_DOOR]] |= _DOOR
+_MEMORY_BITS[glyphs.UNEXPLORED] |= _UNEXPLORED
+_MEMORY_BITS[glyphs.DOWNSTAIRS] |= _DOWN
+# … and of what is seen there now
+_SEEN_BITS = np.zeros(glyphs.N_KINDS, dtype=np.uint8)
+_SEEN_BITS[[glyphs.GOLD, glyphs.ITEM, glyphs.MONSTER]] = (_GOLD, _ITEM, _MONSTER)
+_STEPS = np.array([dy * _PAD_WIDTH + dx for dy, dx in DIRECTIONS], dtype=np.int64)
+_WINDOW = 6  # monsters farther (Chebyshev) from the agent than this never change a feature
+
 _MESSAGE_PATTERNS = (
     (b"This door is locked",),  # msg_locked
     (b"[yn", b"direction?", b"What do you want to"),  # msg_prompt
@@ -276,6 +291,13 @@ class MapMemory:
         self._parked: list[dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]] = [
             {} for _ in range(n_envs)
         ]
+        # The feature kernel's own state, kept from step to step so that it revisits only the
+        # map rows whose glyphs changed: the glyphs it last read (-1: read every row), the
+        # kinds seen there, the search's bytes of every square (padded), the agent's last row.
+        self._glyphs = np.full((n_envs, *MAP_SHAPE), -1, dtype=np.int16)
+        self._seen = np.zeros((n_envs, *MAP_SHAPE), dtype=np.int8)
+        self._bits = np.zeros((n_envs, MAP_SHAPE[0] + 2, _PAD_WIDTH), dtype=np.uint8)
+        self._agent_row = np.zeros(n_envs, dtype=np.int64)
 
     def forget(self, env: int) -> None:
         """Clear environment ``env``'s memory (a new game starts)."""
@@ -283,6 +305,7 @@ class MapMemory:
         self.visits[env] = 0
         self.level[env] = (-1, -1)
         self._parked[env].clear()
+        self._glyphs[env] = -1
 
     def enter_levels(self, blstats: np.ndarray) -> None:
         """Swap in the memory of each environment's current level.
@@ -301,6 +324,7 @@ class MapMemory:
                 self.kind[env] = glyphs.UNEXPLORED if kind is None else kind
                 self.visits[env] = 0 if visits is None else visits
                 self.level[env] = (dnum, dlevel)
+                self._glyphs[env] = -1
 
 
 def extract_features(
@@ -338,22 +362,16 @@ def extract_features(
     memory.enter_levels(blstats)
     psi = np.zeros((n_envs, N_STATE_FEATURES))
     phi = np.zeros((n_envs, N_DIRECTIONS, N_DIRECTION_FEATURES))
-    message_flags_out = np.zeros((n_envs, len(_MESSAGE_PATTERNS)))
-    _message_flags(
-        np.ascontiguousarray(messages, dtype=np.uint8),
-        _PATTERN_BYTES,
-        _PATTERN_STARTS,
-        _PATTERN_FLAG,
-        message_flags_out,
-    )
     _features(
         np.ascontiguousarray(glyph_maps, dtype=np.int16),
-        glyphs.KIND_OF_GLYPH,
-        glyphs.MONSTER_INFO,
         np.ascontiguousarray(blstats, dtype=np.int64),
-        message_flags_out,
+        np.ascontiguousarray(messages, dtype=np.uint8),
         memory.kind,
         memory.visits,
+        memory._glyphs,
+        memory._seen,
+        memory._bits,
+        memory._agent_row,
         np.asarray(searches_here, dtype=np.float64),
         np.asarray(prayer_heard, dtype=np.float64),
         np.asarray(episode_steps, dtype=np.float64),
@@ -362,38 +380,40 @@ def extract_features(
         np.zeros((n_envs, len(AGENT_FEATURES)))
         if agent_flags is None
         else np.asarray(agent_flags, dtype=np.float64),
-        _WALKABLE,
-        _DY,
-        _DX,
         psi,
         phi,
     )
     return psi, phi
 
 
+# The kernels read the tables below as compile-time constants (numba freezes global arrays).
+_KIND_OF_GLYPH = glyphs.KIND_OF_GLYPH
+_MONSTER_INFO = glyphs.MONSTER_INFO
+
+
 @numba.njit(cache=True)
 def _features(
     glyph_maps,
-    kind_of_glyph,
-    monster_info,
     blstats,
-    flags,
+    messages,
     mem_kind,
     visits,
+    last_glyphs,
+    seen_kinds,
+    bits,
+    agent_row,
     searches_here,
     prayer_heard,
     episode_steps,
     max_episode_steps,
     roles,
     agent_flags,
-    walkable,
-    dy,
-    dx,
     psi,
     phi,
-):  # noqa: E501
-    n_envs, height, width = glyph_maps.shape
-    kinds = np.empty((n_envs, height, width), dtype=np.int8)  # filled by _map_features
+):
+    n_envs = glyph_maps.shape[0]
+    flags = np.zeros((n_envs, len(_MESSAGE_PATTERNS)))
+    _message_flags(messages, _PATTERN_BYTES, _PATTERN_STARTS, _PATTERN_FLAG, flags)
     hp_frac = np.empty(n_envs)
     low_hp = np.empty(n_envs)
     for e in range(n_envs):
@@ -432,18 +452,24 @@ def _features(
             psi[e, j] = status[j]
     _map_features(
         glyph_maps,
-        kind_of_glyph,
-        monster_info,
-        kinds,
+        _KIND_OF_GLYPH,
+        _MONSTER_INFO,
         blstats,
         mem_kind,
         visits,
+        last_glyphs,
+        seen_kinds,
+        bits,
+        agent_row,
         hp_frac,
         low_hp,
         flags,
-        walkable,
-        dy,
-        dx,
+        _WALKABLE,
+        _MEMORY_BITS,
+        _SEEN_BITS,
+        _STEPS,
+        _DY,
+        _DX,
         psi[:, _N_STATUS:],
         phi,
     )
@@ -459,111 +485,151 @@ def _features(
 
 
 @numba.njit(cache=True)
+def _see_row(e, y, glyph_maps, kind_of_glyph, ay, ax, mem, seen, last, bits, memory_bits, seen_bits):
+    """Read map row y of environment e: kinds seen now, memory, glyphs read, search bytes.
+
+    Every square not hidden by a monster is remembered; under a monster or the agent what was
+    there is kept (or floor, if never seen); the agent's own square counts as what it remembers.
+    """
+    width = seen.shape[1]
+    for x in range(width):
+        g = glyph_maps[e, y, x]
+        last[y, x] = g
+        k = kind_of_glyph[g]
+        seen[y, x] = k
+        if k == 13 or k == 14 or (y == ay and x == ax):  # MONSTER, PET, the agent
+            if mem[y, x] == 0:
+                mem[y, x] = 2  # FLOOR
+        else:
+            mem[y, x] = k
+    if y == ay:
+        seen[ay, ax] = mem[ay, ax]
+    for x in range(width):
+        bits[y + 1, x + 1] = memory_bits[mem[y, x]] | seen_bits[seen[y, x]]
+
+
+@numba.njit(cache=True)
 def _map_features(
     glyph_maps,
     kind_of_glyph,
     monster_info,
-    kinds,
     blstats,
     mem_kind,
     visits,
+    last_glyphs,
+    seen_kinds,
+    bits_of,
+    agent_row,
     hp_frac,
     low_hp,
     flags,
     walkable,
+    memory_bits,
+    seen_bits,
+    steps,
     dy,
     dx,
     psi_map,
     phi,
 ):
-    n_envs, height, width = kinds.shape
-    n_cells = height * width
+    n_envs, height, width = glyph_maps.shape
+    pad_width = _PAD_WIDTH  # a constant: c // pad_width compiles to a multiplication
+    n_cells = (height + 2) * pad_width
     dist = np.empty(n_cells, dtype=np.int16)
     first = np.empty(n_cells, dtype=np.uint8)
     queue = np.empty(n_cells, dtype=np.int16)
     n_targets = 5
     target_dist = np.empty(n_targets, dtype=np.int32)
     target_mask = np.empty(n_targets, dtype=np.uint8)
+    window = 2 * _WINDOW + 1
+    monster_y = np.empty(window * window, dtype=np.int64)
+    monster_x = np.empty(window * window, dtype=np.int64)
     for e in range(n_envs):
         ay, ax = blstats[e, 1], blstats[e, 0]
-        cur = kinds[e]
+        cur = seen_kinds[e]
         mem = mem_kind[e]
-        # Remember every square not hidden by a monster; under a monster or the agent keep
-        # what was there (or floor, if never seen). Count the monsters around on the way.
-        min_monster_cheb = 1000
-        n_adjacent = 0
+        last = last_glyphs[e]
+        # Only rows whose glyphs changed, and the agent's rows then and now, are read again:
+        # reading a row twice changes nothing (``_see_row`` is idempotent).
         for y in range(height):
-            for x in range(width):
-                k = kind_of_glyph[glyph_maps[e, y, x]]
-                cur[y, x] = k
-                if k == 13 or k == 14 or (y == ay and x == ax):  # MONSTER, PET, the agent
-                    if mem[y, x] == 0:
-                        mem[y, x] = 2  # FLOOR
-                    if k == 13 and not (y == ay and x == ax):
-                        cheb = max(abs(y - ay), abs(x - ax))
-                        min_monster_cheb = min(min_monster_cheb, cheb)
-                        n_adjacent += cheb == 1
-                else:
-                    mem[y, x] = k
-        cur[ay, ax] = mem[ay, ax]
+            changed = y == ay or y == agent_row[e]
+            x = 0
+            while not changed and x < width:
+                changed = glyph_maps[e, y, x] != last[y, x]
+                x += 1
+            if changed:
+                _see_row(
+                    e, y, glyph_maps, kind_of_glyph, ay, ax, mem, cur, last, bits_of[e],
+                    memory_bits, seen_bits,
+                )  # fmt: skip
+        agent_row[e] = ay
+        bits = bits_of[e].reshape(n_cells)  # a view
         if visits[e, ay, ax] < 32767:  # int16: saturate, never wrap to negative
             visits[e, ay, ax] += 1
+
+        # The monsters near enough to matter (the agent's square is never one).
+        min_monster_cheb = 1000
+        n_adjacent = 0
+        n_monsters = 0
+        for y in range(max(0, ay - _WINDOW), min(height, ay + _WINDOW + 1)):
+            for x in range(max(0, ax - _WINDOW), min(width, ax + _WINDOW + 1)):
+                if cur[y, x] == 13:
+                    cheb = max(abs(y - ay), abs(x - ax))
+                    min_monster_cheb = min(min_monster_cheb, cheb)
+                    n_adjacent += cheb == 1
+                    monster_y[n_monsters] = y
+                    monster_x[n_monsters] = x
+                    n_monsters += 1
 
         # Breadth-first search from the agent; first[c] = bitmask of first moves on shortest paths.
         dist[:] = -1
         first[:] = 0
-        start = ay * width + ax
+        start = (ay + 1) * pad_width + ax + 1
         dist[start] = 0
         head, tail = 0, 1
         queue[0] = start
         while head < tail:
             c = queue[head]
             head += 1
-            cy, cx = c // width, c % width
-            c_door = mem[cy, cx] == 5 or mem[cy, cx] == 6
+            c_door = bits[c] & _DOOR
             next_dist = dist[c] + 1
             for d in range(8):
-                ny, nx = cy + dy[d], cx + dx[d]
-                if ny < 0 or ny >= height or nx < 0 or nx >= width:
-                    continue
-                n = ny * width + nx
+                n = c + steps[d]
+                b = bits[n]
+                if not b & _WALK:
+                    continue  # the border is rock: never off the map
                 seen = dist[n]
                 if seen != -1 and seen != next_dist:
                     continue  # reached before by a shorter path: nothing to add
-                k = mem[ny, nx]
-                if not walkable[k]:
-                    continue
-                if d >= 4 and (c_door or k == 5 or k == 6):
+                if d >= 4 and (c_door or b & _DOOR):
                     continue  # no diagonal moves through doors
-                bits = np.uint8(1 << d) if c == start else first[c]
+                moves = np.uint8(1 << d) if c == start else first[c]
                 if seen == -1:
                     dist[n] = next_dist
-                    first[n] = bits
+                    first[n] = moves
                     queue[tail] = n
                     tail += 1
                 else:
-                    first[n] |= bits
+                    first[n] |= moves
 
         # Nearest target of each kind among the reached squares.
         target_dist[:] = -1
         target_mask[:] = 0
-        for i in range(tail):
+        for i in range(1, tail):  # queue[0] is the agent's square
             c = queue[i]
-            if c == start:
-                continue
-            cy, cx = c // width, c % width
-            k = cur[cy, cx]
-            m = mem[cy, cx]
+            b = bits[c]
             frontier = False
-            if visits[e, cy, cx] == 0:
+            if visits[e, c // pad_width - 1, c % pad_width - 1] == 0:
                 for d in range(8):
-                    ny, nx = cy + dy[d], cx + dx[d]
-                    if 0 <= ny < height and 0 <= nx < width and mem[ny, nx] == 0:
+                    if bits[c + steps[d]] & _UNEXPLORED:
                         frontier = True
                         break
-            is_target = (m == 7, frontier, k == 16, k == 15, k == 13)
+            # bit t: the square is a target of kind TARGETS[t] (gold, item, monster: bits 4–6)
+            targets = (b & _DOWN) >> 3 | (2 if frontier else 0) | (b >> 2) & 0b11100
+            if targets == 0:
+                continue
             for t in range(n_targets):
-                if is_target[t]:
+                if (targets >> t) & 1:
                     if target_dist[t] == -1:
                         target_dist[t] = dist[c]
                     if dist[c] == target_dist[t]:
@@ -616,10 +682,10 @@ def _map_features(
             f[32] = monster * hp_frac[e]
             if min_monster_cheb <= 4 and walkable[m] and not monster and k != 14:
                 farther = True
-                for y in range(max(0, ay - 6), min(height, ay + 7)):
-                    for x in range(max(0, ax - 6), min(width, ax + 7)):
-                        if cur[y, x] == 13 and max(abs(y - ny), abs(x - nx)) <= min_monster_cheb:
-                            farther = False
+                for j in range(n_monsters):
+                    if max(abs(monster_y[j] - ny), abs(monster_x[j] - nx)) <= min_monster_cheb:
+                        farther = False
+                        break
                 f[33] = farther
                 f[34] = farther * low_hp[e]
             f[35] = (m == 6) * flags[e, 0]

@@ -257,12 +257,12 @@ def test_only_fresh_safe_kills_are_eaten():
     turn = int(runner.blstats[0, nethack.NLE_BL_TIME])
     offer = b"There is a jackal corpse here; eat it? [ynq] (n)"
     runner.message[0, : len(offer)] = np.frombuffer(offer, np.uint8)
-    runner.kill[0], runner.kill_name[0] = (*where, turn), "jackal"
+    runner._record_kill(0, where, turn, "jackal")
     assert runner._answer(0, EAT) == (ord("y"),)
     assert runner.agent_flags()[0, AGENT_FEATURES.index("fresh_corpse_here")] == 1.0
     runner.kill[0, 4] = turn - FRESH_TURNS - 1  # too old
     assert runner._answer(0, EAT) == (ord("n"),)
-    runner.kill[0, 4], runner.kill_name[0] = turn, "newt"  # not the corpse offered
+    runner._record_kill(0, where, turn, "newt")  # not the corpse offered
     assert runner._answer(0, EAT) == (ord("n"),)
     runner.close()
     assert "jackal" in safe_corpses() and "newt" in safe_corpses()

@@ -74,16 +74,14 @@ def test_compiled_agent_flags_follow_their_definitions():
     b[:, nethack.NLE_BL_TIME] = turn = np.array([100, 200, 300])
     runner.elbereth[0] = where[0]  # on its engraving
     runner.elbereth[1] = where[1] + [0, 0, 0, 1]  # next to it
-    runner.kill[0] = (*where[0], turn[0] - FRESH_TURNS)  # fresh enough, safe
-    runner.kill_name[0] = "jackal"
-    runner.kill[1] = (*where[1], turn[1])  # here, now, but not safe to eat
-    runner.kill_name[1] = "kobold"
-    runner.kill[2] = (*where[2], turn[2] - FRESH_TURNS - 1)  # too old
-    runner.kill_name[2] = "newt"
+    runner._record_kill(0, where[0], turn[0] - FRESH_TURNS, "jackal")  # fresh enough, safe
+    runner._record_kill(1, where[1], turn[1], "kobold")  # here, now, but not safe to eat
+    runner._record_kill(2, where[2], turn[2] - FRESH_TURNS - 1, "newt")  # too old
     runner.item_here[0] = where[0]  # useful objects here
     runner.item_here[1] = where[1]
     b[1, nethack.NLE_BL_CAP] = 1  # but Burdened
-    runner.to_wear[2], runner.to_wield[1] = [ord("e")], [ord("f")]
+    runner._to_try_on(2, "armor", ord("e"))
+    runner._to_try_on(1, "weapon", ord("f"))
     runner.no_food[1] = True
     flags = runner.agent_flags()
     column = {name: flags[:, j].tolist() for j, name in enumerate(AGENT_FEATURES)}
