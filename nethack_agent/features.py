@@ -452,8 +452,6 @@ def _features(
             psi[e, j] = status[j]
     _map_features(
         glyph_maps,
-        _KIND_OF_GLYPH,
-        _MONSTER_INFO,
         blstats,
         mem_kind,
         visits,
@@ -464,12 +462,6 @@ def _features(
         hp_frac,
         low_hp,
         flags,
-        _WALKABLE,
-        _MEMORY_BITS,
-        _SEEN_BITS,
-        _STEPS,
-        _DY,
-        _DX,
         psi[:, _N_STATUS:],
         phi,
     )
@@ -485,7 +477,7 @@ def _features(
 
 
 @numba.njit(cache=True)
-def _see_row(e, y, glyph_maps, kind_of_glyph, ay, ax, mem, seen, last, bits, memory_bits, seen_bits):
+def _see_row(e, y, glyph_maps, ay, ax, mem, seen, last, bits):
     """Read map row y of environment e: kinds seen now, memory, glyphs read, search bytes.
 
     Every square not hidden by a monster is remembered; under a monster or the agent what was
@@ -495,7 +487,7 @@ def _see_row(e, y, glyph_maps, kind_of_glyph, ay, ax, mem, seen, last, bits, mem
     for x in range(width):
         g = glyph_maps[e, y, x]
         last[y, x] = g
-        k = kind_of_glyph[g]
+        k = _KIND_OF_GLYPH[g]
         seen[y, x] = k
         if k == 13 or k == 14 or (y == ay and x == ax):  # MONSTER, PET, the agent
             if mem[y, x] == 0:
@@ -505,14 +497,12 @@ def _see_row(e, y, glyph_maps, kind_of_glyph, ay, ax, mem, seen, last, bits, mem
     if y == ay:
         seen[ay, ax] = mem[ay, ax]
     for x in range(width):
-        bits[y + 1, x + 1] = memory_bits[mem[y, x]] | seen_bits[seen[y, x]]
+        bits[y + 1, x + 1] = _MEMORY_BITS[mem[y, x]] | _SEEN_BITS[seen[y, x]]
 
 
 @numba.njit(cache=True)
 def _map_features(
     glyph_maps,
-    kind_of_glyph,
-    monster_info,
     blstats,
     mem_kind,
     visits,
@@ -523,15 +513,10 @@ def _map_features(
     hp_frac,
     low_hp,
     flags,
-    walkable,
-    memory_bits,
-    seen_bits,
-    steps,
-    dy,
-    dx,
     psi_map,
     phi,
 ):
+    monster_info, walkable, steps, dy, dx = _MONSTER_INFO, _WALKABLE, _STEPS, _DY, _DX
     n_envs, height, width = glyph_maps.shape
     pad_width = _PAD_WIDTH  # a constant: c // pad_width compiles to a multiplication
     n_cells = (height + 2) * pad_width
@@ -558,10 +543,7 @@ def _map_features(
                 changed = glyph_maps[e, y, x] != last[y, x]
                 x += 1
             if changed:
-                _see_row(
-                    e, y, glyph_maps, kind_of_glyph, ay, ax, mem, cur, last, bits_of[e],
-                    memory_bits, seen_bits,
-                )  # fmt: skip
+                _see_row(e, y, glyph_maps, ay, ax, mem, cur, last, bits_of[e])
         agent_row[e] = ay
         bits = bits_of[e].reshape(n_cells)  # a view
         if visits[e, ay, ax] < 32767:  # int16: saturate, never wrap to negative

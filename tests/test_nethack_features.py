@@ -253,3 +253,42 @@ def test_passive_monsters_and_difficulty():
     hardest = max(nethack.permonst(eye).difficulty, nethack.permonst(jackal).difficulty) / 10
     np.testing.assert_allclose(psi[0, SF["adjacent_difficulty"]], hardest)
     assert psi[0, SF["adjacent_monsters"]] == 2 / 3
+
+
+def _every_row_read(glyph_maps, blstats, memory):
+    """The features of a memory made to re-read every map row (``_glyphs`` = -1: none read)."""
+    memory._glyphs[:] = -1
+    return features_of(glyph_maps, blstats, memory)
+
+
+def test_a_row_left_by_the_agent_is_read_again_though_its_glyphs_stand():
+    # The agent's glyph stays drawn on the staircase it left (a screen NetHack would redraw):
+    # what lies there is read again all the same, as reading every row would.
+    g = room_map()
+    g[3, 15] = cmap(DOWNSTAIR)
+    incremental, full = MapMemory(1), MapMemory(1)
+    for memory in (incremental, full):
+        features_of([g], [blstats_at(3, 15)], memory)  # standing on it: kept as floor
+    g[4, 15] = AGENT
+    psi, _ = features_of([g], [blstats_at(4, 15)], incremental)
+    expected, _ = _every_row_read([g], [blstats_at(4, 15)], full)
+    np.testing.assert_array_equal(psi, expected)
+    assert psi[0, SF["downstairs_known"]] == 1.0
+    np.testing.assert_array_equal(incremental.kind, full.kind)
+
+
+def test_a_new_level_with_the_same_glyphs_is_read_anew():
+    # Every row of the next level is read, even rows whose glyphs happen not to change.
+    g = room_map()
+    g[3, 15] = AGENT
+    g[6, 12] = cmap(DOWNSTAIR)
+    b = blstats_at(3, 15)
+    incremental, full = MapMemory(1), MapMemory(1)
+    for memory in (incremental, full):
+        features_of([g], [b], memory)
+    b[nethack.NLE_BL_DLEVEL] += 1  # the next level: its memory starts empty
+    psi, phi = features_of([g], [b], incremental)
+    expected = _every_row_read([g], [b], full)
+    np.testing.assert_array_equal(psi, expected[0])
+    np.testing.assert_array_equal(phi, expected[1])
+    assert psi[0, SF["downstairs_known"]] == 1.0

@@ -1,7 +1,9 @@
 """The runner's fast paths compute what its plain forms compute.
 
 The compiled per-step state (P(prayer heard) and the agent's own flags) against
-``prayer.heard_probability`` and the flags' definitions; rollouts written into given arrays and
+``prayer.heard_probability`` and the flags' definitions; the features read from the map rows
+that changed against the features read from every row; a rollout's uniforms drawn at once
+against a draw per step; rollouts written into given arrays and
 through memory shared with worker processes against rollouts through the pipe; the terminal
 observed only where something reads it.
 """
@@ -16,7 +18,7 @@ import pytest
 from nle import nethack
 
 from nethack_agent import envs
-from nethack_agent.actions import EAT, ESCAPE, MOVE, N_DIRECTIONS, PICKUP, SEARCH
+from nethack_agent.actions import DESCEND, EAT, ESCAPE, MOVE, N_DIRECTIONS, PICKUP, SEARCH
 from nethack_agent.character import ROLES
 from nethack_agent.deaths import last_xlog_entry
 from nethack_agent.envs import (
@@ -32,6 +34,8 @@ from nethack_agent.features import (
     N_DIRECTION_FEATURES,
     N_STATE_FEATURES,
     STATE_FEATURES,
+    MapMemory,
+    extract_features,
 )
 from nethack_agent.food import FRESH_TURNS
 from nethack_agent.game import SCORE, NetHackGame
@@ -95,6 +99,54 @@ def test_compiled_agent_flags_follow_their_definitions():
         "no_food": [0.0, 1.0, 0.0],
     }
     runner.close()
+
+
+@pytest.mark.parametrize("env_id", [SCORE_ID, CHALLENGE_ID])
+def test_features_from_changed_rows_equal_features_from_every_row(env_id):
+    """The kernel re-reads only rows whose glyphs changed (and the agent's rows); a memory
+    told to forget what it read (``_glyphs`` = -1) re-reads every row, as the kernel once did."""
+    runner = GameRunner(env_id, 3, seed=4)
+    full = MapMemory(3)
+    params = _random_params(2)  # a policy that explores and takes the stairs down
+    params["theta_move"][DIRECTION_FEATURES.index("path_downstairs")] = 3.0
+    params["theta_move"][DIRECTION_FEATURES.index("path_frontier")] = 2.0
+    params["W"][STATE_FEATURES.index("on_downstairs"), DESCEND] = 8.0
+    levels_changed = games_ended = 0
+    for _ in range(1500):
+        heard, flags = runner._agent_state()
+        for i in np.flatnonzero(runner.ep_keys == 0):
+            full.forget(i)  # a new game
+        levels = list(full.level)
+        full._glyphs[:] = -1
+        expected = extract_features(
+            runner.glyphs, runner.blstats, runner.message, full, runner.searches_here,
+            heard, runner.ep_keys, runner.max_episode_steps, runner.roles, flags,
+        )  # fmt: skip
+        levels_changed += levels != full.level
+        psi, phi = runner.features()
+        np.testing.assert_array_equal(psi, expected[0])
+        np.testing.assert_array_equal(phi, expected[1])
+        np.testing.assert_array_equal(runner.memory.kind, full.kind)
+        np.testing.assert_array_equal(runner.memory.visits, full.visits)
+        *_, finished, _ = runner.step(sample_policy(params, psi, phi, runner.uniforms())[0])
+        games_ended += len(finished)
+    runner.close()
+    assert levels_changed >= 3 and games_ended >= 1  # the parked-level swaps were exercised
+
+
+def test_a_rollouts_uniforms_drawn_at_once_equal_a_draw_per_step():
+    params = _random_params(3)
+    at_once = GameRunner(SCORE_ID, 2, seed=5)
+    batch, _, _ = at_once.rollout(params, 60)
+    per_step = GameRunner(SCORE_ID, 2, seed=5)
+    for t in range(60):
+        psi, phi = per_step.features()
+        actions = sample_policy(params, psi, phi, per_step.uniforms())[0]
+        np.testing.assert_array_equal(actions, batch["actions"][t])
+        per_step.step(actions)
+    assert [rng.random() for rng in at_once.rngs] == [rng.random() for rng in per_step.rngs]
+    at_once.close()
+    per_step.close()
 
 
 @pytest.mark.parametrize("env_id", [SCORE_ID, CHALLENGE_ID])
