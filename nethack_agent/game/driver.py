@@ -185,6 +185,7 @@ class NetHackGame:
         self._core = self._nethack._pynethack
         self._core.set_buffers(**self.observation)
         self._allowed = frozenset(settings.actions)
+        self._constant_penalty = settings.penalty_mode == "constant" and not settings.penalty_time
         self._blstats = memoryview(self.observation["blstats"])
         self._program_state = memoryview(self.observation["program_state"])
         self._internal = memoryview(self.observation["internal"])
@@ -281,7 +282,10 @@ class NetHackGame:
         no_progress = settings.no_progress_timeout
         if no_progress is not None:
             self._count_no_progress()  # NLE counts here, and again for the end status below
-        if not settings.allow_all_modes or self._program_state[_GAME_OVER] == 1:
+        internal = self._internal  # (nothing to dismiss after most keys: no call then)
+        if (internal[_XWAITFORSPACE] or internal[_IN_GETLIN] or internal[_IN_YN_FUNCTION]) and (
+            not settings.allow_all_modes or self._program_state[_GAME_OVER] == 1
+        ):
             done = self._dismiss(done, exceptions=True)
         self.steps += 1
         aborted = self.steps >= settings.max_episode_steps
@@ -293,7 +297,7 @@ class NetHackGame:
         # NLE: the score change counts only in a normal game (blstats are 0 before and after).
         score_change = score - old_score if score != old_score and core.in_normal_game() else 0
         self._frozen_steps = self._frozen_steps + 1 if new_time == old_time else 0
-        if settings.penalty_mode == "constant" and settings.penalty_time == 0.0:
+        if self._constant_penalty:
             penalty = settings.penalty_step if self._frozen_steps > 0 else 0.0
         else:
             penalty = time_penalty(
