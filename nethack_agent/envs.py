@@ -56,8 +56,8 @@ from nethack_agent.features import (
     N_DIRECTION_FEATURES,
     N_STATE_FEATURES,
     MapMemory,
-    extract_features,
 )
+from nethack_agent.features import _features as _feature_kernel  # compiled into _observe
 from nethack_agent.food import FRESH_TURNS, corpse_on_offer, safe_corpses
 from nethack_agent.game import (
     ABORTED,
@@ -762,21 +762,29 @@ class GameRunner:
         )
 
     def features(self) -> tuple[np.ndarray, np.ndarray]:
-        """ψ (N, Ds) and φ (N, 8, Dd) of the current observations (computed once per step)."""
+        """ψ (N, Ds) and φ (N, 8, Dd) of the current observations (computed once per step).
+
+        ``extract_features`` with the runner's own state (``prayer_heard``, ``agent_flags``),
+        all in one compiled call (``_observe``).
+        """
         if self._features is None:
-            heard, flags = self._agent_state()
-            self._features = extract_features(
+            self.memory.enter_levels(self.blstats)
+            psi = np.zeros((self.n_envs, N_STATE_FEATURES))
+            phi = np.zeros((self.n_envs, N_DIRECTIONS, N_DIRECTION_FEATURES))
+            _observe(
                 self.glyphs,
                 self.blstats,
                 self.message,
-                self.memory,
+                *self.memory.arrays,
                 self.searches_here,
-                heard,
                 self.ep_keys,
-                self.max_episode_steps,
+                float(self.max_episode_steps),
                 self.roles,
-                flags,
+                *self._agent_arrays(),
+                psi,
+                phi,
             )
+            self._features = psi, phi
         return self._features
 
     def agent_flags(self) -> np.ndarray:
@@ -794,8 +802,12 @@ class GameRunner:
         """(prayer_heard (N,), agent_flags (N, 7)) in one compiled call (``_agent_kernel``)."""
         heard = np.empty(self.n_envs)
         flags = np.empty((self.n_envs, len(AGENT_FEATURES)))
-        _agent_kernel(
-            self.blstats,
+        _agent_kernel(self.blstats, *self._agent_arrays(), heard, flags)
+        return heard, flags
+
+    def _agent_arrays(self) -> tuple:
+        """What ``_agent_kernel`` reads besides blstats."""
+        return (
             self.last_prayer_turn,
             self.god_angry,
             heard_table(),
@@ -807,10 +819,7 @@ class GameRunner:
             self.item_here,
             self.to_try,
             self.no_food,
-            heard,
-            flags,
         )
-        return heard, flags
 
     def uniforms(self) -> np.ndarray:
         """One U[0, 1) draw per environment, each from its own generator, (N,)."""
@@ -994,6 +1003,55 @@ def _agent_kernel(
         flags[e, 4] = 1.0 if to_try[e, 0] else 0.0
         flags[e, 5] = 1.0 if to_try[e, 1] else 0.0
         flags[e, 6] = 1.0 if no_food[e] else 0.0
+
+
+@numba.njit(cache=True)
+def _observe(
+    glyph_maps,
+    blstats,
+    messages,
+    kind,
+    visits,
+    last_glyphs,
+    seen,
+    bits,
+    agent_row,
+    search_start,
+    search_reached,
+    queues,
+    dists,
+    firsts,
+    searches_here,
+    episode_steps,
+    max_episode_steps,
+    roles,
+    last_prayer,
+    god_angry,
+    table,
+    elbereth,
+    kill,
+    kill_safe,
+    challenge,
+    fresh,
+    item_here,
+    to_try,
+    no_food,
+    psi,
+    phi,
+):
+    """``GameRunner.features``: ``_agent_kernel``, then the features of ``extract_features``."""
+    n_envs = blstats.shape[0]
+    heard = np.empty(n_envs)
+    flags = np.empty((n_envs, len(AGENT_FEATURES)))
+    _agent_kernel(
+        blstats, last_prayer, god_angry, table, elbereth, kill, kill_safe, challenge, fresh,
+        item_here, to_try, no_food, heard, flags,
+    )  # fmt: skip
+    _feature_kernel(
+        glyph_maps, blstats, messages, kind, visits, last_glyphs, seen, bits, agent_row,
+        search_start, search_reached, queues, dists, firsts, searches_here, heard,
+        episode_steps, max_episode_steps, roles, flags, psi, phi,
+    )  # fmt: skip
 
 
 def _worker(connection: Any, kwargs: dict[str, Any], shared: Any = None, capacity: int = 0) -> None:

@@ -298,6 +298,32 @@ class MapMemory:
         self._seen = np.zeros((n_envs, *MAP_SHAPE), dtype=np.int8)
         self._bits = np.zeros((n_envs, MAP_SHAPE[0] + 2, _PAD_WIDTH), dtype=np.uint8)
         self._agent_row = np.zeros(n_envs, dtype=np.int64)
+        # The last search, reused while the agent stands on the square it started from and no
+        # square changed between walkable and not, door and not: its start (-1: none), the
+        # squares it reached in order, their distances and first moves.
+        n_cells = (MAP_SHAPE[0] + 2) * _PAD_WIDTH
+        self._search_start = np.full(n_envs, -1, dtype=np.int64)
+        self._search_reached = np.zeros(n_envs, dtype=np.int64)
+        self._queue = np.zeros((n_envs, n_cells), dtype=np.int16)
+        self._dist = np.zeros((n_envs, n_cells), dtype=np.int16)
+        self._first = np.zeros((n_envs, n_cells), dtype=np.uint8)
+
+    @property
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """What the feature kernel reads and updates: kind, visits and its own state."""
+        return (
+            self.kind,
+            self.visits,
+            self._glyphs,
+            self._seen,
+            self._bits,
+            self._agent_row,
+            self._search_start,
+            self._search_reached,
+            self._queue,
+            self._dist,
+            self._first,
+        )
 
     def forget(self, env: int) -> None:
         """Clear environment ``env``'s memory (a new game starts)."""
@@ -306,6 +332,7 @@ class MapMemory:
         self.level[env] = (-1, -1)
         self._parked[env].clear()
         self._glyphs[env] = -1
+        self._search_start[env] = -1
 
     def enter_levels(self, blstats: np.ndarray) -> None:
         """Swap in the memory of each environment's current level.
@@ -325,6 +352,7 @@ class MapMemory:
                 self.visits[env] = 0 if visits is None else visits
                 self.level[env] = (dnum, dlevel)
                 self._glyphs[env] = -1
+                self._search_start[env] = -1
 
 
 def extract_features(
@@ -366,12 +394,7 @@ def extract_features(
         np.ascontiguousarray(glyph_maps, dtype=np.int16),
         np.ascontiguousarray(blstats, dtype=np.int64),
         np.ascontiguousarray(messages, dtype=np.uint8),
-        memory.kind,
-        memory.visits,
-        memory._glyphs,
-        memory._seen,
-        memory._bits,
-        memory._agent_row,
+        *memory.arrays,
         np.asarray(searches_here, dtype=np.float64),
         np.asarray(prayer_heard, dtype=np.float64),
         np.asarray(episode_steps, dtype=np.float64),
@@ -402,6 +425,11 @@ def _features(
     seen_kinds,
     bits,
     agent_row,
+    search_start,
+    search_reached,
+    queues,
+    dists,
+    firsts,
     searches_here,
     prayer_heard,
     episode_steps,
@@ -459,6 +487,11 @@ def _features(
         seen_kinds,
         bits,
         agent_row,
+        search_start,
+        search_reached,
+        queues,
+        dists,
+        firsts,
         hp_frac,
         low_hp,
         flags,
@@ -480,6 +513,7 @@ def _features(
 def _see_row(e, y, glyph_maps, ay, ax, mem, seen, last, bits):
     """Read map row y of environment e: kinds seen now, memory, glyphs read, search bytes.
 
+    Returns whether a square of the row changed between walkable and not, door and not.
     Every square not hidden by a monster is remembered; under a monster or the agent what was
     there is kept (or floor, if never seen); the agent's own square counts as what it remembers.
     """
@@ -496,8 +530,12 @@ def _see_row(e, y, glyph_maps, ay, ax, mem, seen, last, bits):
             mem[y, x] = k
     if y == ay:
         seen[ay, ax] = mem[ay, ax]
+    paths_changed = False
     for x in range(width):
-        bits[y + 1, x + 1] = _MEMORY_BITS[mem[y, x]] | _SEEN_BITS[seen[y, x]]
+        b = _MEMORY_BITS[mem[y, x]] | _SEEN_BITS[seen[y, x]]
+        paths_changed |= ((b ^ bits[y + 1, x + 1]) & (_WALK | _DOOR)) != 0
+        bits[y + 1, x + 1] = b
+    return paths_changed
 
 
 @numba.njit(cache=True)
@@ -510,6 +548,11 @@ def _map_features(
     seen_kinds,
     bits_of,
     agent_row,
+    search_start,
+    search_reached,
+    queues,
+    dists,
+    firsts,
     hp_frac,
     low_hp,
     flags,
@@ -520,9 +563,6 @@ def _map_features(
     n_envs, height, width = glyph_maps.shape
     pad_width = _PAD_WIDTH  # a constant: c // pad_width compiles to a multiplication
     n_cells = (height + 2) * pad_width
-    dist = np.empty(n_cells, dtype=np.int16)
-    first = np.empty(n_cells, dtype=np.uint8)
-    queue = np.empty(n_cells, dtype=np.int16)
     n_targets = 5
     target_dist = np.empty(n_targets, dtype=np.int32)
     target_mask = np.empty(n_targets, dtype=np.uint8)
@@ -536,6 +576,7 @@ def _map_features(
         last = last_glyphs[e]
         # Only rows whose glyphs changed, and the agent's rows then and now, are read again:
         # reading a row twice changes nothing (``_see_row`` is idempotent).
+        paths_changed = False
         for y in range(height):
             changed = y == ay or y == agent_row[e]
             x = 0
@@ -543,7 +584,7 @@ def _map_features(
                 changed = glyph_maps[e, y, x] != last[y, x]
                 x += 1
             if changed:
-                _see_row(e, y, glyph_maps, ay, ax, mem, cur, last, bits_of[e])
+                paths_changed |= _see_row(e, y, glyph_maps, ay, ax, mem, cur, last, bits_of[e])
         agent_row[e] = ay
         bits = bits_of[e].reshape(n_cells)  # a view
         if visits[e, ay, ax] < 32767:  # int16: saturate, never wrap to negative
@@ -563,13 +604,18 @@ def _map_features(
                     monster_x[n_monsters] = x
                     n_monsters += 1
 
-        # Breadth-first search from the agent; first[c] = bitmask of first moves on shortest paths.
-        dist[:] = -1
-        first[:] = 0
+        # Breadth-first search from the agent; first[c] = bitmask of first moves on shortest paths
+        # (the last one's still holds if the agent has not moved and no path opened or closed).
+        queue, dist, first = queues[e], dists[e], firsts[e]
         start = (ay + 1) * pad_width + ax + 1
-        dist[start] = 0
-        head, tail = 0, 1
-        queue[0] = start
+        if start == search_start[e] and not paths_changed:
+            head = tail = search_reached[e]
+        else:
+            dist[:] = -1
+            first[:] = 0
+            dist[start] = 0
+            head, tail = 0, 1
+            queue[0] = start
         while head < tail:
             c = queue[head]
             head += 1
@@ -593,6 +639,7 @@ def _map_features(
                     tail += 1
                 else:
                     first[n] |= moves
+        search_start[e], search_reached[e] = start, tail
 
         # Nearest target of each kind among the reached squares.
         target_dist[:] = -1

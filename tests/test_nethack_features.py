@@ -258,6 +258,7 @@ def test_passive_monsters_and_difficulty():
 def _every_row_read(glyph_maps, blstats, memory):
     """The features of a memory made to re-read every map row (``_glyphs`` = -1: none read)."""
     memory._glyphs[:] = -1
+    memory._search_start[:] = -1
     return features_of(glyph_maps, blstats, memory)
 
 
@@ -292,3 +293,18 @@ def test_a_new_level_with_the_same_glyphs_is_read_anew():
     np.testing.assert_array_equal(psi, expected[0])
     np.testing.assert_array_equal(phi, expected[1])
     assert psi[0, SF["downstairs_known"]] == 1.0
+
+
+def test_a_path_that_opens_while_the_agent_stands_still_is_searched_anew():
+    g = room_map()
+    g[5, 21] = cmap(STONE)  # the corridor square not yet seen …
+    g[5, 22] = cmap(DOWNSTAIR)  # … so the staircase behind it cannot be reached
+    g[5, 15] = AGENT
+    memory = MapMemory(1)
+    psi, _ = features_of([g], [blstats_at(5, 15)], memory)
+    assert psi[0, SF["downstairs_known"]] == 0.0
+    g[5, 21] = cmap(CORRIDOR)  # seen now, the agent still on its square
+    psi, phi = features_of([g], [blstats_at(5, 15)], memory)
+    assert psi[0, SF["downstairs_known"]] == 1.0
+    np.testing.assert_allclose(psi[0, SF["downstairs_near"]], 8 / (8 + 7))
+    assert bits(phi[0], "path_downstairs") == {E, NE, SE}  # through the door at (5, 20)

@@ -102,9 +102,10 @@ def test_compiled_agent_flags_follow_their_definitions():
 
 
 @pytest.mark.parametrize("env_id", [SCORE_ID, CHALLENGE_ID])
-def test_features_from_changed_rows_equal_features_from_every_row(env_id):
-    """The kernel re-reads only rows whose glyphs changed (and the agent's rows); a memory
-    told to forget what it read (``_glyphs`` = -1) re-reads every row, as the kernel once did."""
+def test_features_from_changed_rows_and_reused_searches_equal_features_read_afresh(env_id):
+    """The kernel re-reads only rows whose glyphs changed (and the agent's rows) and reuses its
+    last search while the agent stands still and no path opened or closed; a memory told to
+    forget both (``_glyphs``, ``_search_start`` = -1) reads every row and searches afresh."""
     runner = GameRunner(env_id, 3, seed=4)
     full = MapMemory(3)
     params = _random_params(2)  # a policy that explores and takes the stairs down
@@ -118,6 +119,7 @@ def test_features_from_changed_rows_equal_features_from_every_row(env_id):
             full.forget(i)  # a new game
         levels = list(full.level)
         full._glyphs[:] = -1
+        full._search_start[:] = -1  # and searches afresh
         expected = extract_features(
             runner.glyphs, runner.blstats, runner.message, full, runner.searches_here,
             heard, runner.ep_keys, runner.max_episode_steps, runner.roles, flags,
