@@ -199,11 +199,13 @@ def worker_profile(config: TrainConfig, params: dict | None, n_steps: int) -> di
     clock = time.perf_counter
     start = clock()
     try:
-        for _ in range(max(1, n_steps // config.envs_per_worker)):
+        for t in range(max(1, n_steps // config.envs_per_worker)):
             t0 = clock()
             psi, phi = runner.features()
             t1 = clock()
-            uniforms = runner.uniforms()
+            if t % config.rollout_length == 0:  # as GameRunner.rollout: a rollout's at once
+                draws = np.stack([rng.random(config.rollout_length) for rng in runner.rngs], 1)
+            uniforms = draws[t % config.rollout_length]
             t2 = clock()
             if runner._kernel.usable:  # as GameRunner.rollout
                 actions = sample_policy(params, psi, phi, uniforms)[0]
