@@ -53,12 +53,13 @@ from threadpoolctl import threadpool_limits
 from nethack_agent.actions import RANDOM_BASELINE_KEYS
 from nethack_agent.checkpoint import load_checkpoint
 from nethack_agent.config import TrainConfig
-from nethack_agent.envs import OBSERVATION_KEYS, GameRunner, ParallelRunner, game_seeds
+from nethack_agent.envs import OBSERVATION_KEYS, GameRunner, game_seeds
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
 from nethack_agent.game import SCORE, NetHackGame
 from nethack_agent.learning import Adam, a2c_update
 from nethack_agent.policy import action_probabilities, init_params, sample_actions
 from nethack_agent.policy_kernel import sample_policy
+from nethack_agent.workers import ParallelRunner
 
 
 def _random_keys(seed: int, n: int = 1 << 16) -> list[int]:

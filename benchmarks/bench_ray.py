@@ -145,11 +145,12 @@ def metrics_without_wall_time(run_dir: Path) -> list[list[str]]:
 def bench_nethack(args: argparse.Namespace) -> None:
     """Parts 4-6."""
     from nethack_agent.config import TrainConfig
-    from nethack_agent.envs import GameRunner, merge_rollouts
+    from nethack_agent.envs import GameRunner
     from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
     from nethack_agent.learning import Adam, a2c_update
     from nethack_agent.policy import init_params
     from nethack_agent.train import train
+    from nethack_agent.workers import merge_rollouts
 
     config = TrainConfig(n_workers=args.workers, envs_per_worker=args.envs_per_worker)
     steps = args.nethack_steps

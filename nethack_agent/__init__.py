@@ -17,7 +17,7 @@ from typing import Any
 _EXPORTS = {
     "TrainConfig": "nethack_agent.config",
     "GameRunner": "nethack_agent.envs",
-    "ParallelRunner": "nethack_agent.envs",
+    "ParallelRunner": "nethack_agent.workers",
     "summarize": "nethack_agent.evaluate",
     "extract_features": "nethack_agent.features",
     "Adam": "nethack_agent.learning",

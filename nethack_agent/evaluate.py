@@ -22,9 +22,10 @@ from scipy import stats
 from nethack_agent.checkpoint import load_checkpoint
 from nethack_agent.config import TrainConfig
 from nethack_agent.deaths import tally_causes
-from nethack_agent.envs import Episode, GameRunner, ParallelRunner
+from nethack_agent.envs import Episode, GameRunner
 from nethack_agent.game import CHALLENGE
 from nethack_agent.ray_runner import RayRunner
+from nethack_agent.workers import ParallelRunner
 
 __all__ = ["evaluate", "key_cap", "mean_interval", "play_games", "role_stats", "summarize"]
 

@@ -3,7 +3,7 @@
 Actor w holds ``GameRunner(group=w, …)`` — the games, their features and the action sampler —
 and answers ``rollout(params, T)`` with its batch, its finished games, its key presses and its
 ``state()``; the learner stays in the driver. The replies are merged in worker order
-(``envs.merge_rollouts``), so with the same workers, seeds and step budget the training is the
+(``workers.merge_rollouts``), so with the same workers, seeds and step budget the training is the
 one the local ``ParallelRunner`` gives, number for number. The weights go to the cluster once
 per rollout (``ray.put``), whatever the number of actors.
 
@@ -21,7 +21,8 @@ from typing import Any
 import numpy as np
 
 from gradients.cluster import connect_ray
-from nethack_agent.envs import Episode, GameRunner, WorkerPool
+from nethack_agent.envs import Episode, GameRunner
+from nethack_agent.workers import WorkerPool
 
 __all__ = ["RayRunner"]
 

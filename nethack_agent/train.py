@@ -22,12 +22,13 @@ from threadpoolctl import threadpool_limits
 from gradients.cli import progress_bar
 from nethack_agent.checkpoint import CHECKPOINT_NAME, TrainState, load_checkpoint, save_checkpoint
 from nethack_agent.config import TrainConfig
-from nethack_agent.envs import GameRunner, ParallelRunner, runner_settings
+from nethack_agent.envs import GameRunner, runner_settings
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
 from nethack_agent.learning import Adam, a2c_update, shaped_rewards
 from nethack_agent.plots import plot_learning_curve
 from nethack_agent.policy import init_mlp_params, init_params
 from nethack_agent.ray_runner import RayRunner
+from nethack_agent.workers import ParallelRunner
 
 __all__ = ["METRICS_COLUMNS", "TrainingDiverged", "budget_spent", "make_runner", "train"]
 

@@ -29,6 +29,7 @@ def answer(text: bytes, action: int, turn: int = 1234):
     runner.message[0, : len(text)] = np.frombuffer(text, dtype=np.uint8)
     runner.blstats = np.zeros((1, nethack.BLSTATS_SHAPE[0]), dtype=np.int64)
     runner.blstats[0, nethack.NLE_BL_TIME] = turn
+    runner._bl = [memoryview(row) for row in runner.blstats]  # the runner's views of its rows
     runner.last_prayer_turn = np.full(1, -1.0)
     runner.kill = np.full((1, 5), -1, dtype=np.int64)
     runner.kill_name = [""]

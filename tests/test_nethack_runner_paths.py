@@ -24,7 +24,6 @@ from nethack_agent.deaths import last_xlog_entry
 from nethack_agent.envs import (
     SCREEN_KEY,
     GameRunner,
-    ParallelRunner,
     rollout_arrays,
     rollout_nbytes,
 )
@@ -44,6 +43,7 @@ from nethack_agent.policy import action_mask, action_probabilities, init_params
 from nethack_agent.policy_kernel import sample_policy
 from nethack_agent.prayer import heard_probability
 from nethack_agent.questions import WATCHDOG_TURN_KEYS
+from nethack_agent.workers import ParallelRunner
 
 SCORE_ID, CHALLENGE_ID = "NetHackScore-v0", "NetHackChallenge-v0"
 

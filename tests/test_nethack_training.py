@@ -15,11 +15,12 @@ from nethack_agent import checkpoint as checkpoint_module
 from nethack_agent.__main__ import main
 from nethack_agent.checkpoint import CHECKPOINT_NAME, CheckpointError, load_checkpoint
 from nethack_agent.config import TrainConfig
-from nethack_agent.envs import GameRunner, ParallelRunner, game_seeds
+from nethack_agent.envs import GameRunner, game_seeds
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
 from nethack_agent.game import GymGame, NetHackGame
 from nethack_agent.policy import init_params
 from nethack_agent.train import METRICS_COLUMNS, TrainingDiverged, budget_spent, train
+from nethack_agent.workers import ParallelRunner
 
 # Short games (300 key presses) keep every test to seconds.
 SMALL = TrainConfig(n_workers=0, envs_per_worker=4, rollout_length=16, max_episode_steps=300)
