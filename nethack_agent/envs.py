@@ -999,13 +999,14 @@ def _agent_kernel(
         flags[e, 6] = 1.0 if no_food[e] else 0.0
 
 
-@numba.njit(cache=True)
+@numba.njit  # not cached: numba's cache would not see a change of the kernels it calls
 def _observe(
     glyph_maps,
     blstats,
     messages,
     kind,
     visits,
+    searched,
     last_glyphs,
     seen,
     bits,
@@ -1042,7 +1043,7 @@ def _observe(
         item_here, to_try, no_food, heard, flags,
     )  # fmt: skip
     _feature_kernel(
-        glyph_maps, blstats, messages, kind, visits, last_glyphs, seen, bits, agent_row,
+        glyph_maps, blstats, messages, kind, visits, searched, last_glyphs, seen, bits, agent_row,
         search_start, search_reached, queues, dists, firsts, searches_here, heard,
         episode_steps, max_episode_steps, roles, flags, psi, phi,
     )  # fmt: skip

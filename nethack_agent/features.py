@@ -53,6 +53,11 @@ State block ψ(s), ``STATE_FEATURES`` (also the value baseline's features):
     on_item: the agent stands on an object.
     adjacent_difficulty: the largest difficulty / 10 of the adjacent monsters.
     on_upstairs: the agent stands on an up-staircase.
+    search_near: when stuck, 8 / (8 + path distance to the nearest search spot), 0 if none — a
+        square searched fewer than ``SEARCH_ENOUGH`` times that ends a corridor (one walkable
+        neighbour) or lies by a room wall with unexplored space behind it, where hidden
+        corridors and doors are (``_search_spot``).
+    on_search_spot: when stuck, the agent's own square is such a spot.
     can_engrave: the task lets the agent type a line of text (the Challenge: Elbereth).
     on_elbereth: the agent engraved Elbereth on this square and has not moved since.
     fresh_corpse_here: the agent killed a monster with a safe corpse on this square at most
@@ -82,6 +87,7 @@ Direction block φ(s, d), ``DIRECTION_FEATURES``, for the square n next to the a
     monster_difficulty: difficulty / 10 of the monster on n (NetHack's own rating), 0 if none.
     passive_monster: the monster on n hurts whoever hits it bare-handed (floating eye, gas
         spore, cockatrice, acid blob, molds, jellies): never attack it.
+    path_search, near_search: as path_* and near_* for the nearest search spot (when stuck).
 """
 
 from __future__ import annotations
@@ -107,6 +113,10 @@ __all__ = [
 ]
 
 MAP_SHAPE = (21, 79)
+SEARCH_ENOUGH = 15
+"""Searches after which a square counts as searched: a search finds each hidden door or corridor
+next to the agent with probability about 1/7 (NetHack's ``rnl(7)`` at Luck 0), so fifteen miss
+one with probability (6/7)^15 ≈ 0.1."""
 TARGETS = ("downstairs", "frontier", "gold", "item", "monster")
 _STATUS_FEATURES = (
     "bias",
@@ -147,6 +157,8 @@ _MAP_STATE_FEATURES = (
     "on_item",
     "adjacent_difficulty",
     "on_upstairs",
+    "search_near",
+    "on_search_spot",
 )
 AGENT_FEATURES = (
     "can_engrave",
@@ -177,6 +189,8 @@ DIRECTION_FEATURES = (
     "locked_door",
     "monster_difficulty",
     "passive_monster",
+    "path_search",
+    "near_search",
 )
 N_STATE_FEATURES = len(STATE_FEATURES)
 N_DIRECTION_FEATURES = len(DIRECTION_FEATURES)
@@ -208,9 +222,10 @@ _WALKABLE[
 # What the breadth-first search reads of a square, one byte per square of a map padded by a
 # border of rock (so a neighbour is never off the map): bits of the remembered kind …
 _PAD_WIDTH = MAP_SHAPE[1] + 2
-_WALK, _DOOR, _UNEXPLORED, _DOWN, _GOLD, _ITEM, _MONSTER = (1 << b for b in range(7))
+_WALK, _DOOR, _UNEXPLORED, _DOWN, _GOLD, _ITEM, _MONSTER, _WALL = (1 << b for b in range(8))
 _MEMORY_BITS = np.zeros(glyphs.N_KINDS, dtype=np.uint8)
 _MEMORY_BITS[_WALKABLE] |= _WALK
+_MEMORY_BITS[glyphs.WALL] |= _WALL
 _MEMORY_BITS[[glyphs.OPEN_DOOR, glyphs.CLOSED_DOOR]] |= _DOOR
 _MEMORY_BITS[glyphs.UNEXPLORED] |= _UNEXPLORED
 _MEMORY_BITS[glyphs.DOWNSTAIRS] |= _DOWN
@@ -277,7 +292,8 @@ class MapMemory:
 
     ``kind`` holds, for the level each environment is on now, the last kind seen on every
     square ignoring monsters (so it remembers the staircase under the agent); ``visits``
-    counts how often the agent stood on each square. Other levels are parked in a dict
+    counts how often the agent stood on each square, ``searched`` the most searches made on it
+    in one stay (``searches_here``, at most 32767). Other levels are parked in a dict
     keyed by (dungeon number, level) and swapped back in when the agent returns.
 
     Args:
@@ -287,8 +303,9 @@ class MapMemory:
     def __init__(self, n_envs: int):
         self.kind = np.zeros((n_envs, *MAP_SHAPE), dtype=np.int8)
         self.visits = np.zeros((n_envs, *MAP_SHAPE), dtype=np.int16)  # < 32768 per game
+        self.searched = np.zeros((n_envs, *MAP_SHAPE), dtype=np.int16)  # searches, at most
         self.level = [(-1, -1)] * n_envs
-        self._parked: list[dict[tuple[int, int], tuple[np.ndarray, np.ndarray]]] = [
+        self._parked: list[dict[tuple[int, int], tuple[np.ndarray, ...]]] = [
             {} for _ in range(n_envs)
         ]
         # The feature kernel's own state, kept from step to step so that it revisits only the
@@ -314,6 +331,7 @@ class MapMemory:
         return (
             self.kind,
             self.visits,
+            self.searched,
             self._glyphs,
             self._seen,
             self._bits,
@@ -329,6 +347,7 @@ class MapMemory:
         """Clear environment ``env``'s memory (a new game starts)."""
         self.kind[env] = glyphs.UNEXPLORED
         self.visits[env] = 0
+        self.searched[env] = 0
         self.level[env] = (-1, -1)
         self._parked[env].clear()
         self._glyphs[env] = -1
@@ -346,10 +365,12 @@ class MapMemory:
                     self._parked[env][self.level[env]] = (
                         self.kind[env].copy(),
                         self.visits[env].copy(),
+                        self.searched[env].copy(),
                     )
-                kind, visits = self._parked[env].pop((dnum, dlevel), (None, None))
+                kind, visits, searched = self._parked[env].pop((dnum, dlevel), (None,) * 3)
                 self.kind[env] = glyphs.UNEXPLORED if kind is None else kind
                 self.visits[env] = 0 if visits is None else visits
+                self.searched[env] = 0 if searched is None else searched
                 self.level[env] = (dnum, dlevel)
                 self._glyphs[env] = -1
                 self._search_start[env] = -1
@@ -421,6 +442,7 @@ def _features(
     messages,
     mem_kind,
     visits,
+    searched,
     last_glyphs,
     seen_kinds,
     bits,
@@ -483,6 +505,7 @@ def _features(
         blstats,
         mem_kind,
         visits,
+        searched,
         last_glyphs,
         seen_kinds,
         bits,
@@ -492,6 +515,7 @@ def _features(
         queues,
         dists,
         firsts,
+        searches_here,
         hp_frac,
         low_hp,
         flags,
@@ -539,11 +563,33 @@ def _see_row(e, y, glyph_maps, ay, ax, mem, seen, last, bits):
 
 
 @numba.njit(cache=True)
+def _search_spot(bits, c, steps):
+    """Whether padded square c is where hidden passages are found by searching.
+
+    A corridor's end (one walkable neighbour of eight), or a square next to a wall (up, down,
+    left or right) with never-seen space right behind the wall.
+    """
+    n_walkable = 0
+    for d in range(8):
+        if bits[c + steps[d]] & _WALK:
+            n_walkable += 1
+    if n_walkable == 1:
+        return True
+    for d in range(4):
+        wall = c + steps[d]
+        behind = wall + steps[d]
+        if bits[wall] & _WALL and 0 <= behind < bits.shape[0] and bits[behind] & _UNEXPLORED:
+            return True
+    return False
+
+
+@numba.njit(cache=True)
 def _map_features(
     glyph_maps,
     blstats,
     mem_kind,
     visits,
+    searched,
     last_glyphs,
     seen_kinds,
     bits_of,
@@ -553,6 +599,7 @@ def _map_features(
     queues,
     dists,
     firsts,
+    searches_here,
     hp_frac,
     low_hp,
     flags,
@@ -589,6 +636,7 @@ def _map_features(
         bits = bits_of[e].reshape(n_cells)  # a view
         if visits[e, ay, ax] < 32767:  # int16: saturate, never wrap to negative
             visits[e, ay, ax] += 1
+        searched[e, ay, ax] = max(searched[e, ay, ax], min(searches_here[e], 32767.0))
 
         # The monsters near enough to matter (the agent's square is never one).
         min_monster_cheb = 1000
@@ -664,6 +712,26 @@ def _map_features(
                     if dist[c] == target_dist[t]:
                         target_mask[t] |= first[c]
 
+        # Stuck (no down-staircase, no frontier): the nearest square still worth searching.
+        spot_dist, spot_mask, on_spot = -1, np.uint8(0), False
+        if target_dist[0] == -1 and target_dist[1] == -1:
+            for i in range(tail):
+                c = queue[i]
+                if spot_dist != -1 and dist[c] > spot_dist:
+                    break  # farther than the nearest spot (the queue is in order of distance)
+                if searched[e, c // pad_width - 1, c % pad_width - 1] >= SEARCH_ENOUGH:
+                    continue
+                if not _search_spot(bits, c, steps):
+                    continue
+                if i == 0:
+                    on_spot = True  # the agent's own square
+                    continue
+                spot_dist = dist[c]
+                spot_mask |= first[c]
+        near_spot = 8.0 / (8.0 + spot_dist) if spot_dist > 0 else 0.0
+        psi_map[e, 14] = near_spot
+        psi_map[e, 15] = on_spot
+
         near = np.zeros(n_targets)
         for t in range(n_targets):
             if target_dist[t] > 0:
@@ -721,3 +789,6 @@ def _map_features(
             if monster:
                 f[36] = monster_info[glyph_maps[e, ny, nx], 0]
                 f[37] = monster_info[glyph_maps[e, ny, nx], 1]
+            if spot_dist > 0 and (spot_mask >> d) & 1:
+                f[38] = 1.0
+                f[39] = near_spot

@@ -118,7 +118,7 @@ def sample_policy(
     return actions, probabilities
 
 
-@numba.njit(cache=True)
+@numba.njit  # not cached: numba's cache would not see the policy's indices change
 def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilities):
     n_state, n_actions = w.shape
     n_direction = theta_move.shape[0]

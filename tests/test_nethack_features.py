@@ -12,6 +12,7 @@ from nethack_agent.actions import DIRECTIONS
 from nethack_agent.features import (
     DIRECTION_FEATURES,
     MAP_SHAPE,
+    SEARCH_ENOUGH,
     STATE_FEATURES,
     MapMemory,
     extract_features,
@@ -308,3 +309,56 @@ def test_a_path_that_opens_while_the_agent_stands_still_is_searched_anew():
     assert psi[0, SF["downstairs_known"]] == 1.0
     np.testing.assert_allclose(psi[0, SF["downstairs_near"]], 8 / (8 + 7))
     assert bits(phi[0], "path_downstairs") == {E, NE, SE}  # through the door at (5, 20)
+
+
+def _stuck_at_a_corridors_end(searched_at_end):
+    """room_map's corridor led on to a dead end at (5, 25); every square visited, no staircase:
+    the agent at (5, 23) is stuck."""
+    g = room_map()
+    g[5, 22:26] = cmap(CORRIDOR)
+    g[5, 23] = AGENT
+    memory = MapMemory(1)
+    features_of([g], [blstats_at(5, 23)], memory)  # the level entered
+    memory.visits[0] = 1  # nothing unvisited: no frontier
+    memory.searched[0, 5, 25] = searched_at_end
+    return features_of([g], [blstats_at(5, 23)], memory)
+
+
+def test_stuck_the_nearest_square_worth_searching_is_the_corridors_end():
+    psi, phi = _stuck_at_a_corridors_end(searched_at_end=14)
+    assert psi[0, SF["stuck"]] == 1.0 and psi[0, SF["on_search_spot"]] == 0.0
+    np.testing.assert_allclose(psi[0, SF["search_near"]], 8 / 10)  # two steps east
+    assert bits(phi[0], "path_search") == {E}
+    np.testing.assert_allclose(phi[0, E, F["near_search"]], 8 / 10)
+
+
+def test_a_square_searched_enough_gives_way_to_the_next():
+    # 15 searches at the dead end: next come the room's squares by its east wall, with
+    # never-seen stone behind the wall — (4, 19) and (6, 19), five steps back through the door
+    # (no diagonal move out of a door)
+    psi, phi = _stuck_at_a_corridors_end(searched_at_end=SEARCH_ENOUGH)
+    np.testing.assert_allclose(psi[0, SF["search_near"]], 8 / 13)
+    assert bits(phi[0], "path_search") == {W}
+
+
+def test_standing_on_a_spot_and_having_a_way_on():
+    g = room_map()
+    g[5, 22:26] = cmap(CORRIDOR)
+    g[5, 25] = AGENT
+    memory = MapMemory(1)
+    features_of([g], [blstats_at(5, 25)], memory)  # the level entered
+    memory.visits[0] = 1
+    psi, _ = features_of([g], [blstats_at(5, 25)], memory)  # searches_here 0 < SEARCH_ENOUGH
+    assert psi[0, SF["on_search_spot"]] == 1.0 and psi[0, SF["search_near"]] > 0.0
+    no_messages = np.zeros((1, 256), dtype=np.uint8)
+    b = np.array([blstats_at(5, 25)])
+    psi, _ = extract_features(g[None], b, no_messages, memory, np.array([15.0]), *np.zeros((2, 1)))
+    assert psi[0, SF["on_search_spot"]] == 0.0  # searched enough, and remembered so:
+    assert memory.searched[0, 5, 25] == SEARCH_ENOUGH
+    psi, _ = features_of([g], [blstats_at(5, 25)], memory)
+    assert psi[0, SF["on_search_spot"]] == 0.0
+    memory.visits[0, 5, 21] = 0  # an unvisited square by unexplored stone: a frontier
+    psi, phi = features_of([g], [blstats_at(5, 25)], memory)
+    assert psi[0, SF["stuck"]] == 0.0
+    assert psi[0, SF["on_search_spot"]] == psi[0, SF["search_near"]] == 0.0
+    assert not bits(phi[0], "path_search")
