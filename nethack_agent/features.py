@@ -26,6 +26,7 @@ State block ψ(s), ``STATE_FEATURES`` (also the value baseline's features):
     trouble_unsafe: major_trouble × (1 − prayer_safe) (praying now angers the god).
     hungry: hunger status "Hungry".
     weak: hunger status "Weak" or worse.
+    fainting: hunger status "Fainting" or worse (starvation is near).
     depth: dungeon depth / 10.
     level: experience level / 10.
     episode_time: steps taken in this episode / the key cap (at most 1).
@@ -141,6 +142,7 @@ _STATUS_FEATURES = (
     "hp_adjacent",
     "satiated",
     "in_mines",
+    "fainting",
 )
 _MAP_STATE_FEATURES = (
     "on_downstairs",
@@ -497,6 +499,7 @@ def _features(
             0.0,  # hp_adjacent, after the map features
             1.0 * (blstats[e, 21] == 0),
             1.0 * (blstats[e, 23] == 2),
+            1.0 * (blstats[e, 21] >= 4),
         )
         for j in range(_N_STATUS):
             psi[e, j] = status[j]

@@ -89,6 +89,8 @@ _IN_MINES = STATE_FEATURES.index("in_mines")
 _TROUBLE_AND_SAFE = STATE_FEATURES.index("trouble_and_safe")
 _HUNGRY = STATE_FEATURES.index("hungry")
 _WEAK = STATE_FEATURES.index("weak")
+_FAINTING = STATE_FEATURES.index("fainting")
+_PRAYER_SAFE = STATE_FEATURES.index("prayer_safe")
 _ON_UPSTAIRS = STATE_FEATURES.index("on_upstairs")
 _DEPTH = STATE_FEATURES.index("depth")
 _CAN_ENGRAVE = STATE_FEATURES.index("can_engrave")
@@ -160,7 +162,8 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     - ``rest`` at full HP (it would only idle);
     - ``descend`` off a down-staircase;
     - ``pray`` unless in major trouble with a prayer more likely heard than not (a prayer made
-      too soon angers the god; ``nethack_agent.prayer``);
+      too soon angers the god; ``nethack_agent.prayer``) — or Fainting from hunger with any
+      chance of being heard (starvation is near; the last resort);
     - ``eat`` unless Hungry or Weak (eating when Satiated or Not Hungry risks choking), and
       after "You don't have anything to eat." until a pick up, unless a fresh corpse lies here;
     - ``escape`` unless a question waits (otherwise ESC only passes a key, not time);
@@ -185,7 +188,9 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     mask[..., _KICKS] = np.where(door, 0.0, MASK_LOGIT)
     mask[..., REST] = np.where(psi[..., _HP_FRAC] < 1.0, 0.0, MASK_LOGIT)
     mask[..., DESCEND] = np.where(psi[..., _ON_DOWNSTAIRS] > 0, 0.0, MASK_LOGIT)
-    mask[..., PRAY] = np.where(psi[..., _TROUBLE_AND_SAFE] >= 0.5, 0.0, MASK_LOGIT)
+    last_resort = (psi[..., _FAINTING] > 0) & (psi[..., _PRAYER_SAFE] > 0)
+    pray = (psi[..., _TROUBLE_AND_SAFE] >= 0.5) | last_resort
+    mask[..., PRAY] = np.where(pray, 0.0, MASK_LOGIT)
     hungry = (psi[..., _HUNGRY] > 0) | (psi[..., _WEAK] > 0)
     food = (psi[..., _NO_FOOD] == 0) | (psi[..., _FRESH_CORPSE] > 0)
     mask[..., EAT] = np.where(hungry & food, 0.0, MASK_LOGIT)

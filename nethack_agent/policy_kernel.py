@@ -41,6 +41,7 @@ from nethack_agent.policy import (  # the mask's feature indices: the policy's o
     _CAN_ENGRAVE,
     _CLOSED_DOOR,
     _DEPTH,
+    _FAINTING,
     _FRESH_CORPSE,
     _HP_FRAC,
     _HUNGRY,
@@ -52,6 +53,7 @@ from nethack_agent.policy import (  # the mask's feature indices: the policy's o
     _ON_ELBERETH,
     _ON_UPSTAIRS,
     _PASSIVE,
+    _PRAYER_SAFE,
     _TO_WEAR,
     _TO_WIELD,
     _TROUBLE_AND_SAFE,
@@ -142,7 +144,9 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
             z[KICK + d] += kick + (0.0 if door else MASK_LOGIT)
         z[REST] += 0.0 if psi[e, _HP_FRAC] < 1.0 else MASK_LOGIT
         z[DESCEND] += 0.0 if psi[e, _ON_DOWNSTAIRS] > 0 else MASK_LOGIT
-        z[PRAY] += 0.0 if psi[e, _TROUBLE_AND_SAFE] >= 0.5 else MASK_LOGIT
+        last_resort = psi[e, _FAINTING] > 0 and psi[e, _PRAYER_SAFE] > 0
+        pray = psi[e, _TROUBLE_AND_SAFE] >= 0.5 or last_resort
+        z[PRAY] += 0.0 if pray else MASK_LOGIT
         hungry = psi[e, _HUNGRY] > 0 or psi[e, _WEAK] > 0
         food = psi[e, _NO_FOOD] == 0 or psi[e, _FRESH_CORPSE] > 0
         z[EAT] += 0.0 if hungry and food else MASK_LOGIT

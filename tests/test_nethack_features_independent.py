@@ -341,11 +341,13 @@ def test_masks_at_their_thresholds():
     from nethack_agent.actions import ASCEND, PRAY
     from nethack_agent.policy import MASK_LOGIT, action_mask
 
-    psi = np.zeros((2, len(STATE_FEATURES)))
-    phi = np.zeros((2, 8, len(DIRECTION_FEATURES)))
-    psi[:, STATE_FEATURES.index("trouble_and_safe")] = [0.5, 0.49]
+    psi = np.zeros((4, len(STATE_FEATURES)))
+    phi = np.zeros((4, 8, len(DIRECTION_FEATURES)))
+    psi[:, STATE_FEATURES.index("trouble_and_safe")] = [0.5, 0.49, 0.01, 0.0]
+    psi[:, STATE_FEATURES.index("prayer_safe")] = [0.5, 0.49, 0.01, 0.0]
+    psi[2:, STATE_FEATURES.index("fainting")] = 1.0  # fainting: any chance at all is taken
     psi[:, STATE_FEATURES.index("on_upstairs")] = 1.0
-    psi[:, STATE_FEATURES.index("depth")] = [0.2, 0.1]  # depth 2 may go up; depth 1 would leave
+    psi[:, STATE_FEATURES.index("depth")] = [0.2, 0.1, 0.2, 0.1]  # depth 1 would leave
     mask = action_mask(psi, phi)
-    assert mask[:, PRAY].tolist() == [0.0, MASK_LOGIT]
-    assert mask[:, ASCEND].tolist() == [0.0, MASK_LOGIT]
+    assert mask[:, PRAY].tolist() == [0.0, MASK_LOGIT, 0.0, MASK_LOGIT]
+    assert mask[:, ASCEND].tolist() == [0.0, MASK_LOGIT, 0.0, MASK_LOGIT]
