@@ -78,7 +78,7 @@ ACTION_KEYS = (
     (int(nethack.Command.ESC),),
     (ord("2"), ord("0"), int(nethack.Command.SEARCH)),
     (int(nethack.MiscDirection.UP),),
-    (int(nethack.Command.ENGRAVE), ord("-")),
+    (int(nethack.Command.ENGRAVE),),  # the finger ("-") answers "What do you want to write with?"
     (int(nethack.Command.PICKUP),),
     (int(nethack.Command.WEAR),),
     (int(nethack.Command.WIELD),),

@@ -113,6 +113,8 @@ ENV_APIS = {"nle": NetHackGame, "gym": GymGame}
 _PROMPTS = (b"[yn", b"direction?", b"What do you want to")
 _KILLED = re.compile(rb"You kill (?:the |an? )?(?:poor )?([a-z][a-z -]*?)!")
 _NO_FOOD = b"You don't have anything to eat."
+_NO_ENGRAVING = (b"You can't write on", b"small smudge", b"towards the altar")
+"""NetHack refuses an engraving here (a fountain, the water, a grave; on an altar it is sin)."""
 _FOOD_LETTERS = re.compile(rb"What do you want to eat\? \[([a-zA-Z])")
 _SEE_HERE = re.compile(rb"You see here (.+?)\.(?=  |\x00|$)")
 _PILE = b"objects here"  # "There are several (many) objects here.": more than five
@@ -354,6 +356,7 @@ class GameRunner:
         # (dungeon, level, y, x) of the square engraved with Elbereth, and of the last kill and
         # its turn (-1: none); the killed monster's name
         self.elbereth = np.full((n_envs, 4), -1, dtype=np.int64)
+        self.no_engrave = np.full((n_envs, 4), -1, dtype=np.int64)  # where NetHack refused one
         self.kill = np.full((n_envs, 5), -1, dtype=np.int64)
         self.kill_name = [""] * n_envs
         self.kill_safe = np.zeros(n_envs, dtype=bool)  # the killed monster's corpse is safe
@@ -430,7 +433,7 @@ class GameRunner:
         self.last_prayer_turn[i] = -1.0
         self.god_angry[i] = False
         self.frozen_keys[i] = 0
-        self.elbereth[i] = self.kill[i] = self.item_here[i] = -1
+        self.elbereth[i] = self.kill[i] = self.item_here[i] = self.no_engrave[i] = -1
         self.to_wear[i], self.to_wield[i] = [], []
         self.to_try[i] = False
         self.no_food[i] = False
@@ -641,6 +644,8 @@ class GameRunner:
         if not self.challenge and not self._message[i, 0]:
             return reward, terminated, truncated  # nothing said: no kill, object or question
         text = self.message[i].tobytes()
+        if action == ENGRAVE and any(refusal in text for refusal in _NO_ENGRAVING):
+            self.no_engrave[i] = self._where(i)  # engrave is withheld on this square
         if action == EAT and _NO_FOOD in text:
             self.no_food[i] = True  # eat is offered again for a fresh corpse or after a pick up
             self.kill[i] = -1  # and no corpse lies here either (eaten, rotted away, carried off)
@@ -806,6 +811,7 @@ class GameRunner:
             self.god_angry,
             heard_table(),
             self.elbereth,
+            self.no_engrave,
             self.kill,
             self.kill_safe,
             self.challenge,
@@ -954,6 +960,7 @@ def _agent_kernel(
     god_angry,
     table,
     elbereth,
+    no_engrave,
     kill,
     kill_safe,
     challenge,
@@ -967,7 +974,8 @@ def _agent_kernel(
     """``GameRunner.prayer_heard`` and ``agent_flags`` of every game (one compiled call).
 
     ``heard`` is ``prayer.heard_probability`` (0 once the god is angry), read from its table
-    (tests compare the two); ``flags``: the task lets the agent type text, the agent stands on
+    (tests compare the two); ``flags``: the task lets the agent type text and NetHack did not
+    refuse an engraving on this square (``no_engrave``), the agent stands on
     the square it engraved, a safe corpse it killed at most ``fresh`` turns ago lies here,
     useful objects lie here (``item_here``) and it is not Burdened, it has armour / a weapon to
     try (``to_try``, (N, 2)), it found it has nothing to eat (``no_food``).
@@ -983,11 +991,13 @@ def _agent_kernel(
             heard[e] = table[min(gap, table.shape[0] - 1)]
         where = (blstats[e, 23], blstats[e, 24], blstats[e, 1], blstats[e, 0])
         on_elbereth = True
+        refused = True
         killed_here = kill[e, 4] >= 0 and turn - kill[e, 4] <= fresh and kill_safe[e]
         for j in range(4):
             on_elbereth = on_elbereth and elbereth[e, j] == where[j]
+            refused = refused and no_engrave[e, j] == where[j]
             killed_here = killed_here and kill[e, j] == where[j]
-        flags[e, 0] = 1.0 if challenge else 0.0
+        flags[e, 0] = 1.0 if challenge and not refused else 0.0
         flags[e, 1] = 1.0 if on_elbereth else 0.0
         flags[e, 2] = 1.0 if killed_here else 0.0
         useful_here = blstats[e, 22] == 0  # unencumbered
@@ -1024,6 +1034,7 @@ def _observe(
     god_angry,
     table,
     elbereth,
+    no_engrave,
     kill,
     kill_safe,
     challenge,
@@ -1039,8 +1050,8 @@ def _observe(
     heard = np.empty(n_envs)
     flags = np.empty((n_envs, len(AGENT_FEATURES)))
     _agent_kernel(
-        blstats, last_prayer, god_angry, table, elbereth, kill, kill_safe, challenge, fresh,
-        item_here, to_try, no_food, heard, flags,
+        blstats, last_prayer, god_angry, table, elbereth, no_engrave, kill, kill_safe, challenge,
+        fresh, item_here, to_try, no_food, heard, flags,
     )  # fmt: skip
     _feature_kernel(
         glyph_maps, blstats, messages, kind, visits, searched, last_glyphs, seen, bits, agent_row,

@@ -59,7 +59,8 @@ State block ψ(s), ``STATE_FEATURES`` (also the value baseline's features):
         neighbour) or lies by a room wall with unexplored space behind it, where hidden
         corridors and doors are (``_search_spot``).
     on_search_spot: when stuck, the agent's own square is such a spot.
-    can_engrave: the task lets the agent type a line of text (the Challenge: Elbereth).
+    can_engrave: the task lets the agent type a line of text (the Challenge: Elbereth) and
+        NetHack has not refused an engraving on this square (a fountain, an altar, a grave).
     on_elbereth: the agent engraved Elbereth on this square and has not moved since.
     fresh_corpse_here: the agent killed a monster with a safe corpse on this square at most
         ``nethack_agent.food.FRESH_TURNS`` turns ago.

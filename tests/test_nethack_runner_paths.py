@@ -18,7 +18,7 @@ import pytest
 from nle import nethack
 
 from nethack_agent import envs
-from nethack_agent.actions import DESCEND, EAT, ESCAPE, MOVE, N_DIRECTIONS, PICKUP, SEARCH
+from nethack_agent.actions import DESCEND, EAT, ENGRAVE, ESCAPE, MOVE, N_DIRECTIONS, PICKUP, SEARCH
 from nethack_agent.character import ROLES
 from nethack_agent.deaths import last_xlog_entry
 from nethack_agent.envs import (
@@ -296,4 +296,27 @@ def test_a_text_prompt_is_escaped_before_the_agents_action(api, monkeypatch):
     runner._act(0, SEARCH)  # ESC out of the line first, so "s" searches (is not typed)
     assert not game.in_text_prompt()
     assert int(runner.blstats[0, nethack.NLE_BL_TIME]) > turn
+    runner.close()
+
+
+def test_engrave_is_withheld_where_nethack_refused_an_engraving(monkeypatch):
+    runner = GameRunner(CHALLENGE_ID, 1, episode_seeds=[40001])
+    refusal = b"You can't write on the fountain!"
+    pressed = []
+
+    def press(i, key):  # NetHack's answer to E on a fountain
+        pressed.append(key)
+        runner.message[i] = 0
+        runner.message[i, : len(refusal)] = np.frombuffer(refusal, np.uint8)
+        return 0.0, False, False
+
+    monkeypatch.setattr(runner, "_press", press)
+    can_engrave = AGENT_FEATURES.index("can_engrave")
+    assert runner.agent_flags()[0, can_engrave] == 1.0
+    runner._act(0, ENGRAVE)
+    assert pressed == [ord("E")]  # no "-" typed as a command after the refusal
+    assert runner.agent_flags()[0, can_engrave] == 0.0
+    runner.blstats[0, nethack.NLE_BL_X] += 1  # another square
+    assert runner.agent_flags()[0, can_engrave] == 1.0
+    monkeypatch.undo()
     runner.close()
