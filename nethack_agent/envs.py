@@ -928,7 +928,7 @@ class GameRunner:
         }
 
 
-@numba.njit(cache=True)
+@numba.njit  # not cached: it reads constants of other modules (see _observe)
 def _account(
     actions, rewards, ongoing, position, blstats, ep_return, ep_length, searches, score, depth
 ):
@@ -953,7 +953,7 @@ def _account(
         depth[e] = max(depth[e], blstats[e, _DEPTH])
 
 
-@numba.njit(cache=True)
+@numba.njit  # not cached: it reads constants of other modules (see _observe)
 def _agent_kernel(
     blstats,
     last_prayer,
