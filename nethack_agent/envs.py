@@ -774,12 +774,12 @@ class GameRunner:
                 self.glyphs,
                 self.blstats,
                 self.message,
-                *self.memory.arrays,
+                self.memory.arrays,
                 self.searches_here,
                 self.ep_keys,
                 float(self.max_episode_steps),
                 self.roles,
-                *self._agent_arrays(),
+                self._agent_arrays(),
                 psi,
                 phi,
             )
@@ -801,11 +801,11 @@ class GameRunner:
         """(prayer_heard (N,), agent_flags (N, 7)) in one compiled call (``_agent_kernel``)."""
         heard = np.empty(self.n_envs)
         flags = np.empty((self.n_envs, len(AGENT_FEATURES)))
-        _agent_kernel(self.blstats, *self._agent_arrays(), heard, flags)
+        _agent_kernel(self.blstats, self._agent_arrays(), heard, flags)
         return heard, flags
 
     def _agent_arrays(self) -> tuple:
-        """What ``_agent_kernel`` reads besides blstats."""
+        """What ``_agent_kernel`` reads besides blstats, as its one argument ``agent``."""
         return (
             self.last_prayer_turn,
             self.god_angry,
@@ -954,23 +954,7 @@ def _account(
 
 
 @numba.njit  # not cached: it reads constants of other modules (see _observe)
-def _agent_kernel(
-    blstats,
-    last_prayer,
-    god_angry,
-    table,
-    elbereth,
-    no_engrave,
-    kill,
-    kill_safe,
-    challenge,
-    fresh,
-    item_here,
-    to_try,
-    no_food,
-    heard,
-    flags,
-):
+def _agent_kernel(blstats, agent, heard, flags):
     """``GameRunner.prayer_heard`` and ``agent_flags`` of every game (one compiled call).
 
     ``heard`` is ``prayer.heard_probability`` (0 once the god is angry), read from its table
@@ -978,8 +962,11 @@ def _agent_kernel(
     refuse an engraving on this square (``no_engrave``), the agent stands on
     the square it engraved, a safe corpse it killed at most ``fresh`` turns ago lies here,
     useful objects lie here (``item_here``) and it is not Burdened, it has armour / a weapon to
-    try (``to_try``, (N, 2)), it found it has nothing to eat (``no_food``).
+    try (``to_try``, (N, 2)), it found it has nothing to eat (``no_food``). ``agent`` is
+    ``GameRunner._agent_arrays()``, one argument.
     """
+    last_prayer, god_angry, table, elbereth, no_engrave, kill = agent[:6]
+    kill_safe, challenge, fresh, item_here, to_try, no_food = agent[6:]
     for e in range(blstats.shape[0]):
         turn = blstats[e, 20]
         if god_angry[e]:
@@ -1014,34 +1001,12 @@ def _observe(
     glyph_maps,
     blstats,
     messages,
-    kind,
-    visits,
-    searched,
-    last_glyphs,
-    seen,
-    bits,
-    agent_row,
-    search_start,
-    search_reached,
-    queues,
-    dists,
-    firsts,
+    memory,
     searches_here,
     episode_steps,
     max_episode_steps,
     roles,
-    last_prayer,
-    god_angry,
-    table,
-    elbereth,
-    no_engrave,
-    kill,
-    kill_safe,
-    challenge,
-    fresh,
-    item_here,
-    to_try,
-    no_food,
+    agent,
     psi,
     phi,
 ):
@@ -1049,12 +1014,8 @@ def _observe(
     n_envs = blstats.shape[0]
     heard = np.empty(n_envs)
     flags = np.empty((n_envs, len(AGENT_FEATURES)))
-    _agent_kernel(
-        blstats, last_prayer, god_angry, table, elbereth, no_engrave, kill, kill_safe, challenge,
-        fresh, item_here, to_try, no_food, heard, flags,
-    )  # fmt: skip
+    _agent_kernel(blstats, agent, heard, flags)
     _feature_kernel(
-        glyph_maps, blstats, messages, kind, visits, searched, last_glyphs, seen, bits, agent_row,
-        search_start, search_reached, queues, dists, firsts, searches_here, heard,
-        episode_steps, max_episode_steps, roles, flags, psi, phi,
+        glyph_maps, blstats, messages, memory, searches_here, heard, episode_steps,
+        max_episode_steps, roles, flags, psi, phi,
     )  # fmt: skip

@@ -330,7 +330,11 @@ class MapMemory:
 
     @property
     def arrays(self) -> tuple[np.ndarray, ...]:
-        """What the feature kernel reads and updates: kind, visits and its own state."""
+        """What the feature kernel reads and updates, as its one argument ``memory``.
+
+        kind, visits, searched, then the kernel's own state (glyphs read, kinds seen, search
+        bytes, the agent's last row, the last search).
+        """
         return (
             self.kind,
             self.visits,
@@ -418,7 +422,7 @@ def extract_features(
         np.ascontiguousarray(glyph_maps, dtype=np.int16),
         np.ascontiguousarray(blstats, dtype=np.int64),
         np.ascontiguousarray(messages, dtype=np.uint8),
-        *memory.arrays,
+        memory.arrays,
         np.asarray(searches_here, dtype=np.float64),
         np.asarray(prayer_heard, dtype=np.float64),
         np.asarray(episode_steps, dtype=np.float64),
@@ -443,18 +447,7 @@ def _features(
     glyph_maps,
     blstats,
     messages,
-    mem_kind,
-    visits,
-    searched,
-    last_glyphs,
-    seen_kinds,
-    bits,
-    agent_row,
-    search_start,
-    search_reached,
-    queues,
-    dists,
-    firsts,
+    memory,
     searches_here,
     prayer_heard,
     episode_steps,
@@ -507,18 +500,7 @@ def _features(
     _map_features(
         glyph_maps,
         blstats,
-        mem_kind,
-        visits,
-        searched,
-        last_glyphs,
-        seen_kinds,
-        bits,
-        agent_row,
-        search_start,
-        search_reached,
-        queues,
-        dists,
-        firsts,
+        memory,
         searches_here,
         hp_frac,
         low_hp,
@@ -591,18 +573,7 @@ def _search_spot(bits, c, steps):
 def _map_features(
     glyph_maps,
     blstats,
-    mem_kind,
-    visits,
-    searched,
-    last_glyphs,
-    seen_kinds,
-    bits_of,
-    agent_row,
-    search_start,
-    search_reached,
-    queues,
-    dists,
-    firsts,
+    memory,
     searches_here,
     hp_frac,
     low_hp,
@@ -611,6 +582,8 @@ def _map_features(
     phi,
 ):
     monster_info, walkable, steps, dy, dx = _MONSTER_INFO, _WALKABLE, _STEPS, _DY, _DX
+    mem_kind, visits, searched, last_glyphs, seen_kinds, bits_of = memory[:6]
+    agent_row, search_start, search_reached, queues, dists, firsts = memory[6:]
     n_envs, height, width = glyph_maps.shape
     pad_width = _PAD_WIDTH  # a constant: c // pad_width compiles to a multiplication
     n_cells = (height + 2) * pad_width
