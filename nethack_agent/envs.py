@@ -35,6 +35,7 @@ from nethack_agent.actions import (
     ENV_KEYS,
     KICK,
     MOVE,
+    N_ACTIONS,
     N_DIRECTIONS,
     PICKUP,
     PRAY,
@@ -73,6 +74,7 @@ from nethack_agent.items import (
 )
 from nethack_agent.policy import action_probabilities, sample_actions
 from nethack_agent.policy_kernel import KernelCheck, is_linear, sample_policy
+from nethack_agent.policy_kernel import _sample as _policy_kernel  # in _observe_and_sample
 from nethack_agent.prayer import INITIAL_TIMEOUT, MAJOR_TROUBLE_LIMIT, heard_table
 from nethack_agent.questions import (
     ESC,
@@ -678,7 +680,11 @@ class GameRunner:
         return reward, terminated, truncated
 
     def step(
-        self, actions: np.ndarray, *, raw_keys: bool = False
+        self,
+        actions: np.ndarray,
+        *,
+        raw_keys: bool = False,
+        out: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[Episode], int]:
         """Take one action in every active environment; a finished game starts the next.
 
@@ -686,47 +692,45 @@ class GameRunner:
             actions: (N,) agent actions, or indices into ``RANDOM_BASELINE_KEYS`` when
                 ``raw_keys`` (the random baseline presses single keys, no prompt answering).
             raw_keys: see ``actions``.
+            out: (N,) float, bool and bool arrays to write rewards, terminated and truncated
+                into (e.g. a batch's rows), or None (new arrays).
 
         Returns:
             rewards (N,), terminated (N,), truncated (N,) — a NetHack failure counts as
             truncated —, the games that ended, and the number of key presses made.
         """
-        n = self.n_envs
-        rewards, terminated, truncated = [0.0] * n, [False] * n, [False] * n
+        actions = np.asarray(actions, dtype=np.int64)
+        if out is None:
+            out = np.zeros(self.n_envs), np.zeros(self.n_envs, bool), np.zeros(self.n_envs, bool)
+        rewards, terminated, truncated = out
         finished: list[Episode] = []
         presses = self.presses
         self._features = None
         position = self.blstats[:, :2].copy()
-        ongoing = self.active.tolist()
-        for i, (action, active) in enumerate(
-            zip(np.asarray(actions).tolist(), ongoing, strict=True)
-        ):
-            if not active:
-                continue
-            try:
-                if raw_keys:
-                    r, term, trunc = self._press(i, RANDOM_BASELINE_KEYS[action])
+        ongoing = self.active.copy()
+        for i, (action, active) in enumerate(zip(actions.tolist(), ongoing.tolist(), strict=True)):
+            r, term, trunc = 0.0, False, False
+            if active:
+                try:
+                    if raw_keys:
+                        r, term, trunc = self._press(i, RANDOM_BASELINE_KEYS[action])
+                    else:
+                        r, term, trunc = self._act(i, action)
+                except Exception as error:  # noqa: BLE001  (any NetHack failure: restart, go on)
+                    self._restart(i, error)
+                    r, term, trunc = 0.0, False, True
+                    ongoing[i] = False
                 else:
-                    r, term, trunc = self._act(i, action)
-            except Exception as error:  # noqa: BLE001  (any NetHack failure: restart, go on)
-                self._restart(i, error)
-                truncated[i], ongoing[i] = True, False
-                continue
+                    if term or trunc:
+                        finished.append(self._finished(i, r, term))
+                        self._start_game(i)
+                        ongoing[i] = False
             rewards[i], terminated[i], truncated[i] = r, term, trunc
-            if term or trunc:
-                finished.append(self._finished(i, r, term))
-                self._start_game(i)
-                ongoing[i] = False
-        rewards, terminated, truncated = (
-            np.array(rewards),
-            np.array(terminated),
-            np.array(truncated),
-        )
         # Bookkeeping of the games that go on, all at once.
         _account(
-            np.asarray(actions, dtype=np.int64),
+            actions,
             rewards,
-            np.array(ongoing),
+            ongoing,
             position,
             self.blstats,
             self.ep_return,
@@ -884,28 +888,58 @@ class GameRunner:
             if self._queue is None
             else None
         )
+        fused = None  # after the first step's check: features, policy and the batch's rows
         for t in range(n_steps):
-            psi, phi = self.features()
-            uniforms = self.uniforms() if draws is None else draws[t]
-            # choose(params, "sampled") without the chosen actions' probabilities, in one
-            # compiled call while it agrees with nethack_agent.policy (checked every rollout).
-            if fast and t == 0:
-                fast = self._kernel.agrees(params, psi, phi)
-            if fast:
-                actions = sample_policy(params, psi, phi, uniforms)[0]
+            if fused is not None:
+                actions = batch["actions"][t]
+                self.memory.enter_levels(self.blstats)
+                _observe_and_sample(*fused, draws[t], actions, batch["psi"][t], batch["phi"][t])
             else:
-                actions = sample_actions(action_probabilities(params, psi, phi), uniforms)
-            rewards, terminated, truncated, finished, n_keys = self.step(actions)
-            batch["psi"][t] = psi
-            batch["phi"][t] = phi
-            batch["actions"][t] = actions
-            batch["rewards"][t] = rewards
-            batch["terminated"][t] = terminated
-            batch["truncated"][t] = truncated
-            episodes.extend(Episode(**{**vars(e), "t": t}) for e in finished)
+                psi, phi = self.features()
+                uniforms = self.uniforms() if draws is None else draws[t]
+                # choose(params, "sampled") without the chosen actions' probabilities, in one
+                # compiled call while it agrees with nethack_agent.policy (checked every rollout).
+                if fast and t == 0:
+                    fast = self._kernel.agrees(params, psi, phi)
+                if fast:
+                    actions = sample_policy(params, psi, phi, uniforms)[0]
+                    if draws is not None:  # (the shapes are checked now: the same call after)
+                        fused = self._fused_arguments(params)
+                else:
+                    actions = sample_actions(action_probabilities(params, psi, phi), uniforms)
+                batch["psi"][t] = psi
+                batch["phi"][t] = phi
+                batch["actions"][t] = actions
+            *_, finished, n_keys = self.step(
+                actions, out=(batch["rewards"][t], batch["terminated"][t], batch["truncated"][t])
+            )
+            if finished:
+                episodes.extend(Episode(**{**vars(e), "t": t}) for e in finished)
             presses += n_keys
         batch["last_psi"][:] = self.features()[0]
         return batch, episodes, presses
+
+    def _fused_arguments(self, params: dict[str, np.ndarray]) -> tuple:
+        """``_observe_and_sample``'s arguments but the step's own (uniforms, batch rows)."""
+        n = self.n_envs
+        scratch = (
+            np.zeros((n, N_STATE_FEATURES)),
+            np.zeros((n, N_DIRECTIONS, N_DIRECTION_FEATURES)),
+            np.empty((n, N_ACTIONS)),
+        )
+        return (
+            self.glyphs,
+            self.blstats,
+            self.message,
+            self.memory.arrays,
+            self.searches_here,
+            self.ep_keys,
+            float(self.max_episode_steps),
+            self.roles,
+            self._agent_arrays(),
+            (params["W"], params["theta_move"], params["theta_kick"]),
+            scratch,
+        )
 
     def play(self, params: dict[str, np.ndarray] | None, policy: str) -> list[Episode]:
         """Play every evaluation seed to its end; the finished games, in order of seed."""
@@ -1019,3 +1053,43 @@ def _observe(
         glyph_maps, blstats, messages, memory, searches_here, heard, episode_steps,
         max_episode_steps, roles, flags, psi, phi,
     )  # fmt: skip
+
+
+@numba.njit  # not cached (see _observe)
+def _observe_and_sample(
+    glyph_maps,
+    blstats,
+    messages,
+    memory,
+    searches_here,
+    episode_steps,
+    max_episode_steps,
+    roles,
+    agent,
+    policy,
+    scratch,
+    uniforms,
+    actions,
+    psi_out,
+    phi_out,
+):
+    """One rollout step's ``features`` and ``sample_policy`` in one call (the same numbers).
+
+    ``policy``: (W, θ_move, θ_kick); ``scratch``: ψ, φ and π arrays of the right shapes; the
+    actions drawn with ``uniforms`` go to ``actions``, ψ and φ to the batch's rows ``psi_out``
+    and ``phi_out`` (float32).
+    """
+    psi, phi, probabilities = scratch
+    psi[:] = 0.0
+    phi[:] = 0.0
+    _observe(
+        glyph_maps, blstats, messages, memory, searches_here, episode_steps, max_episode_steps,
+        roles, agent, psi, phi,
+    )  # fmt: skip
+    _policy_kernel(psi, phi, policy[0], policy[1], policy[2], uniforms, actions, probabilities)
+    for e in range(psi.shape[0]):
+        for k in range(psi.shape[1]):
+            psi_out[e, k] = psi[e, k]
+        for d in range(phi.shape[1]):
+            for k in range(phi.shape[2]):
+                phi_out[e, d, k] = phi[e, d, k]

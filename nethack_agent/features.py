@@ -308,6 +308,7 @@ class MapMemory:
         self.visits = np.zeros((n_envs, *MAP_SHAPE), dtype=np.int16)  # < 32768 per game
         self.searched = np.zeros((n_envs, *MAP_SHAPE), dtype=np.int16)  # searches, at most
         self.level = [(-1, -1)] * n_envs
+        self._levels = [[-1, -1] for _ in range(n_envs)]  # ``level`` as blstats' tolist() has it
         self._parked: list[dict[tuple[int, int], tuple[np.ndarray, ...]]] = [
             {} for _ in range(n_envs)
         ]
@@ -356,6 +357,7 @@ class MapMemory:
         self.visits[env] = 0
         self.searched[env] = 0
         self.level[env] = (-1, -1)
+        self._levels[env] = [-1, -1]
         self._parked[env].clear()
         self._glyphs[env] = -1
         self._search_start[env] = -1
@@ -366,7 +368,10 @@ class MapMemory:
         Args:
             blstats: (N, 27) int, NLE's ``blstats``; dungeon number and level at 23 and 24.
         """
-        for env, (dnum, dlevel) in enumerate(blstats[:, 23:25].tolist()):
+        levels = blstats[:, 23:25].tolist()
+        if levels == self._levels:  # (almost every step: one comparison)
+            return
+        for env, (dnum, dlevel) in enumerate(levels):
             if self.level[env] != (dnum, dlevel):
                 if self.level[env] != (-1, -1):
                     self._parked[env][self.level[env]] = (
@@ -379,6 +384,7 @@ class MapMemory:
                 self.visits[env] = 0 if visits is None else visits
                 self.searched[env] = 0 if searched is None else searched
                 self.level[env] = (dnum, dlevel)
+                self._levels[env] = [dnum, dlevel]
                 self._glyphs[env] = -1
                 self._search_start[env] = -1
 

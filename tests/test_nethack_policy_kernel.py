@@ -3,6 +3,7 @@
 import logging
 
 import numpy as np
+import pytest
 
 import nethack_agent.policy_kernel as policy_kernel
 from nethack_agent.actions import N_ACTIONS
@@ -60,14 +61,17 @@ def test_check_falls_back_when_the_policy_changes(monkeypatch, caplog):
     assert "disagrees" in caplog.text
 
 
-def test_rollouts_with_and_without_the_kernel_are_the_same():
+@pytest.mark.parametrize("env_id", ["NetHackScore-v0", "NetHackChallenge-v0"])
+def test_rollouts_with_and_without_the_kernel_are_the_same(env_id):
+    # with the kernel, steps after the first compute features and policy in one compiled call
+    # (envs._observe_and_sample) and write them into the batch; without, numpy's policy
     from nethack_agent.envs import GameRunner
 
     params, _, _ = random_case(np.random.default_rng(5), 1)
     params = {name: p / 4 for name, p in params.items()}
     batches = []
     for usable in (True, False):
-        runner = GameRunner("NetHackScore-v0", 3, seed=2, max_episode_steps=100)
+        runner = GameRunner(env_id, 3, seed=2, max_episode_steps=100)
         runner._kernel.usable = usable
         batches.append(runner.rollout(params, 150))
         runner.close()
@@ -78,8 +82,6 @@ def test_rollouts_with_and_without_the_kernel_are_the_same():
 
 
 def test_kernel_rejects_parameters_of_another_shape():
-    import pytest
-
     params, psi, phi = random_case(np.random.default_rng(6), 3)
     with pytest.raises(ValueError, match="do not fit"):
         sample_policy({**params, "W": params["W"][:-1]}, psi, phi, np.zeros(3))
