@@ -3,7 +3,7 @@
     python benchmarks/bench_nethack.py [--seconds 10] [--rounds 3] [--run-dir runs/score]
                                        [--workers 2] [--envs-per-worker 2] [--env-api nle]
                                        [--rollout-length 256] [--sweep 1,4,16]
-                                       [--profile-steps 4000] [--env NetHackChallenge-v0]
+                                       [--profile-steps 20000] [--env NetHackChallenge-v0]
     python benchmarks/bench_nethack.py --games-per-process 1,2,4,8,16 [--seconds 5]
     python benchmarks/bench_nethack.py --bfs
 
@@ -50,15 +50,15 @@ import numpy as np
 from nle import nethack
 from threadpoolctl import threadpool_limits
 
+from nethack_agent import envs
 from nethack_agent.actions import RANDOM_BASELINE_KEYS
 from nethack_agent.checkpoint import load_checkpoint
 from nethack_agent.config import TrainConfig
-from nethack_agent.envs import OBSERVATION_KEYS, GameRunner, game_seeds
+from nethack_agent.envs import OBSERVATION_KEYS, GameRunner, game_seeds, rollout_arrays
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
 from nethack_agent.game import SCORE, NetHackGame
 from nethack_agent.learning import Adam, a2c_update
-from nethack_agent.policy import action_probabilities, init_params, sample_actions
-from nethack_agent.policy_kernel import sample_policy
+from nethack_agent.policy import init_params
 from nethack_agent.workers import ParallelRunner
 
 
@@ -124,11 +124,23 @@ def gym_rate(seconds: float, seed: int = 0) -> float:
     return steps / elapsed
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds process ``pid`` has used (Linux's /proc; nan elsewhere)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def training_rate(
     config: TrainConfig, seconds: float, params: dict | None
-) -> tuple[float, float, float]:
-    """(agent steps/s, key presses/s, mean game length in agent steps) of the training loop.
+) -> tuple[float, float, float, float, float]:
+    """Agent steps/s, presses/s, game length, workers' and learner's core shares of training.
 
+    The mean game length is in agent steps; a share is the CPU time a process used over the
+    wall time (a worker's: the mean over the workers; the learner is this process).
     ``nethack_agent.train``'s loop (pipelined rollouts in the workers while this process
     updates), minus the disk writes; the clock starts after the workers' first rollout.
     """
@@ -149,6 +161,9 @@ def training_rate(
     steps = presses = 0
     lengths: list[int] = []
     runner.send_rollout(params, config.rollout_length)
+    pids = [process.pid for process in runner._processes]
+    workers_cpu = [_cpu_seconds(pid) for pid in pids]
+    own_cpu = time.process_time()
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
         batch, episodes, n_presses = runner.receive_rollout(params, config.rollout_length)
@@ -157,17 +172,22 @@ def training_rate(
         presses += n_presses
         lengths.extend(e.length for e in episodes)
     elapsed = time.perf_counter() - start
+    own = (time.process_time() - own_cpu) / elapsed
+    busy = np.mean([_cpu_seconds(pid) - cpu for pid, cpu in zip(pids, workers_cpu, strict=True)])
+    busy /= elapsed
     runner.close()
     blas.restore_original_limits()
-    return steps / elapsed, presses / elapsed, float(np.mean(lengths)) if lengths else np.nan
+    length = float(np.mean(lengths)) if lengths else np.nan
+    return steps / elapsed, presses / elapsed, length, float(busy), own
 
 
 def worker_profile(config: TrainConfig, params: dict | None, n_steps: int) -> dict[str, float]:
     """Microseconds per agent step of one worker's parts (one ``GameRunner`` in this process).
 
-    The rollout loop of ``GameRunner.rollout``, timed part by part: features, the per-game
-    random draws, the policy (probabilities and sampling), and the step (NetHack's key presses,
-    NetHack's resets, and the runner's own work: prompts, bookkeeping).
+    ``GameRunner.rollout`` as a worker runs it (rollouts of ``rollout_length`` steps into the
+    same arrays), timed part by part: the compiled features-and-policy call, the step
+    (NetHack's key presses, NetHack's resets, and the runner's own work: prompts,
+    bookkeeping), and the rest of the rollout loop (the first step's check, the batch's rows).
     """
     params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES) if params is None else params
     runner = GameRunner(
@@ -177,55 +197,44 @@ def worker_profile(config: TrainConfig, params: dict | None, n_steps: int) -> di
         env_api=config.env_api,
         max_episode_steps=config.max_episode_steps,
     )
-    runner.rollout(params, 4)
-    spent = dict.fromkeys(("nethack_press", "nethack_reset"), 0.0)
+    out = rollout_arrays(config.rollout_length, runner.n_envs)
+    runner.rollout(params, 4, out)
+    spent = dict.fromkeys(("features_and_policy", "step", "nethack_press", "nethack_reset"), 0.0)
     game_class = type(runner.envs[0])
-    press, reset = game_class.press, game_class.reset
+    originals = (
+        (envs, "_observe_and_sample", "features_and_policy"),
+        (GameRunner, "step", "step"),
+        (game_class, "press", "nethack_press"),
+        (game_class, "reset", "nethack_reset"),
+    )
 
-    def timed(name, method):
-        def wrapper(self, *args):
+    def timed(name, function):
+        def wrapper(*args, **kwargs):
             begin = time.perf_counter()
             try:
-                return method(self, *args)
+                return function(*args, **kwargs)
             finally:
                 spent[name] += time.perf_counter() - begin
 
         return wrapper
 
-    game_class.press, game_class.reset = (
-        timed("nethack_press", press),
-        timed("nethack_reset", reset),
-    )
-    parts = dict.fromkeys(("features", "uniforms", "policy", "step"), 0.0)
-    clock = time.perf_counter
-    start = clock()
+    saved = [(owner, attribute, getattr(owner, attribute)) for owner, attribute, _ in originals]
+    for owner, attribute, name in originals:
+        setattr(owner, attribute, timed(name, getattr(owner, attribute)))
+    rollouts = max(1, n_steps // (config.rollout_length * config.envs_per_worker))
+    start = time.perf_counter()
     try:
-        for t in range(max(1, n_steps // config.envs_per_worker)):
-            t0 = clock()
-            psi, phi = runner.features()
-            t1 = clock()
-            if t % config.rollout_length == 0:  # as GameRunner.rollout: a rollout's at once
-                draws = np.stack([rng.random(config.rollout_length) for rng in runner.rngs], 1)
-            uniforms = draws[t % config.rollout_length]
-            t2 = clock()
-            if runner._kernel.usable:  # as GameRunner.rollout
-                actions = sample_policy(params, psi, phi, uniforms)[0]
-            else:
-                actions = sample_actions(action_probabilities(params, psi, phi), uniforms)
-            t3 = clock()
-            runner.step(actions)
-            t4 = clock()
-            for name, seconds in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3), strict=True):
-                parts[name] += seconds
+        for _ in range(rollouts):
+            runner.rollout(params, config.rollout_length, out)
     finally:
-        game_class.press, game_class.reset = press, reset
-    total = clock() - start
+        for owner, attribute, function in saved:
+            setattr(owner, attribute, function)
+    total = time.perf_counter() - start
     runner.close()
-    n = max(1, n_steps // config.envs_per_worker) * config.envs_per_worker
-    step = parts.pop("step")
-    parts["runner_step_own"] = step - spent["nethack_press"] - spent["nethack_reset"]
-    parts.update(spent)
-    result = {name: seconds / n * 1e6 for name, seconds in parts.items()}
+    spent["step"] -= spent["nethack_press"] + spent["nethack_reset"]
+    spent["rollout_loop"] = total - sum(spent.values())
+    n = rollouts * config.rollout_length * config.envs_per_worker
+    result = {name: seconds / n * 1e6 for name, seconds in spent.items()}
     result["total"] = total / n * 1e6
     return result
 
@@ -372,7 +381,7 @@ def main() -> None:
         help="also train with these games per worker (the same steps per update: the rollout "
         "length scaled to match)",
     )
-    parser.add_argument("--profile-steps", type=int, default=4000, help="0: no worker profile")
+    parser.add_argument("--profile-steps", type=int, default=20000, help="0: no worker profile")
     parser.add_argument("--bfs", action="store_true", help="time BFS alternatives instead")
     parser.add_argument(
         "--games-per-process",
@@ -418,9 +427,11 @@ def main() -> None:
             _in_child(driver_rate, args.seconds),
         )
         yardstick = record("gym random loop (env.step), steps/s", _in_child(gym_rate, args.seconds))
-        steps, presses, length = training_rate(config, args.seconds, params)
+        steps, presses, length, busy, learner = training_rate(config, args.seconds, params)
         record(f"training, {config.envs_per_worker} games/worker: agent steps/s", steps)
         record(f"training, {config.envs_per_worker} games/worker: key presses/s", presses)
+        record("training: share of a core used by a worker", busy)
+        record("training: share of a core used by the learner (main process)", learner)
         record("ratio training / gym random loop (agent steps)", steps / yardstick)
         for n in sweep:
             same_batch = max(1, config.rollout_length * config.envs_per_worker // n)
@@ -438,18 +449,9 @@ def main() -> None:
         )
     print(f"\nmedian over {args.rounds} rounds (load average now {_load()}):")
     for name, values in rows.items():
-        spread = (
-            f"{min(values):,.2f}–{max(values):,.2f}"
-            if "ratio" in name
-            else f"{min(values):,.0f}–{max(values):,.0f}"
-        )
-        median = np.median(values)
-        print(
-            f"  {name:<58} {median:>10,.2f}"
-            if "ratio" in name
-            else f"  {name:<58} {median:>10,.0f}",
-            f"  (rounds: {spread})",
-        )
+        digits = 2 if "ratio" in name or "share" in name else 0
+        spread = f"{min(values):,.{digits}f}–{max(values):,.{digits}f}"
+        print(f"  {name:<62} {np.median(values):>10,.{digits}f}   (rounds: {spread})")
     if args.profile_steps:
         profile = worker_profile(config, params, args.profile_steps)
         total = profile.pop("total")
