@@ -898,8 +898,9 @@ class GameRunner:
                 psi, phi = self.features()
                 uniforms = self.uniforms() if draws is None else draws[t]
                 # choose(params, "sampled") without the chosen actions' probabilities, in one
-                # compiled call while it agrees with nethack_agent.policy (checked every rollout).
-                if fast and t == 0:
+                # compiled call while it agrees with nethack_agent.policy (checked on the first
+                # step of every CHECK_EVERY-th rollout: a check costs ≈ 1 ms).
+                if fast and t == 0 and self._kernel.due():
                     fast = self._kernel.agrees(params, psi, phi)
                 if fast:
                     actions = sample_policy(params, psi, phi, uniforms)[0]

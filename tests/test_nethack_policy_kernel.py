@@ -87,3 +87,17 @@ def test_kernel_rejects_parameters_of_another_shape():
         sample_policy({**params, "W": params["W"][:-1]}, psi, phi, np.zeros(3))
     with pytest.raises(ValueError, match="do not fit"):
         sample_policy(params, psi, phi[:, :, :-1], np.zeros(3))
+
+
+def test_rollouts_check_the_kernel_on_the_first_and_every_check_every_th(monkeypatch):
+    from nethack_agent.envs import GameRunner
+
+    checked = []
+    runner = GameRunner("NetHackScore-v0", 1, seed=1, max_episode_steps=100)
+    agrees = runner._kernel.agrees
+    monkeypatch.setattr(runner._kernel, "agrees", lambda *a: checked.append(1) or agrees(*a))
+    params, _, _ = random_case(np.random.default_rng(7), 1)
+    for _ in range(policy_kernel.CHECK_EVERY + 1):
+        runner.rollout(params, 2)
+    runner.close()
+    assert len(checked) == 2  # the first rollout and the (CHECK_EVERY + 1)-th
