@@ -28,24 +28,30 @@ __all__ = ["ParallelRunner", "WorkerPool", "merge_rollouts"]
 log = logging.getLogger(__name__)
 
 
-def _worker(connection: Any, kwargs: dict[str, Any], shared: Any = None, capacity: int = 0) -> None:
+def _worker(
+    connection: Any, kwargs: dict[str, Any], shared: Sequence[Any] = (), capacity: int = 0
+) -> None:
     """A worker process: one GameRunner answering the parent's commands.
 
-    A rollout of at most ``capacity`` steps is written into ``shared`` (memory shared with the
-    parent, laid out by ``rollout_arrays``) and only its length travels through the pipe.
+    A rollout of at most ``capacity`` steps is written into one of the two buffers ``shared``
+    (memory shared with the parent, laid out by ``rollout_arrays``), in turn, and only its
+    length and buffer travel through the pipe: while the parent copies one rollout out, the
+    next (already asked for) goes into the other.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's terminate() ends a worker
     runner = GameRunner(**kwargs)
-    out = None if shared is None else rollout_arrays(capacity, runner.n_envs, shared)
+    outs = [rollout_arrays(capacity, runner.n_envs, buffer) for buffer in shared]
+    slot = 0
     try:
         while True:
             command, *args = connection.recv()
             if command == "rollout":
                 params, n_steps = args
-                if out is not None and n_steps <= capacity:
-                    _, episodes, presses = runner.rollout(params, n_steps, out)
-                    batch: Any = _Shared(n_steps)
+                if outs and n_steps <= capacity:
+                    _, episodes, presses = runner.rollout(params, n_steps, outs[slot])
+                    batch: Any = _Shared(n_steps, slot)
+                    slot = 1 - slot
                 else:
                     batch, episodes, presses = runner.rollout(params, n_steps)
                 connection.send((batch, episodes, presses, runner.state(), runner.restarts))
@@ -60,9 +66,10 @@ def _worker(connection: Any, kwargs: dict[str, Any], shared: Any = None, capacit
 
 @dataclass(frozen=True)
 class _Shared:
-    """A worker's answer: the batch of ``n_steps`` steps is in the memory it shares with us."""
+    """A worker's answer: the batch of ``n_steps`` steps is in shared buffer ``slot`` (0, 1)."""
 
     n_steps: int
+    slot: int
 
 
 def merge_rollouts(
@@ -150,8 +157,9 @@ class WorkerPool:
 
         Args:
             next_params: if given, start the next rollout (``send_rollout(next_params,
-                next_steps)``) on each worker as soon as its answer is read: the same rollout
-                as calling ``send_rollout`` afterwards, without the wait for the slowest worker.
+                next_steps)``) on each worker as soon as it has answered (``ParallelRunner``:
+                the moment it has, the command is already waiting): the same rollout as calling
+                ``send_rollout`` afterwards, without the wait for the slowest worker or for us.
             next_steps: length of that next rollout.
         """
         then = None if next_params is None else ("rollout", self._ship(next_params), next_steps)
@@ -190,8 +198,8 @@ class ParallelRunner(WorkerPool):
         states: per-worker ``GameRunner.state()`` to continue from, or None.
         episode_seeds: evaluation seeds, dealt round-robin to the workers, or None.
         rollout_capacity: rollouts of up to this many steps come back through memory shared
-            with each worker instead of the pipe (a batch is megabytes; the pipe cost ≈ 10 % of
-            a worker's time); 0: always the pipe.
+            with each worker (two buffers, used in turn) instead of the pipe (a batch is
+            megabytes; the pipe cost ≈ 10 % of a worker's time); 0: always the pipe.
         **kwargs: passed on to every ``GameRunner`` (env_id, seed, ttyrec_dir, ...).
     """
 
@@ -210,13 +218,15 @@ class ParallelRunner(WorkerPool):
             raise ValueError(f"rollout_capacity must be >= 0, got {rollout_capacity}")
         self._capacity = rollout_capacity
         nbytes = rollout_nbytes(rollout_capacity, envs_per_worker)
-        # anonymous shared mappings: every forked worker (restarted ones too) inherits its own
+        # anonymous shared mappings, two per worker (used in turn): every forked worker
+        # (restarted ones too) inherits its own
         self._shared = [
-            mmap.mmap(-1, nbytes) if rollout_capacity else None for _ in range(n_workers)
+            tuple(mmap.mmap(-1, nbytes) for _ in range(2 if rollout_capacity else 0))
+            for _ in range(n_workers)
         ]
         self._views = [
-            None if buffer is None else rollout_arrays(rollout_capacity, envs_per_worker, buffer)
-            for buffer in self._shared
+            [rollout_arrays(rollout_capacity, envs_per_worker, buffer) for buffer in buffers]
+            for buffers in self._shared
         ]
         self._context = mp.get_context("fork")
         self._pending: tuple | None = None
@@ -267,21 +277,29 @@ class ParallelRunner(WorkerPool):
         A worker found dead on the way is restarted from its last reported state and asked again.
 
         Args:
-            then: a command to send each worker as soon as its answer is read (so a worker that
-                finishes first does not wait for the others), pending afterwards; or None.
+            then: the command each worker is to run next, pending afterwards; or None. A
+                rollout after a rollout, both through shared memory, is sent before the answers
+                are read, so that a worker goes on with it the moment it has answered (into its
+                other buffer); otherwise each worker gets it as soon as its answer is read.
         """
         message = self._pending
         if message is None:
             raise RuntimeError("no command is pending")
         replies: list[Any] = [None] * self.n_workers
         waiting = {}
+        sent = [False] * self.n_workers
+        # Sent early only when both answers come through shared memory: a batch in the pipe
+        # and a command filling the other way could each wait for the other to be read.
+        early = self._in_shared_memory(message) and self._in_shared_memory(then)
         for w, connection in enumerate(self._connections):
             if self._awaiting[w]:
                 waiting[connection] = w
+                if early:
+                    sent[w] = self._send(w, then)
             else:
                 log.warning("could not send to worker %d; restarting it", w)
                 replies[w] = self._copied(w, self._call(w, message))
-                self._send_then(w, then)
+                sent[w] = self._send(w, then)
         while waiting:
             for connection in mp_connection.wait(list(waiting)):
                 w = waiting.pop(connection)
@@ -290,30 +308,38 @@ class ParallelRunner(WorkerPool):
                 except (EOFError, ConnectionError, OSError) as error:
                     log.warning("worker %d died (%r); restarting it", w, error)
                     replies[w] = self._copied(w, self._call(w, message))
-                self._send_then(w, then)
+                    sent[w] = self._send(w, then)
+                    continue
+                if not early:
+                    sent[w] = self._send(w, then)
         self._pending = then
+        self._awaiting = sent
         return replies
 
-    def _send_then(self, w: int, then: tuple | None) -> None:
-        """Give worker w its next command, if any (a dead worker is found when it answers)."""
-        self._awaiting[w] = False
-        if then is not None:
-            try:
-                self._connections[w].send(then)
-                self._awaiting[w] = True
-            except (ConnectionError, OSError):
-                pass
+    def _in_shared_memory(self, command: tuple | None) -> bool:
+        """Whether the command is a rollout whose batch comes back through shared memory."""
+        return command is not None and command[0] == "rollout" and command[2] <= self._capacity
+
+    def _send(self, w: int, command: tuple | None) -> bool:
+        """Give worker w a command, if any; whether it went (a dead worker is found later)."""
+        if command is None:
+            return False
+        try:
+            self._connections[w].send(command)
+        except (ConnectionError, OSError):
+            return False
+        return True
 
     def _copied(self, w: int, reply: Any) -> Any:
         """The reply, with a batch left in worker w's shared memory copied out of it.
 
-        (Copied before the worker is given its next command, which overwrites that memory.)
+        (Copied before the worker is given the command after next, which overwrites it.)
         """
         if isinstance(reply, tuple) and isinstance(reply[0], _Shared):
             n_steps = reply[0].n_steps
             batch = {
                 key: np.array(array if key == "last_psi" else array[:n_steps])
-                for key, array in self._views[w].items()
+                for key, array in self._views[w][reply[0].slot].items()
             }
             reply = (batch, *reply[1:])
         return reply

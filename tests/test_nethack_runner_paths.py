@@ -179,11 +179,12 @@ def test_shared_memory_rollouts_equal_pipe_rollouts():
         assert games_a == games_b
         for key in a:
             np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+    # pipelined like training: the next rollout is asked for before this one is read (into
+    # the worker's other buffer), against rollouts asked for one at a time
     shared.send_rollout(params, 20)
-    piped.send_rollout(params, 20)
-    for _ in range(3):
+    for _ in range(4):
         a, _, _ = shared.receive_rollout(params, 20)
-        b, _, _ = piped.receive_rollout(params, 20)
+        b, _, _ = piped.rollout(params, 20)
         for key in a:
             np.testing.assert_array_equal(a[key], b[key], err_msg=key)
     shared.close()
