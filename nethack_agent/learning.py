@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 from gradients.optim import Adam
@@ -80,12 +81,28 @@ def gae(
     next_values = np.where(terminated, 0.0, next_values)
     deltas = rewards + gamma * next_values - values
     not_done = 1.0 - (terminated | truncated)
-    advantages = np.zeros_like(deltas)
-    running = np.zeros(deltas.shape[1:])
-    for t in range(len(deltas) - 1, -1, -1):
-        running = deltas[t] + gamma * lam * not_done[t] * running
-        advantages[t] = running
+    advantages = np.zeros_like(deltas, dtype=np.float64)
+    _discounted_backwards(
+        deltas.reshape(len(deltas), -1),
+        gamma * lam,
+        not_done.reshape(len(deltas), -1),
+        advantages.reshape(len(deltas), -1),
+    )
     return advantages, advantages + values
+
+
+@numba.njit(cache=True)
+def _discounted_backwards(deltas, discount, not_done, out):
+    """``out[t] = deltas[t] + discount · not_done[t] · out[t + 1]``, from the last t back.
+
+    (Arrays (T, N), one pass over the batch; the same operations, in the same order, as the
+    numpy loop ``running = deltas[t] + discount * not_done[t] * running``.)
+    """
+    running = np.zeros(deltas.shape[1])
+    for t in range(deltas.shape[0] - 1, -1, -1):
+        for n in range(deltas.shape[1]):
+            running[n] = deltas[t, n] + discount * not_done[t, n] * running[n]
+            out[t, n] = running[n]
 
 
 def clip_by_global_norm(

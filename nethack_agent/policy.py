@@ -141,8 +141,9 @@ def policy_logits(params: dict[str, np.ndarray], psi: np.ndarray, phi: np.ndarra
         (..., A) logits.
     """
     z = psi @ params["W"]
-    z[..., _MOVES] += phi @ params["theta_move"]
-    z[..., _KICKS] += phi @ params["theta_kick"]
+    directional = phi @ np.stack([params["theta_move"], params["theta_kick"]], axis=-1)
+    z[..., _MOVES] += directional[..., 0]
+    z[..., _KICKS] += directional[..., 1]
     network = _direction_network(params)
     if network is not None:
         out = network.forward(_direction_inputs(psi, phi))[-1].reshape(*phi.shape[:-1], 2)
@@ -304,11 +305,9 @@ def logits_grad_to_params(
     Returns:
         ``{"W": ψᵀ g, "theta_move": Σ_{b,d} g_{b,move d} φ_{b,d}, "theta_kick": (same for kicks)}``.
     """
-    return {
-        "W": psi.T @ grad_z,
-        "theta_move": np.einsum("bdk,bd->k", phi, grad_z[:, _MOVES]),
-        "theta_kick": np.einsum("bdk,bd->k", phi, grad_z[:, _KICKS]),
-    }
+    by_direction = np.stack([grad_z[:, _MOVES], grad_z[:, _KICKS]], axis=-1).reshape(-1, 2)
+    theta = phi.reshape(-1, phi.shape[-1]).T @ by_direction  # (Dd, 2): Σ_{b,d} at once
+    return {"W": psi.T @ grad_z, "theta_move": theta[:, 0], "theta_kick": theta[:, 1]}
 
 
 def init_mlp_params(
