@@ -115,6 +115,7 @@ ENV_APIS = {"nle": NetHackGame, "gym": GymGame}
 _PROMPTS = (b"[yn", b"direction?", b"What do you want to")
 _KILLED = re.compile(rb"You kill (?:the |an? )?(?:poor )?([a-z][a-z -]*?)!")
 _NO_FOOD = b"You don't have anything to eat."
+_BUMPS = (b"It's solid stone.", b"It's a wall.")  # a move into unseen rock or a wall
 _NO_ENGRAVING = (b"You can't write on", b"small smudge", b"towards the altar")
 """NetHack refuses an engraving here (a fountain, the water, a grave; on an altar it is sin)."""
 _FOOD_LETTERS = re.compile(rb"What do you want to eat\? \[([a-zA-Z])")
@@ -591,10 +592,15 @@ class GameRunner:
     def _note_kill(
         self, i: int, action: int, start: tuple[int, int, int, int], text: bytes
     ) -> None:
-        """After a move from ``start``: remember a monster the message (``text``) says was killed.
+        """After a move from ``start``: what the message (``text``) says of the square moved to.
 
-        The corpse lies on the square moved into.
+        Rock or a wall bumped into is remembered as a wall (``MapMemory.remember_wall``); a
+        monster killed there is remembered with its corpse's square and turn.
         """
+        if any(bump in text for bump in _BUMPS):  # no time passed: never try it again
+            dy, dx = DIRECTIONS[action - MOVE]
+            if self._where(i)[:2] == start[:2]:
+                self.memory.remember_wall(i, start[2] + dy, start[3] + dx)
         found = _KILLED.search(text)
         if found is not None:
             dy, dx = DIRECTIONS[action - MOVE]

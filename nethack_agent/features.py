@@ -351,6 +351,16 @@ class MapMemory:
             self._first,
         )
 
+    def remember_wall(self, env: int, y: int, x: int) -> None:
+        """Square (y, x) of environment ``env``'s level is rock or wall, though never seen so.
+
+        A move into it said "It's solid stone." (or "It's a wall."): it is a WALL in ``kind``
+        from now on (while NetHack shows nothing there), and its row is read afresh next time.
+        """
+        if 0 <= y < MAP_SHAPE[0] and 0 <= x < MAP_SHAPE[1]:
+            self.kind[env, y, x] = glyphs.WALL
+            self._glyphs[env, y, x] = -1  # no glyph: the row counts as changed
+
     def forget(self, env: int) -> None:
         """Clear environment ``env``'s memory (a new game starts)."""
         self.kind[env] = glyphs.UNEXPLORED
@@ -542,7 +552,7 @@ def _see_row(e, y, glyph_maps, ay, ax, mem, seen, last, bits):
         if k == 13 or k == 14 or (y == ay and x == ax):  # MONSTER, PET, the agent
             if mem[y, x] == 0:
                 mem[y, x] = 2  # FLOOR
-        else:
+        elif k != 0 or mem[y, x] != 1:  # rock the agent bumped into stays a WALL (remember_wall)
             mem[y, x] = k
     if y == ay:
         seen[ay, ax] = mem[ay, ax]
@@ -749,6 +759,8 @@ def _map_features(
                 continue
             k = cur[ny, nx]
             m = mem[ny, nx]
+            if k == 0 and m == 1:  # rock it bumped into (MapMemory.remember_wall): a wall
+                k = 1
             f[1 + k] = 1.0
             f[18] = d >= 4 and (here_door or m == 5 or m == 6)
             for t in range(n_targets):

@@ -157,7 +157,8 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
 
     - a move onto a monster that hurts whoever hits it bare-handed (floating eye: paralysis;
       cockatrice: stoning; gas spore: explosion; acid blob, molds, jellies), or into a wall
-      (no time passes: "It's a wall.");
+      (no time passes: "It's a wall.") — rock it once bumped into ("It's solid stone.") reads
+      as wall (``MapMemory.remember_wall``);
     - a kick except toward a closed door outside the Gnomish Mines (kicking walls hurts and
       kills weak characters; kicking Minetown's doors sets the watch on you);
     - ``rest`` at full HP (it would only idle);

@@ -17,8 +17,18 @@ import numpy as np
 import pytest
 from nle import nethack
 
-from nethack_agent import envs
-from nethack_agent.actions import DESCEND, EAT, ENGRAVE, ESCAPE, MOVE, N_DIRECTIONS, PICKUP, SEARCH
+from nethack_agent import envs, features, glyphs
+from nethack_agent.actions import (
+    DESCEND,
+    DIRECTIONS,
+    EAT,
+    ENGRAVE,
+    ESCAPE,
+    MOVE,
+    N_DIRECTIONS,
+    PICKUP,
+    SEARCH,
+)
 from nethack_agent.character import ROLES
 from nethack_agent.deaths import last_xlog_entry
 from nethack_agent.envs import (
@@ -113,6 +123,15 @@ def test_features_from_changed_rows_and_reused_searches_equal_features_read_afre
     params["theta_move"][DIRECTION_FEATURES.index("path_frontier")] = 2.0
     params["W"][STATE_FEATURES.index("on_downstairs"), DESCEND] = 8.0
     levels_changed = games_ended = 0
+    bumped = []  # rock bumped into: told to both memories
+    remember_wall = runner.memory.remember_wall
+
+    def remember_in_both(env: int, y: int, x: int) -> None:
+        remember_wall(env, y, x)
+        full.remember_wall(env, y, x)
+        bumped.append((env, y, x))
+
+    runner.memory.remember_wall = remember_in_both
     for _ in range(1500):
         heard, flags = runner._agent_state()
         for i in np.flatnonzero(runner.ep_keys == 0):
@@ -134,6 +153,7 @@ def test_features_from_changed_rows_and_reused_searches_equal_features_read_afre
         games_ended += len(finished)
     runner.close()
     assert levels_changed >= 3 and games_ended >= 1  # the parked-level swaps were exercised
+    assert bumped  # and rock bumped into
 
 
 def test_a_rollouts_uniforms_drawn_at_once_equal_a_draw_per_step():
@@ -320,4 +340,39 @@ def test_engrave_is_withheld_where_nethack_refused_an_engraving(monkeypatch):
     runner.blstats[0, nethack.NLE_BL_X] += 1  # another square
     assert runner.agent_flags()[0, can_engrave] == 1.0
     monkeypatch.undo()
+    runner.close()
+
+
+@pytest.mark.parametrize("env_id", [SCORE_ID, CHALLENGE_ID])
+def test_rock_bumped_into_is_remembered_as_a_wall_and_the_move_withheld(env_id):
+    # "It's solid stone.": the move passed no time; the square shows nothing, but from now on
+    # the direction reads as a wall (masked), in the search's map too (no frontier there)
+    wall, unexplored = (
+        DIRECTION_FEATURES.index("kind_wall"),
+        DIRECTION_FEATURES.index("kind_unexplored"),
+    )
+    runner = GameRunner(env_id, 1, episode_seeds=[1])
+    rng = np.random.default_rng(1)
+    for _ in range(2000):
+        _, phi = runner.features()
+        d = int(rng.integers(N_DIRECTIONS))
+        if phi[0, d, wall] or phi[0, d, DIRECTION_FEATURES.index("kind_monster")]:
+            continue
+        x, y = runner.blstats[0, :2].tolist()
+        runner.step(np.array([MOVE + d]))
+        if b"It's solid stone." in runner.message[0].tobytes():
+            break
+    else:
+        pytest.fail("no move into rock in 2,000 random moves")
+    dy, dx = DIRECTIONS[d]
+    psi, phi = runner.features()
+    assert phi[0, d, wall] == 1.0 and phi[0, d, unexplored] == 0.0
+    assert action_mask(psi, phi)[0, MOVE + d] < 0
+    assert runner.memory.kind[0, y + dy, x + dx] == glyphs.WALL
+    assert runner.memory._seen[0, y + dy, x + dx] == glyphs.UNEXPLORED  # nothing shown
+    # the search's map (frontiers: squares next to unexplored ones) reads a wall there too
+    assert runner.memory._bits[0, y + dy + 1, x + dx + 1] == features._MEMORY_BITS[glyphs.WALL]
+    runner.step(np.array([SEARCH]))  # the row read again (the square's glyph is unchanged)
+    runner.memory._glyphs[0, y + dy] = -1
+    assert runner.features()[1][0, d, wall] == 1.0
     runner.close()
