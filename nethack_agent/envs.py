@@ -160,6 +160,8 @@ class Episode:
 def runner_settings(env_id: str, max_episode_steps: int, env_api: str = "nle") -> TaskSettings:
     """The task a runner plays: the NLE task's settings, its keys and the agent's, the key limit.
 
+    NetHack's clock-driven effects come from the seed (``TaskSettings.fix_moon_phase``).
+
     Args:
         env_id: an NLE task: one of ``nethack_agent.game.TASKS``, or through the gym api any
             NetHackScore-like task of NLE (e.g. "NetHackEat-v0", whose reward and ending are
@@ -179,6 +181,7 @@ def runner_settings(env_id: str, max_episode_steps: int, env_api: str = "nle") -
         settings,
         actions=tuple(dict.fromkeys((*settings.actions, *ENV_KEYS))),
         max_episode_steps=max_episode_steps,
+        fix_moon_phase=True,  # a seeded game is the same on any day (unseeded: the clock's)
     )
 
 

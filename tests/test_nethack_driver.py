@@ -333,3 +333,29 @@ def test_episode_bookkeeping_kernel_equals_the_numpy_formula():
     ]
     for got, want in zip((ret, length, searches, score, depth), expected, strict=True):
         np.testing.assert_array_equal(got, want)
+
+
+def test_a_seeded_games_clock_comes_from_the_seed_through_either_api():
+    # NetHack announces a full moon (+1 Luck) or a new moon at the start; read from the wall
+    # clock, every game of a day has the same phase. A runner's games take it from the seed:
+    # both phases among 60 seeds, the same one for the same seed, through NLE's gym class too.
+    settings = runner_settings(SCORE.name, 5000)
+    assert settings.fix_moon_phase and not SCORE.fix_moon_phase  # NLE's own default: the clock
+    game = NetHackGame(settings)
+    phases = {}
+    for seed in range(60):
+        game.seed(seed, seed)
+        game.reset()
+        text = b" ".join(game.opening_messages)
+        phases[seed] = b"Full moon" in text, b"New moon" in text
+    full = [seed for seed, (full_moon, _) in phases.items() if full_moon]
+    assert full and any(new_moon for _, new_moon in phases.values())
+    game.seed(full[0], full[0])
+    game.reset()
+    assert b"Full moon tonight" in b" ".join(game.opening_messages)
+    game.close()
+    gym_game = GymGame(settings, observation_keys=("glyphs", "blstats", "message"))
+    gym_game.seed(full[0], full[0], reseed=False)
+    gym_game.reset()
+    assert b"Full moon tonight" in gym_game.observation["message"].tobytes()
+    gym_game.close()

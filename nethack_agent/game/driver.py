@@ -179,6 +179,7 @@ class NetHackGame:
                 wizard=settings.wizard,
                 spawn_monsters=settings.spawn_monsters,
                 scoreprefix=scoreprefix,
+                fix_moon_phase=settings.fix_moon_phase,
             )
         # NetHack writes into our arrays: no copy per step. The Python wrapper's own step()
         # only adds a tuple per call, so the game is stepped through its core object.

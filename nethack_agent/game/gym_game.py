@@ -103,6 +103,7 @@ def settings_of(env: gym.Env) -> TaskSettings:
         options=tuple(itertools.takewhile(lambda o: not o.startswith("name:"), options)),
         wizard=task.nethack._wizard,
         spawn_monsters=True,  # NLE keeps no record of it; both tasks use the default
+        fix_moon_phase=False,  # nor of this (the classes' default: the wall clock)
     )
 
 

@@ -54,6 +54,10 @@ class TaskSettings:
     """debug (wizard) mode"""
     spawn_monsters: bool = True
     """False: NetHack does not create random monsters"""
+    fix_moon_phase: bool = False
+    """True: in a seeded game, NetHack's clock-driven effects (the moon's phase and Friday the
+    13th, which change Luck; night; midnight) come from the seed instead of the wall clock
+    (NLE's ``fix_moon_phase``), so a seeded game is the same game on any day"""
 
     def __post_init__(self) -> None:
         if self.penalty_mode not in PENALTY_MODES:
