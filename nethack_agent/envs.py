@@ -783,21 +783,23 @@ class GameRunner:
             self.memory.enter_levels(self.blstats)
             psi = np.zeros((self.n_envs, N_STATE_FEATURES))
             phi = np.zeros((self.n_envs, N_DIRECTIONS, N_DIRECTION_FEATURES))
-            _observe(
-                self.glyphs,
-                self.blstats,
-                self.message,
-                self.memory.arrays,
-                self.searches_here,
-                self.ep_keys,
-                float(self.max_episode_steps),
-                self.roles,
-                self._agent_arrays(),
-                psi,
-                phi,
-            )
+            _observe(*self._observed(), psi, phi)
             self._features = psi, phi
         return self._features
+
+    def _observed(self) -> tuple:
+        """What the features are computed from: ``_observe``'s arguments but ψ and φ."""
+        return (
+            self.glyphs,
+            self.blstats,
+            self.message,
+            self.memory.arrays,
+            self.searches_here,
+            self.ep_keys,
+            float(self.max_episode_steps),
+            self.roles,
+            self._agent_arrays(),
+        )
 
     def agent_flags(self) -> np.ndarray:
         """The runner's own state features (``features.AGENT_FEATURES``), (N, 7)."""
@@ -937,19 +939,8 @@ class GameRunner:
             np.zeros((n, N_DIRECTIONS, N_DIRECTION_FEATURES)),
             np.empty((n, N_ACTIONS)),
         )
-        return (
-            self.glyphs,
-            self.blstats,
-            self.message,
-            self.memory.arrays,
-            self.searches_here,
-            self.ep_keys,
-            float(self.max_episode_steps),
-            self.roles,
-            self._agent_arrays(),
-            (params["W"], params["theta_move"], params["theta_kick"]),
-            scratch,
-        )
+        policy = (params["W"], params["theta_move"], params["theta_kick"])
+        return self._observed(), policy, scratch
 
     def play(self, params: dict[str, np.ndarray] | None, policy: str) -> list[Episode]:
         """Play every evaluation seed to its end; the finished games, in order of seed."""
@@ -1066,36 +1057,18 @@ def _observe(
 
 
 @numba.njit  # not cached (see _observe)
-def _observe_and_sample(
-    glyph_maps,
-    blstats,
-    messages,
-    memory,
-    searches_here,
-    episode_steps,
-    max_episode_steps,
-    roles,
-    agent,
-    policy,
-    scratch,
-    uniforms,
-    actions,
-    psi_out,
-    phi_out,
-):
+def _observe_and_sample(observed, policy, scratch, uniforms, actions, psi_out, phi_out):
     """One rollout step's ``features`` and ``sample_policy`` in one call (the same numbers).
 
-    ``policy``: (W, θ_move, θ_kick); ``scratch``: ψ, φ and π arrays of the right shapes; the
-    actions drawn with ``uniforms`` go to ``actions``, ψ and φ to the batch's rows ``psi_out``
-    and ``phi_out`` (float32).
+    ``observed``: ``_observe``'s arguments but ψ and φ (``GameRunner._observed``); ``policy``:
+    (W, θ_move, θ_kick); ``scratch``: ψ, φ and π arrays of the right shapes; the actions drawn
+    with ``uniforms`` go to ``actions``, ψ and φ to the batch's rows ``psi_out`` and
+    ``phi_out`` (float32).
     """
     psi, phi, probabilities = scratch
     psi[:] = 0.0
     phi[:] = 0.0
-    _observe(
-        glyph_maps, blstats, messages, memory, searches_here, episode_steps, max_episode_steps,
-        roles, agent, psi, phi,
-    )  # fmt: skip
+    _observe(*observed, psi, phi)
     _policy_kernel(psi, phi, policy[0], policy[1], policy[2], uniforms, actions, probabilities)
     for e in range(psi.shape[0]):
         for k in range(psi.shape[1]):
