@@ -49,6 +49,7 @@ from nethack_agent.character import ROLES, read_character
 from nethack_agent.deaths import ALIVE, death_cause, last_xlog_entry
 from nethack_agent.features import (
     AGENT_FEATURES,
+    DIRECTION_FEATURES,
     N_DIRECTION_FEATURES,
     N_STATE_FEATURES,
     MapMemory,
@@ -116,6 +117,7 @@ _PROMPTS = (b"[yn", b"direction?", b"What do you want to")
 _KILLED = re.compile(rb"You kill (?:the |an? )?(?:poor )?([a-z][a-z -]*?)!")
 _NO_FOOD = b"You don't have anything to eat."
 _BUMPS = (b"It's solid stone.", b"It's a wall.")  # a move into unseen rock or a wall
+_CORPSE_TO_EAT = DIRECTION_FEATURES.index("corpse_to_eat")
 _NO_ENGRAVING = (b"You can't write on", b"small smudge", b"towards the altar")
 """NetHack refuses an engraving here (a fountain, the water, a grave; on an altar it is sin)."""
 _FOOD_LETTERS = re.compile(rb"What do you want to eat\? \[([a-zA-Z])")
@@ -1054,6 +1056,28 @@ def _observe(
         glyph_maps, blstats, messages, memory, searches_here, heard, episode_steps,
         max_episode_steps, roles, flags, psi, phi,
     )  # fmt: skip
+    _corpse_directions(blstats, agent, phi)
+
+
+@numba.njit  # not cached (see _observe)
+def _corpse_directions(blstats, agent, phi):
+    """φ's ``corpse_to_eat``: the direction of the agent's own fresh, safe kill when Hungry.
+
+    The kill's square (``GameRunner.kill``: dungeon, level, y, x, turn) must be next to the
+    agent on its level, at most ``fresh`` turns old, of a safe corpse (``kill_safe``); Hungry or
+    worse is NetHack's hunger state ≥ 2 (blstats 21).
+    """
+    kill, kill_safe, fresh = agent[5], agent[6], agent[8]
+    for e in range(blstats.shape[0]):
+        turn = blstats[e, 20]
+        if blstats[e, 21] < 2 or not kill_safe[e] or kill[e, 4] < 0 or turn - kill[e, 4] > fresh:
+            continue
+        if kill[e, 0] != blstats[e, 23] or kill[e, 1] != blstats[e, 24]:
+            continue
+        for d in range(N_DIRECTIONS):
+            dy, dx = DIRECTIONS[d]
+            if kill[e, 2] == blstats[e, 1] + dy and kill[e, 3] == blstats[e, 0] + dx:
+                phi[e, d, _CORPSE_TO_EAT] = 1.0
 
 
 @numba.njit  # not cached (see _observe)

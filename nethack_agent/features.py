@@ -90,6 +90,9 @@ Direction block φ(s, d), ``DIRECTION_FEATURES``, for the square n next to the a
     passive_monster: the monster on n hurts whoever hits it bare-handed (floating eye, gas
         spore, cockatrice, acid blob, molds, jellies): never attack it.
     path_search, near_search: as path_* and near_* for the nearest search spot (when stuck).
+    corpse_to_eat: n holds the fresh, safe corpse of the agent's own kill (``fresh_corpse_here``
+        once there) and the agent is Hungry or worse: step there, then eat. Set by the runner
+        (``nethack_agent.envs``), which keeps the kills; 0 from ``extract_features``.
 """
 
 from __future__ import annotations
@@ -194,6 +197,7 @@ DIRECTION_FEATURES = (
     "passive_monster",
     "path_search",
     "near_search",
+    "corpse_to_eat",
 )
 N_STATE_FEATURES = len(STATE_FEATURES)
 N_DIRECTION_FEATURES = len(DIRECTION_FEATURES)

@@ -143,6 +143,7 @@ def test_features_from_changed_rows_and_reused_searches_equal_features_read_afre
             runner.glyphs, runner.blstats, runner.message, full, runner.searches_here,
             heard, runner.ep_keys, runner.max_episode_steps, runner.roles, flags,
         )  # fmt: skip
+        envs._corpse_directions(runner.blstats, runner._agent_arrays(), expected[1])  # runner's
         levels_changed += levels != full.level
         psi, phi = runner.features()
         np.testing.assert_array_equal(psi, expected[0])
@@ -375,4 +376,28 @@ def test_rock_bumped_into_is_remembered_as_a_wall_and_the_move_withheld(env_id):
     runner.step(np.array([SEARCH]))  # the row read again (the square's glyph is unchanged)
     runner.memory._glyphs[0, y + dy] = -1
     assert runner.features()[1][0, d, wall] == 1.0
+    runner.close()
+
+
+def test_the_direction_of_a_fresh_safe_kill_is_offered_to_a_hungry_agent():
+    corpse = DIRECTION_FEATURES.index("corpse_to_eat")
+    runner = GameRunner(CHALLENGE_ID, 6, seed=0)
+    b = runner.blstats
+    b[:, nethack.NLE_BL_TIME] = 500
+    b[:, nethack.NLE_BL_HUNGER] = [2, 3, 1, 2, 2, 2]  # Hungry, Weak, not hungry, Hungry …
+    here = np.stack(
+        [b[:, nethack.NLE_BL_DNUM], b[:, nethack.NLE_BL_DLEVEL], b[:, nethack.NLE_BL_Y],
+         b[:, nethack.NLE_BL_X]], axis=1
+    )  # fmt: skip
+    for i, (d, name, age) in enumerate(
+        [(2, "jackal", FRESH_TURNS), (5, "newt", 0), (2, "jackal", 0), (2, "kobold", 0),
+         (2, "jackal", FRESH_TURNS + 1), (None, "jackal", 0)]
+    ):  # fmt: skip
+        dy, dx = DIRECTIONS[d] if d is not None else (0, 2)  # the last: two squares away
+        runner._record_kill(i, here[i] + [0, 0, dy, dx], 500 - age, name)
+    phi = runner.features()[1][:, :, corpse]
+    expected = np.zeros((6, N_DIRECTIONS))
+    expected[0, 2] = expected[1, 5] = 1.0  # hungry / weak, fresh, safe, next to it
+    # not hungry; a kobold (poisonous); too old; not adjacent: nothing
+    np.testing.assert_array_equal(phi, expected)
     runner.close()
