@@ -594,7 +594,7 @@ class GameRunner:
         turn = int(self.blstats[i, nethack.NLE_BL_TIME])
         return tuple(self.kill[i, :4]) == self._where(i) and turn - self.kill[i, 4] <= FRESH_TURNS
 
-    def _note_kill(
+    def _note_move(
         self, i: int, action: int, start: tuple[int, int, int, int], text: bytes
     ) -> None:
         """After a move from ``start``: what the message (``text``) says of the square moved to.
@@ -602,13 +602,12 @@ class GameRunner:
         Rock or a wall bumped into is remembered as a wall (``MapMemory.remember_wall``); a
         monster killed there is remembered with its corpse's square and turn.
         """
+        dy, dx = DIRECTIONS[action - MOVE]
         if any(bump in text for bump in _BUMPS):  # no time passed: never try it again
-            dy, dx = DIRECTIONS[action - MOVE]
             if self._where(i)[:2] == start[:2]:
                 self.memory.remember_wall(i, start[2] + dy, start[3] + dx)
         found = _KILLED.search(text)
         if found is not None:
-            dy, dx = DIRECTIONS[action - MOVE]
             turn = self._bl[i][nethack.NLE_BL_TIME]
             square = (start[0], start[1], start[2] + dy, start[3] + dx)
             self._record_kill(i, square, turn, found.group(1).decode("ascii", "replace"))
@@ -663,7 +662,7 @@ class GameRunner:
             self.no_food[i] = True  # eat is offered again for a fresh corpse or after a pick up
             self.kill[i] = -1  # and no corpse lies here either (eaten, rotted away, carried off)
         if moving:
-            self._note_kill(i, action, start, text)
+            self._note_move(i, action, start, text)
         self._note_items(i, action, text)
         for _ in range(_SETTLE_KEYS if self.challenge else 2):
             # follow-up prompts (eat: floor food, then which item), then on the Challenge
@@ -684,7 +683,7 @@ class GameRunner:
                     return reward, terminated, truncated
             text = self.message[i].tobytes()
             if moving:
-                self._note_kill(i, action, start, text)
+                self._note_move(i, action, start, text)
             self._note_items(i, action, text)
             if action == PRAY and any(w in text for w in _ANGRY_GOD):
                 self.god_angry[i] = True  # prayed too soon: the god will not hear again
@@ -1016,7 +1015,7 @@ def _agent_kernel(blstats, agent, heard, flags):
         where = (blstats[e, 23], blstats[e, 24], blstats[e, 1], blstats[e, 0])
         on_elbereth = True
         refused = True
-        killed_here = kill[e, 4] >= 0 and turn - kill[e, 4] <= fresh and kill_safe[e]
+        killed_here = _fresh_safe_kill(kill, kill_safe, fresh, e, turn)
         for j in range(4):
             on_elbereth = on_elbereth and elbereth[e, j] == where[j]
             refused = refused and no_engrave[e, j] == where[j]
@@ -1060,6 +1059,12 @@ def _observe(
 
 
 @numba.njit  # not cached (see _observe)
+def _fresh_safe_kill(kill, kill_safe, fresh, e, turn):
+    """Game e's last kill (``GameRunner.kill``) is at most ``fresh`` turns old, its corpse safe."""
+    return kill_safe[e] and kill[e, 4] >= 0 and turn - kill[e, 4] <= fresh
+
+
+@numba.njit  # not cached (see _observe)
 def _corpse_directions(blstats, agent, phi):
     """φ's ``corpse_to_eat``: the direction of the agent's own fresh, safe kill when Hungry.
 
@@ -1067,10 +1072,9 @@ def _corpse_directions(blstats, agent, phi):
     agent on its level, at most ``fresh`` turns old, of a safe corpse (``kill_safe``); Hungry or
     worse is NetHack's hunger state ≥ 2 (blstats 21).
     """
-    kill, kill_safe, fresh = agent[5], agent[6], agent[8]
+    kill, kill_safe, _, fresh = agent[5:9]
     for e in range(blstats.shape[0]):
-        turn = blstats[e, 20]
-        if blstats[e, 21] < 2 or not kill_safe[e] or kill[e, 4] < 0 or turn - kill[e, 4] > fresh:
+        if blstats[e, 21] < 2 or not _fresh_safe_kill(kill, kill_safe, fresh, e, blstats[e, 20]):
             continue
         if kill[e, 0] != blstats[e, 23] or kill[e, 1] != blstats[e, 24]:
             continue

@@ -311,8 +311,7 @@ class MapMemory:
         self.kind = np.zeros((n_envs, *MAP_SHAPE), dtype=np.int8)
         self.visits = np.zeros((n_envs, *MAP_SHAPE), dtype=np.int16)  # < 32768 per game
         self.searched = np.zeros((n_envs, *MAP_SHAPE), dtype=np.int16)  # searches, at most
-        self.level = [(-1, -1)] * n_envs
-        self._levels = [[-1, -1] for _ in range(n_envs)]  # ``level`` as blstats' tolist() has it
+        self._levels = [[-1, -1] for _ in range(n_envs)]  # as blstats' tolist() has them
         self._parked: list[dict[tuple[int, int], tuple[np.ndarray, ...]]] = [
             {} for _ in range(n_envs)
         ]
@@ -332,6 +331,11 @@ class MapMemory:
         self._queue = np.zeros((n_envs, n_cells), dtype=np.int16)
         self._dist = np.zeros((n_envs, n_cells), dtype=np.int16)
         self._first = np.zeros((n_envs, n_cells), dtype=np.uint8)
+
+    @property
+    def level(self) -> list[tuple[int, int]]:
+        """(dungeon number, level) each environment's memory holds now; (-1, -1): none yet."""
+        return [(dnum, dlevel) for dnum, dlevel in self._levels]
 
     @property
     def arrays(self) -> tuple[np.ndarray, ...]:
@@ -370,7 +374,6 @@ class MapMemory:
         self.kind[env] = glyphs.UNEXPLORED
         self.visits[env] = 0
         self.searched[env] = 0
-        self.level[env] = (-1, -1)
         self._levels[env] = [-1, -1]
         self._parked[env].clear()
         self._glyphs[env] = -1
@@ -386,9 +389,10 @@ class MapMemory:
         if levels == self._levels:  # (almost every step: one comparison)
             return
         for env, (dnum, dlevel) in enumerate(levels):
-            if self.level[env] != (dnum, dlevel):
-                if self.level[env] != (-1, -1):
-                    self._parked[env][self.level[env]] = (
+            current = tuple(self._levels[env])
+            if current != (dnum, dlevel):
+                if current != (-1, -1):
+                    self._parked[env][current] = (
                         self.kind[env].copy(),
                         self.visits[env].copy(),
                         self.searched[env].copy(),
@@ -397,7 +401,6 @@ class MapMemory:
                 self.kind[env] = glyphs.UNEXPLORED if kind is None else kind
                 self.visits[env] = 0 if visits is None else visits
                 self.searched[env] = 0 if searched is None else searched
-                self.level[env] = (dnum, dlevel)
                 self._levels[env] = [dnum, dlevel]
                 self._glyphs[env] = -1
                 self._search_start[env] = -1
