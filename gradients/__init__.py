@@ -17,7 +17,7 @@ from gradients.layer import linear_jacobian, softmax_layer_jacobian
 from gradients.network import Network, backward_chain
 from gradients.numerical import numerical_gradient
 from gradients.optim import SGD, Adam
-from gradients.policy import log_policy_grad, policy_gradient
+from gradients.policy import actor_logit_grad, log_policy_grad, policy_gradient
 from gradients.sampling import categorical
 from gradients.softmax import (
     log_softmax,
@@ -30,6 +30,7 @@ from gradients.softmax import (
 )
 
 __all__ = [
+    "actor_logit_grad",
     "categorical",
     "SGD",
     "Adam",

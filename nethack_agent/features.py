@@ -54,7 +54,8 @@ State block ψ(s), ``STATE_FEATURES`` (also the value baseline's features):
     on_item: the agent stands on an object.
     adjacent_difficulty: the largest difficulty / 10 of the adjacent monsters.
     on_upstairs: the agent stands on an up-staircase.
-    search_near: when stuck, 8 / (8 + path distance to the nearest search spot), 0 if none — a
+    search_near: when stuck, 8 / (8 + path distance to the nearest search spot), 0 if none or
+        when on one (search there first) — a
         square searched fewer than ``SEARCH_ENOUGH`` times that ends a corridor (one walkable
         neighbour) or lies by a room wall with unexplored space behind it, where hidden
         corridors and doors are (``_search_spot``).
@@ -77,7 +78,9 @@ Direction block φ(s, d), ``DIRECTION_FEATURES``, for the square n next to the a
     bias: constant 1 (a per-group bias shared by the eight directions).
     kind_*: one-hot of what is on n now (17 kinds, ``nethack_agent.glyphs``).
     door_diagonal: d is diagonal and n or the agent's square is a door (an illegal move).
-    path_{downstairs,frontier,gold,item,monster}: d starts a shortest path to the nearest one.
+    path_{downstairs,frontier,gold,item,monster}: d starts a shortest path to the nearest one;
+        when stuck (no frontier), the frontier is the nearest search spot — where the map can
+        still grow.
     near_{…}: the same bit × 8 / (8 + that path distance).
     unvisited: n is walkable and never visited.
     visits: log(1 + visits of n) / 3.
@@ -224,6 +227,7 @@ _WALKABLE[
         glyphs.GOLD,
         glyphs.MONSTER,
         glyphs.PET,
+        glyphs.BOULDER,  # pushed by walking into it; one that would not move is a WALL
     ]
 ] = True
 # What the breadth-first search reads of a square, one byte per square of a map padded by a
@@ -299,8 +303,8 @@ class MapMemory:
 
     ``kind`` holds, for the level each environment is on now, the last kind seen on every
     square ignoring monsters (so it remembers the staircase under the agent); ``visits``
-    counts how often the agent stood on each square, ``searched`` the most searches made on it
-    in one stay (``searches_here``, at most 32767). Other levels are parked in a dict
+    counts how often the agent stood on each square, ``searched`` the searches made on it in
+    all (at most 32767; ``rest`` counts its 20). Other levels are parked in a dict
     keyed by (dungeon number, level) and swapped back in when the agent returns.
 
     Args:
@@ -322,6 +326,8 @@ class MapMemory:
         self._seen = np.zeros((n_envs, *MAP_SHAPE), dtype=np.int8)
         self._bits = np.zeros((n_envs, MAP_SHAPE[0] + 2, _PAD_WIDTH), dtype=np.uint8)
         self._agent_row = np.zeros(n_envs, dtype=np.int64)
+        # searches_here already added to ``searched`` (the runner's count restarts at 0 on a move)
+        self._searches_counted = np.zeros(n_envs)
         # The last search, reused while the agent stands on the square it started from and no
         # square changed between walkable and not, door and not: its start (-1: none), the
         # squares it reached in order, their distances and first moves.
@@ -342,7 +348,7 @@ class MapMemory:
         """What the feature kernel reads and updates, as its one argument ``memory``.
 
         kind, visits, searched, then the kernel's own state (glyphs read, kinds seen, search
-        bytes, the agent's last row, the last search).
+        bytes, the agent's last row, the searches counted, the last search).
         """
         return (
             self.kind,
@@ -352,6 +358,7 @@ class MapMemory:
             self._seen,
             self._bits,
             self._agent_row,
+            self._searches_counted,
             self._search_start,
             self._search_reached,
             self._queue,
@@ -378,6 +385,7 @@ class MapMemory:
         self._parked[env].clear()
         self._glyphs[env] = -1
         self._search_start[env] = -1
+        self._searches_counted[env] = 0.0
 
     def enter_levels(self, blstats: np.ndarray) -> None:
         """Swap in the memory of each environment's current level.
@@ -559,8 +567,8 @@ def _see_row(e, y, glyph_maps, ay, ax, mem, seen, last, bits):
         if k == 13 or k == 14 or (y == ay and x == ax):  # MONSTER, PET, the agent
             if mem[y, x] == 0:
                 mem[y, x] = 2  # FLOOR
-        elif k != 0 or mem[y, x] != 1:  # rock the agent bumped into stays a WALL (remember_wall)
-            mem[y, x] = k
+        elif (k != 0 and k != 12) or mem[y, x] != 1:  # rock bumped into, a boulder that would
+            mem[y, x] = k  # not move stay a WALL (remember_wall)
     if y == ay:
         seen[ay, ax] = mem[ay, ax]
     paths_changed = False
@@ -576,7 +584,10 @@ def _search_spot(bits, c, steps):
     """Whether padded square c is where hidden passages are found by searching.
 
     A corridor's end (one walkable neighbour of eight), or a square next to a wall (up, down,
-    left or right) with never-seen space right behind the wall.
+    left or right) with never-seen space right behind the wall where NetHack can dig a
+    corridor: not on the map's outer rows and columns (``dig_corridor`` keeps to
+    1 ≤ y ≤ ROWNO − 2, 1 ≤ x ≤ COLNO − 2), which a room by the map's edge would otherwise
+    offer forever.
     """
     n_walkable = 0
     for d in range(8):
@@ -587,7 +598,9 @@ def _search_spot(bits, c, steps):
     for d in range(4):
         wall = c + steps[d]
         behind = wall + steps[d]
-        if bits[wall] & _WALL and 0 <= behind < bits.shape[0] and bits[behind] & _UNEXPLORED:
+        row, column = behind // _PAD_WIDTH - 1, behind % _PAD_WIDTH - 1  # map coordinates
+        inside = 1 <= row <= MAP_SHAPE[0] - 2 and 1 <= column <= MAP_SHAPE[1] - 1
+        if bits[wall] & _WALL and inside and bits[behind] & _UNEXPLORED:
             return True
     return False
 
@@ -606,7 +619,7 @@ def _map_features(
 ):
     monster_info, walkable, steps, dy, dx = _MONSTER_INFO, _WALKABLE, _STEPS, _DY, _DX
     mem_kind, visits, searched, last_glyphs, seen_kinds, bits_of = memory[:6]
-    agent_row, search_start, search_reached, queues, dists, firsts = memory[6:]
+    agent_row, counted, search_start, search_reached, queues, dists, firsts = memory[6:]
     n_envs, height, width = glyph_maps.shape
     pad_width = _PAD_WIDTH  # a constant: c // pad_width compiles to a multiplication
     n_cells = (height + 2) * pad_width
@@ -636,7 +649,12 @@ def _map_features(
         bits = bits_of[e].reshape(n_cells)  # a view
         if visits[e, ay, ax] < 32767:  # int16: saturate, never wrap to negative
             visits[e, ay, ax] += 1
-        searched[e, ay, ax] = max(searched[e, ay, ax], min(searches_here[e], 32767.0))
+        # every search counts, made in one stay or in many (searches_here restarts on a move)
+        if searches_here[e] < counted[e]:
+            counted[e] = 0.0
+        added = searches_here[e] - counted[e]
+        searched[e, ay, ax] = min(searched[e, ay, ax] + added, 32767.0)
+        counted[e] = searches_here[e]
 
         # The monsters near enough to matter (the agent's square is never one).
         min_monster_cheb = 1000
@@ -724,8 +742,8 @@ def _map_features(
                 if not _search_spot(bits, c, steps):
                     continue
                 if i == 0:
-                    on_spot = True  # the agent's own square
-                    continue
+                    on_spot = True  # the agent's own square: search here first, no way on
+                    break
                 spot_dist = dist[c]
                 spot_mask |= first[c]
         near_spot = 8.0 / (8.0 + spot_dist) if spot_dist > 0 else 0.0
@@ -766,7 +784,8 @@ def _map_features(
                 continue
             k = cur[ny, nx]
             m = mem[ny, nx]
-            if k == 0 and m == 1:  # rock it bumped into (MapMemory.remember_wall): a wall
+            if (k == 0 or k == 12) and m == 1:  # rock bumped into, a boulder that would not move
+                # (MapMemory.remember_wall): a wall
                 k = 1
             f[1 + k] = 1.0
             f[18] = d >= 4 and (here_door or m == 5 or m == 6)
@@ -794,3 +813,6 @@ def _map_features(
             if spot_dist > 0 and (spot_mask >> d) & 1:
                 f[38] = 1.0
                 f[39] = near_spot
+                # no frontier (stuck): the search spot is where the map can still grow
+                f[20] = 1.0
+                f[25] = near_spot

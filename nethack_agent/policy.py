@@ -21,23 +21,16 @@ at zero: the first MLP policy is the uniform one, as the linear policy's is. Its
 ``mlp/W0, mlp/b0, mlp/W1, mlp/b1`` beside the linear ones; every function here serves both
 kinds, telling them apart by those names.
 
-Gradients come from ``gradients.log_softmax_grad`` (the score ``e_a − π`` with respect to the
-logits) and the chain rule through the linear map z(params): ∂z_a/∂W[:, a] = ψ(s),
-∂z_{move d}/∂θ_move = φ(s, d).
+Gradients come from ``gradients.actor_logit_grad`` (the score ``e_a − π`` and the entropy's
+gradient with respect to the logits) and the chain rule through the linear map z(params):
+∂z_a/∂W[:, a] = ψ(s), ∂z_{move d}/∂θ_move = φ(s, d).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from gradients import (
-    Network,
-    log_softmax,
-    log_softmax_grad,
-    softmax,
-    softmax_entropy,
-    softmax_entropy_grad,
-)
+from gradients import Network, actor_logit_grad, log_softmax, softmax, softmax_entropy
 from gradients.sampling import categorical as sample_actions  # the one categorical sampler
 from nethack_agent.actions import (
     ASCEND,
@@ -84,6 +77,7 @@ MASK_LOGIT = -30.0
 """Logit offset of an action offered nowhere near where it helps (π ≈ e⁻³⁰ relative)."""
 _CLOSED_DOOR = DIRECTION_FEATURES.index("kind_closed_door")
 _HP_FRAC = STATE_FEATURES.index("hp_frac")
+_ON_SEARCH_SPOT = STATE_FEATURES.index("on_search_spot")
 _ON_DOWNSTAIRS = STATE_FEATURES.index("on_downstairs")
 _IN_MINES = STATE_FEATURES.index("in_mines")
 _TROUBLE_AND_SAFE = STATE_FEATURES.index("trouble_and_safe")
@@ -141,7 +135,9 @@ def policy_logits(params: dict[str, np.ndarray], psi: np.ndarray, phi: np.ndarra
         (..., A) logits.
     """
     z = psi @ params["W"]
-    directional = phi @ np.stack([params["theta_move"], params["theta_kick"]], axis=-1)
+    theta = np.stack([params["theta_move"], params["theta_kick"]], axis=-1)
+    # one matrix product over every state and direction (a stack of (8, Dd) ones is slower)
+    directional = (phi.reshape(-1, phi.shape[-1]) @ theta).reshape(*phi.shape[:-1], 2)
     z[..., _MOVES] += directional[..., 0]
     z[..., _KICKS] += directional[..., 1]
     network = _direction_network(params)
@@ -161,7 +157,8 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
       as wall (``MapMemory.remember_wall``);
     - a kick except toward a closed door outside the Gnomish Mines (kicking walls hurts and
       kills weak characters; kicking Minetown's doors sets the watch on you);
-    - ``rest`` at full HP (it would only idle);
+    - ``rest`` at full HP (it would only idle), unless on a search spot while stuck (its 20
+      turns are 20 searches there, for three keys);
     - ``descend`` off a down-staircase;
     - ``pray`` unless in major trouble with a prayer more likely heard than not (a prayer made
       too soon angers the god; ``nethack_agent.prayer``) — or Fainting from hunger with any
@@ -188,7 +185,8 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     mask[..., _MOVES] = np.where(blocked, MASK_LOGIT, 0.0)
     door = (phi[..., _CLOSED_DOOR] > 0) & (psi[..., None, _IN_MINES] == 0)
     mask[..., _KICKS] = np.where(door, 0.0, MASK_LOGIT)
-    mask[..., REST] = np.where(psi[..., _HP_FRAC] < 1.0, 0.0, MASK_LOGIT)
+    rest = (psi[..., _HP_FRAC] < 1.0) | (psi[..., _ON_SEARCH_SPOT] > 0)
+    mask[..., REST] = np.where(rest, 0.0, MASK_LOGIT)
     mask[..., DESCEND] = np.where(psi[..., _ON_DOWNSTAIRS] > 0, 0.0, MASK_LOGIT)
     last_resort = (psi[..., _FAINTING] > 0) & (psi[..., _PRAYER_SAFE] > 0)
     pray = (psi[..., _TROUBLE_AND_SAFE] >= 0.5) | last_resort
@@ -260,8 +258,7 @@ def policy_loss_grad(
     """Gradient of ``policy_loss`` with respect to W, θ_move, θ_kick (and the MLP's weights).
 
     With respect to the logits, ``∂L/∂z = −(1/B)[A_b (e_{a_b} − π_b) + β ∂H/∂z]``: the score
-    from ``gradients.log_softmax_grad`` and the entropy's gradient ``−π ⊙ (log π + H)`` from
-    ``gradients.softmax_entropy_grad``.
+    and the entropy's gradient ``−π ⊙ (log π + H)`` from ``gradients.actor_logit_grad``.
 
     Args:
         params: parameters.
@@ -277,20 +274,15 @@ def policy_loss_grad(
     """
     batch = len(actions)
     z = policy_logits(params, psi, phi)
-    grad_z = (
-        -(
-            advantages[:, None] * log_softmax_grad(z, actions)
-            + entropy_coef * softmax_entropy_grad(z)
-        )
-        / batch
-    )
+    ascent, entropy = actor_logit_grad(z, actions, advantages, entropy_coef)
+    grad_z = -ascent / batch
     grads = logits_grad_to_params(psi, phi, grad_z)
     network = _direction_network(params)
     if network is not None:
         trace = network.forward(_direction_inputs(psi, phi))
         grad_out = np.stack([grad_z[:, _MOVES], grad_z[:, _KICKS]], axis=-1).reshape(-1, 2)
         grads |= {f"mlp/{k}": g for k, g in network.backward(trace, grad_out).items()}
-    return grads, float(np.mean(softmax_entropy(z)))
+    return grads, float(np.mean(entropy))
 
 
 def logits_grad_to_params(

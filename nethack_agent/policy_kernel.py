@@ -51,6 +51,7 @@ from nethack_agent.policy import (  # the mask's feature indices: the policy's o
     _NO_FOOD,
     _ON_DOWNSTAIRS,
     _ON_ELBERETH,
+    _ON_SEARCH_SPOT,
     _ON_UPSTAIRS,
     _PASSIVE,
     _PRAYER_SAFE,
@@ -145,7 +146,8 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
             z[MOVE + d] += move + (MASK_LOGIT if blocked else 0.0)
             door = phi[e, d, _CLOSED_DOOR] > 0 and psi[e, _IN_MINES] == 0
             z[KICK + d] += kick + (0.0 if door else MASK_LOGIT)
-        z[REST] += 0.0 if psi[e, _HP_FRAC] < 1.0 else MASK_LOGIT
+        rest = psi[e, _HP_FRAC] < 1.0 or psi[e, _ON_SEARCH_SPOT] > 0
+        z[REST] += 0.0 if rest else MASK_LOGIT
         z[DESCEND] += 0.0 if psi[e, _ON_DOWNSTAIRS] > 0 else MASK_LOGIT
         last_resort = psi[e, _FAINTING] > 0 and psi[e, _PRAYER_SAFE] > 0
         pray = psi[e, _TROUBLE_AND_SAFE] >= 0.5 or last_resort

@@ -78,8 +78,9 @@ def merge_rollouts(
     """One rollout from the workers' ``(batch, episodes, presses, …)`` replies, in worker order.
 
     Worker w's environment i becomes environment ``w·E + i`` (E environments per worker): the
-    batches are concatenated along the environment axis and the games renumbered, so the
-    result does not depend on which worker answered first, nor on where the workers ran.
+    batches are concatenated along the environment axis (new arrays: a batch may be a view of
+    a worker's shared memory) and the games renumbered, so the result does not depend on which
+    worker answered first, nor on where the workers ran.
 
     Args:
         replies: one ``(batch, episodes, presses, ...)`` per worker, in worker order.
@@ -298,16 +299,16 @@ class ParallelRunner(WorkerPool):
                     sent[w] = self._send(w, then)
             else:
                 log.warning("could not send to worker %d; restarting it", w)
-                replies[w] = self._copied(w, self._call(w, message))
+                replies[w] = self._read(w, self._call(w, message))
                 sent[w] = self._send(w, then)
         while waiting:
             for connection in mp_connection.wait(list(waiting)):
                 w = waiting.pop(connection)
                 try:
-                    replies[w] = self._copied(w, connection.recv())
+                    replies[w] = self._read(w, connection.recv())
                 except (EOFError, ConnectionError, OSError) as error:
                     log.warning("worker %d died (%r); restarting it", w, error)
-                    replies[w] = self._copied(w, self._call(w, message))
+                    replies[w] = self._read(w, self._call(w, message))
                     sent[w] = self._send(w, then)
                     continue
                 if not early:
@@ -330,15 +331,18 @@ class ParallelRunner(WorkerPool):
             return False
         return True
 
-    def _copied(self, w: int, reply: Any) -> Any:
-        """The reply, with a batch left in worker w's shared memory copied out of it.
+    def _read(self, w: int, reply: Any) -> Any:
+        """The reply, with a batch left in worker w's shared memory as views of that memory.
 
-        (Copied before the worker is given the command after next, which overwrites it.)
+        The worker writes the rollout after this one into its other buffer; this one is
+        overwritten only by the rollout after that, which is asked for in the next
+        ``_receive_all`` — after ``receive_rollout`` has copied the batch out (``merge_rollouts``
+        concatenates: one copy, not two).
         """
         if isinstance(reply, tuple) and isinstance(reply[0], _Shared):
             n_steps = reply[0].n_steps
             batch = {
-                key: np.array(array if key == "last_psi" else array[:n_steps])
+                key: array if key == "last_psi" else array[:n_steps]
                 for key, array in self._views[w][reply[0].slot].items()
             }
             reply = (batch, *reply[1:])

@@ -238,6 +238,30 @@ def test_policy_gradient_is_weighted_sum_of_terms_and_matches_finite_differences
     )
 
 
+def test_actor_logit_grad_matches_finite_differences_and_the_two_gradients_it_fuses():
+    rng = np.random.default_rng(5)
+    z = rng.normal(scale=3.0, size=(6, 5))
+    z[0, 2] = -1000.0  # a masked logit: probability 0, no nan
+    actions = np.array([0, 1, 4, 3, 2, 1])
+    weights = rng.normal(size=6)
+
+    def objective(v):
+        log_pi = g.log_softmax(v)
+        return float(
+            np.sum(weights * log_pi[np.arange(6), actions]) + 0.3 * np.sum(g.softmax_entropy(v))
+        )
+
+    grad, entropy = g.actor_logit_grad(z, actions, weights, 0.3)
+    np.testing.assert_allclose(grad, g.numerical_gradient(objective, z), atol=1e-7)
+    fused = weights[:, None] * g.log_softmax_grad(z, actions) + 0.3 * g.softmax_entropy_grad(z)
+    np.testing.assert_allclose(grad, fused, atol=1e-13)
+    np.testing.assert_allclose(entropy, g.softmax_entropy(z), atol=1e-13)
+    with pytest.raises(ValueError, match="weights must have shape"):
+        g.actor_logit_grad(z, actions, weights[:3], 0.3)
+    with pytest.raises(ValueError, match="must be finite"):
+        g.actor_logit_grad(z, actions, weights, float("nan"))
+
+
 def test_policy_gradient_single_state_equals_log_policy_grad():
     W = np.array([[0.5, -0.5, 1.0], [2.0, 0.0, -1.0]])
     phi = np.array([1.0, -2.0])

@@ -31,6 +31,7 @@ def cmap(index):
 STONE, VWALL, HWALL, OPEN_DOOR_V, ROOM, CORRIDOR, DOWNSTAIR = 0, 1, 2, 13, 19, 21, 24
 AGENT = nethack.GLYPH_MON_OFF + 0  # the hero is drawn with a monster glyph
 NEWT = nethack.GLYPH_MON_OFF + 5
+BOULDER = nethack.GLYPH_OBJ_OFF + glyphs._object_index("boulder")
 
 
 def room_map():
@@ -341,24 +342,99 @@ def test_a_square_searched_enough_gives_way_to_the_next():
     assert bits(phi[0], "path_search") == {W}
 
 
-def test_standing_on_a_spot_and_having_a_way_on():
+def test_standing_on_a_spot_it_searches_there_first():
     g = room_map()
     g[5, 22:26] = cmap(CORRIDOR)
     g[5, 25] = AGENT
     memory = MapMemory(1)
     features_of([g], [blstats_at(5, 25)], memory)  # the level entered
     memory.visits[0] = 1
-    psi, _ = features_of([g], [blstats_at(5, 25)], memory)  # searches_here 0 < SEARCH_ENOUGH
-    assert psi[0, SF["on_search_spot"]] == 1.0 and psi[0, SF["search_near"]] > 0.0
+    psi, phi = features_of([g], [blstats_at(5, 25)], memory)  # searched 0 < SEARCH_ENOUGH
+    # on a spot: no way on to the next one (the room's squares by its east wall)
+    assert psi[0, SF["on_search_spot"]] == 1.0 and psi[0, SF["search_near"]] == 0.0
+    assert not bits(phi[0], "path_search") and not bits(phi[0], "path_frontier")
     no_messages = np.zeros((1, 256), dtype=np.uint8)
     b = np.array([blstats_at(5, 25)])
-    psi, _ = extract_features(g[None], b, no_messages, memory, np.array([15.0]), *np.zeros((2, 1)))
-    assert psi[0, SF["on_search_spot"]] == 0.0  # searched enough, and remembered so:
+
+    def searched(searches_here):
+        return extract_features(
+            g[None], b, no_messages, memory, np.array([searches_here]), *np.zeros((2, 1))
+        )[0]
+
+    # every search counts, in one stay or many: 8 in a row (the runner's count of searches
+    # here, which restarts on a move) …
+    for count in range(1, 9):
+        assert searched(float(count))[0, SF["on_search_spot"]] == 1.0
+    assert searched(0.0)[0, SF["on_search_spot"]] == 1.0  # … a move away and back …
+    assert searched(6.0)[0, SF["on_search_spot"]] == 1.0  # … 6 more: 14 …
+    assert searched(6.0)[0, SF["on_search_spot"]] == 1.0  # (the same count read again)
+    psi = searched(7.0)  # … and one more is enough
     assert memory.searched[0, 5, 25] == SEARCH_ENOUGH
+    assert psi[0, SF["on_search_spot"]] == 0.0 and psi[0, SF["search_near"]] > 0.0
     psi, _ = features_of([g], [blstats_at(5, 25)], memory)
-    assert psi[0, SF["on_search_spot"]] == 0.0
+    assert psi[0, SF["on_search_spot"]] == 0.0  # remembered so
     memory.visits[0, 5, 21] = 0  # an unvisited square by unexplored stone: a frontier
     psi, phi = features_of([g], [blstats_at(5, 25)], memory)
     assert psi[0, SF["stuck"]] == 0.0
     assert psi[0, SF["on_search_spot"]] == psi[0, SF["search_near"]] == 0.0
     assert not bits(phi[0], "path_search")
+
+
+def _closed_room_with_top_wall_at(top):
+    """A room without exits, its top wall on map row ``top``, every square visited, the agent
+    at (top + 1, 15) by that wall: stuck."""
+    g = np.full(MAP_SHAPE, cmap(STONE), dtype=np.int16)
+    g[top : top + 6, 10:21] = cmap(HWALL)
+    g[top + 1 : top + 5, 10] = g[top + 1 : top + 5, 20] = cmap(VWALL)
+    g[top + 1 : top + 5, 11:20] = cmap(ROOM)
+    g[top + 1, 15] = AGENT
+    memory = MapMemory(1)
+    features_of([g], [blstats_at(top + 1, 15)], memory)
+    memory.visits[0] = 1
+    return features_of([g], [blstats_at(top + 1, 15)], memory)
+
+
+def test_no_search_spot_against_the_maps_edge():
+    # behind a top wall on row 1 lies row 0, where NetHack never digs a corridor: no spot there
+    psi, phi = _closed_room_with_top_wall_at(1)
+    assert psi[0, SF["stuck"]] == 1.0 and psi[0, SF["on_search_spot"]] == 0.0
+    # the nearest spots are the squares by the bottom wall (row 6, row 7 behind it), 3 steps
+    np.testing.assert_allclose(psi[0, SF["search_near"]], 8 / 11)
+    assert bits(phi[0], "path_search") == {S, SE, SW}
+    psi, _ = _closed_room_with_top_wall_at(2)  # row 1 behind it: a corridor may run there
+    assert psi[0, SF["on_search_spot"]] == 1.0
+
+
+def test_stuck_the_search_spot_is_the_frontier():
+    # where no frontier is left, the way to the nearest search spot is the way to new map
+    psi, phi = _stuck_at_a_corridors_end(searched_at_end=14)
+    assert psi[0, SF["frontier_known"]] == 0.0  # (the state still says there is none)
+    assert bits(phi[0], "path_frontier") == bits(phi[0], "path_search") == {E}
+    np.testing.assert_allclose(phi[0, E, F["near_frontier"]], 8 / 10)
+
+
+def _corridor_with_a_boulder():
+    """room_map's corridor runs east to a down-staircase at (5, 25), a boulder on (5, 23)."""
+    g = room_map()
+    g[5, 22:25] = cmap(CORRIDOR)
+    g[5, 23] = BOULDER
+    g[5, 25] = cmap(DOWNSTAIR)
+    g[5, 15] = AGENT
+    return g
+
+
+def test_a_boulder_is_pushed_on_the_way_and_one_that_would_not_move_is_a_wall():
+    g = _corridor_with_a_boulder()
+    memory = MapMemory(1)
+    psi, phi = features_of([g], [blstats_at(5, 15)], memory)
+    assert psi[0, SF["downstairs_known"]] == 1.0  # through the boulder's square
+    np.testing.assert_allclose(psi[0, SF["downstairs_near"]], 8 / (8 + 10))
+    g[5, 15], g[5, 22] = cmap(ROOM), AGENT
+    memory.remember_wall(0, 5, 23)  # "You try to move the boulder, but in vain."
+    psi, phi = features_of([g], [blstats_at(5, 22)], memory)
+    assert psi[0, SF["downstairs_known"]] == 0.0
+    assert phi[0, E, F["kind_wall"]] == 1.0 and phi[0, E, F["kind_boulder"]] == 0.0
+    g[5, 23], g[5, 24] = cmap(CORRIDOR), BOULDER  # moved after all (a monster behind it left)
+    psi, phi = features_of([g], [blstats_at(5, 22)], memory)
+    assert psi[0, SF["downstairs_known"]] == 1.0
+    assert phi[0, E, F["kind_corridor"]] == 1.0

@@ -227,9 +227,8 @@ def test_healthy_agent_on_a_remembered_item_in_a_closed_room():
         "stuck": 1.0,
         "on_item": 1.0,
         # stuck: the squares along the walls, never-seen stone behind them, are search spots —
-        # this one (searched 10 < 15 times), and (3, 12) and (4, 11) one step away
+        # this one (searched 10 < 15 times): search here first, no way on to the next
         "on_search_spot": 1.0,
-        "search_near": 8 / 9,
     }
     assert_features(psi, expected_state(state), STATE_FEATURES)
     directions = {(d, "kind_wall"): 1.0 for d in (N, NE, SW, W, NW)}
@@ -237,8 +236,6 @@ def test_healthy_agent_on_a_remembered_item_in_a_closed_room():
         directions[d, "kind_floor"] = 1.0
     directions[E, "unvisited"] = directions[S, "unvisited"] = 1.0
     directions[SE, "visits"] = np.log(2) / 3  # (4, 12) was visited once
-    for d in (E, S):  # (4, 12) has floor on all four sides: no spot
-        directions[d, "path_search"], directions[d, "near_search"] = 1.0, 8 / 9
     expected = expected_directions(directions)
     for d in range(8):
         assert_features(phi[d], expected[d], [f"{d}:{name}" for name in DIRECTION_FEATURES])

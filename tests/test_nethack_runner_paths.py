@@ -203,9 +203,10 @@ def test_shared_memory_rollouts_equal_pipe_rollouts():
     # pipelined like training: the next rollout is asked for before this one is read (into
     # the worker's other buffer), against rollouts asked for one at a time
     shared.send_rollout(params, 20)
-    for _ in range(4):
-        a, _, _ = shared.receive_rollout(params, 20)
-        b, _, _ = piped.rollout(params, 20)
+    batches = [
+        (shared.receive_rollout(params, 20)[0], piped.rollout(params, 20)[0]) for _ in range(4)
+    ]
+    for a, b in batches:  # each intact after the later ones (copied out of the shared memory)
         for key in a:
             np.testing.assert_array_equal(a[key], b[key], err_msg=key)
     shared.close()
@@ -400,4 +401,20 @@ def test_the_direction_of_a_fresh_safe_kill_is_offered_to_a_hungry_agent():
     expected[0, 2] = expected[1, 5] = 1.0  # hungry / weak, fresh, safe, next to it
     # not hungry; a kobold (poisonous); too old; not adjacent: nothing
     np.testing.assert_array_equal(phi, expected)
+    runner.close()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b"You try to move the boulder, but in vain.", b"Perhaps that's why you cannot move past it."],
+)
+def test_a_boulder_that_will_not_move_is_remembered_as_a_wall(text):
+    runner = GameRunner(SCORE_ID, 1, episode_seeds=[1])
+    start = runner._where(0)
+    y, x = start[2], start[3]
+    dy, dx = DIRECTIONS[1]  # east
+    runner._note_move(0, MOVE + 1, start, text)
+    assert runner.memory.kind[0, y + dy, x + dx] == glyphs.WALL
+    runner._note_move(0, MOVE + 3, start, b"With great effort you move the boulder.")
+    assert runner.memory.kind[0, y, x - 1] != glyphs.WALL  # west: it moved, nothing to remember
     runner.close()
