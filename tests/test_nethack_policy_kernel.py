@@ -69,16 +69,19 @@ def test_rollouts_with_and_without_the_kernel_are_the_same(env_id):
 
     params, _, _ = random_case(np.random.default_rng(5), 1)
     params = {name: p / 4 for name, p in params.items()}
+    # then the same weights as float32: the compiled step's entry for float64 arrays must not
+    # be reused for them (it would read their memory as float64)
+    single = {name: p.astype(np.float32) for name, p in params.items()}
     batches = []
     for usable in (True, False):
         runner = GameRunner(env_id, 3, seed=2, max_episode_steps=100)
         runner._kernel.usable = usable
-        batches.append(runner.rollout(params, 150))
+        batches.append([runner.rollout(weights, 150) for weights in (params, single)])
         runner.close()
-    (a, games_a, _), (b, games_b, _) = batches
-    for key in a:
-        np.testing.assert_array_equal(a[key], b[key])
-    assert games_a == games_b and games_a
+    for (a, games_a, _), (b, games_b, _) in zip(*batches, strict=True):
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key])
+        assert games_a == games_b and games_a
 
 
 def test_kernel_rejects_parameters_of_another_shape():
