@@ -654,13 +654,24 @@ class GameRunner:
                 reward += r
                 if terminated or truncated:
                     return reward, terminated, truncated
+        turn = self._bl[i][nethack.NLE_BL_TIME]
         for key in keys:
             r, terminated, truncated = self._press(i, key)
             reward += r
             if terminated or truncated:
                 return reward, terminated, truncated
-        if not self.challenge and not self._message[i, 0]:
-            return reward, terminated, truncated  # nothing said: no kill, object or question
+        # A kick NetHack refused before asking where (wounded legs, as after "Ouch!  That
+        # hurts!" from a wall; too heavy a load): no time passed, and the same kick would pass
+        # none again, forever — so a search follows, and the legs heal in a few turns.
+        refused_kick = (
+            KICK <= action < KICK + N_DIRECTIONS
+            and self._bl[i][nethack.NLE_BL_TIME] == turn
+            and b"direction?" not in self.message[i].tobytes()
+        )
+        if not self.challenge and not self._message[i, 0]:  # nothing said: no kill, object
+            if refused_kick:  # or question
+                return self._search_after(i, reward)
+            return reward, terminated, truncated
         text = self.message[i].tobytes()
         if action == ENGRAVE and any(refusal in text for refusal in _NO_ENGRAVING):
             self.no_engrave[i] = self._where(i)  # engrave is withheld on this square
@@ -693,7 +704,14 @@ class GameRunner:
             self._note_items(i, action, text)
             if action == PRAY and any(w in text for w in _ANGRY_GOD):
                 self.god_angry[i] = True  # prayed too soon: the god will not hear again
+        if refused_kick:
+            return self._search_after(i, reward)
         return reward, terminated, truncated
+
+    def _search_after(self, i: int, reward: float) -> tuple[float, bool, bool]:
+        """One search in environment i (a turn passes) after an action that earned ``reward``."""
+        r, terminated, truncated = self._press(i, SEARCH_KEY)
+        return reward + r, terminated, truncated
 
     def step(
         self,

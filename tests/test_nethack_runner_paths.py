@@ -418,3 +418,30 @@ def test_a_boulder_that_will_not_move_is_remembered_as_a_wall(text):
     runner._note_move(0, MOVE + 3, start, b"With great effort you move the boulder.")
     assert runner.memory.kind[0, y, x - 1] != glyphs.WALL  # west: it moved, nothing to remember
     runner.close()
+
+
+def test_a_kick_refused_before_its_direction_is_followed_by_a_search():
+    # wounded legs ("Your legs are in no shape for kicking."): NetHack asks no direction and
+    # lets no time pass; kicking again would loop forever (seen: 3,794 kicks in one game)
+    from nethack_agent.actions import ACTION_KEYS, DIRECTION_KEYS, KICK
+
+    kick_key, search_key = ACTION_KEYS[KICK][0], ACTION_KEYS[SEARCH][0]
+    runner = GameRunner(SCORE_ID, 1, episode_seeds=[1])
+    real_press = runner.envs[0].press
+    pressed = []
+
+    def legs_wounded(key):
+        pressed.append(key)
+        return (0.0, False, 0) if key == kick_key else real_press(key)  # nothing happens
+
+    runner.envs[0].press = legs_wounded
+    turn = int(runner.blstats[0, nethack.NLE_BL_TIME])
+    runner.step(np.array([KICK + 1]))
+    assert pressed == [kick_key, search_key]
+    assert runner.blstats[0, nethack.NLE_BL_TIME] > turn  # the clock moved: legs heal
+    # a kick NetHack asks the direction of is answered, with no search after it
+    runner.envs[0].press = lambda key: (pressed.append(key), real_press(key))[1]
+    pressed.clear()
+    runner.step(np.array([KICK + 1]))
+    assert pressed[:2] == [kick_key, DIRECTION_KEYS[1]] and search_key not in pressed
+    runner.close()
