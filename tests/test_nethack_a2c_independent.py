@@ -11,7 +11,7 @@ import pytest
 
 from gradients import log_softmax, numerical_gradient, softmax
 from nethack_agent.actions import MOVE
-from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
+from nethack_agent.features import DIRECTION_FEATURES, N_DIRECTION_FEATURES, N_STATE_FEATURES
 from nethack_agent.learning import Adam, a2c_update, clip_by_global_norm, gae, shaped_rewards
 from nethack_agent.policy import init_mlp_params, init_params, policy_logits, sample_actions, value
 
@@ -98,9 +98,13 @@ def random_batch(seed, steps=4, games=3):
     rng = np.random.default_rng(seed)
     terminated = np.zeros((steps, games), dtype=bool)
     terminated[1, 0] = terminated[3, 2] = True
+    phi = rng.normal(size=(steps, games, 8, DD))
+    # no wall, no passive monster: the moves taken are offered (a masked one is never taken)
+    phi[..., DIRECTION_FEATURES.index("kind_wall")] = 0.0
+    phi[..., DIRECTION_FEATURES.index("passive_monster")] = 0.0
     return {
         "psi": rng.normal(size=(steps, games, DS)),
-        "phi": rng.normal(size=(steps, games, 8, DD)),
+        "phi": phi,
         "actions": rng.integers(MOVE, MOVE + 8, size=(steps, games)),
         "rewards": rng.normal(size=(steps, games)),
         "terminated": terminated,

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from gradients import numerical_gradient
-from nethack_agent.actions import KICK, MOVE, N_ACTIONS
+from nethack_agent.actions import KICK, MOVE
 from nethack_agent.checkpoint import CheckpointError, load_checkpoint
 from nethack_agent.config import TrainConfig
 from nethack_agent.evaluate import evaluate
@@ -36,7 +36,9 @@ def random_problem(seed):
     psi = rng.normal(size=(B, DS))
     psi[:, STATE_FEATURES.index("in_mines")] = rng.integers(0, 2, size=B)
     phi = rng.normal(size=(B, 8, DD))
-    return params, psi, phi, rng.integers(N_ACTIONS, size=B), rng.normal(size=B)
+    offered = action_mask(psi, phi) == 0  # the actions taken are among those offered
+    actions = np.array([rng.choice(np.flatnonzero(row)) for row in offered])
+    return params, psi, phi, actions, rng.normal(size=B)
 
 
 @pytest.mark.parametrize("entropy_coef", [0.0, 0.2])
