@@ -568,7 +568,7 @@ def _see_row(e, y, glyph_maps, ay, ax, mem, seen, last, bits):
             if mem[y, x] == 0:
                 mem[y, x] = 2  # FLOOR
         elif (k != 0 and k != 12) or mem[y, x] != 1:  # rock bumped into, a boulder that would
-            mem[y, x] = k  # not move stay a WALL (remember_wall)
+            mem[y, x] = k  # not move stays a WALL (remember_wall)
     if y == ay:
         seen[ay, ax] = mem[ay, ax]
     paths_changed = False
