@@ -78,7 +78,7 @@ MASK_LOGIT = -30.0
 measured so: trained weights can outgrow it (a 15-minute NetHackScore policy gave masked actions
 1.8 % of its probability, attacks on gas spores among them); a hard mask (−10⁴: π = 0, no
 gradient) trained no better — median 724 against 802.5 on the same 200 seeds, more games stuck
-to the key cap (55 against 27): now and then a withheld move is the way on."""
+to the key cap (55 against 27); docs/nethack-challenge.md, "A soft mask, measured"."""
 _CLOSED_DOOR = DIRECTION_FEATURES.index("kind_closed_door")
 _HP_FRAC = STATE_FEATURES.index("hp_frac")
 _ON_SEARCH_SPOT = STATE_FEATURES.index("on_search_spot")
