@@ -56,6 +56,16 @@ def distribution(
     return array
 
 
+def weights(value: ArrayLike, batch_shape: tuple[int, ...]) -> NDArray[np.float64]:
+    """Check ``value`` holds finite per-example weights with the given batch shape."""
+    array = np.asarray(value, dtype=np.float64)
+    if array.shape != batch_shape:
+        raise ValueError(f"weights must have shape {batch_shape}, got {array.shape}")
+    if not np.all(np.isfinite(array)):
+        raise ValueError("weights must be finite, got nan or inf")
+    return array
+
+
 def actions(value: ArrayLike, n_actions: int, batch_shape: tuple[int, ...]) -> NDArray[np.intp]:
     """Check ``value`` holds integer actions in [0, n_actions) with the given batch shape."""
     array = np.asarray(value)

@@ -54,12 +54,7 @@ def policy_gradient(
         (D, K), the shape of W.
     """
     W, phi = _validate.weights_and_inputs(W, phi, x_name="phi")
-    batch_shape = phi.shape[:-1]
-    weights = np.asarray(weights, dtype=np.float64)
-    if weights.shape != batch_shape:
-        raise ValueError(f"weights must have shape {batch_shape}, got {weights.shape}")
-    if not np.all(np.isfinite(weights)):
-        raise ValueError("weights must be finite, got nan or inf")
+    weights = _validate.weights(weights, phi.shape[:-1])
     scores = log_softmax_grad(phi @ W, actions)
     return np.atleast_2d(phi).T @ np.atleast_2d(weights[..., None] * scores)
 
@@ -84,11 +79,9 @@ def actor_logit_grad(
     """
     z = _validate.float_array("z", z, ndims=(2,))
     actions = _validate.actions(actions, z.shape[-1], z.shape[:-1])
-    weights = np.asarray(weights, dtype=np.float64)
-    if weights.shape != z.shape[:-1]:
-        raise ValueError(f"weights must have shape {z.shape[:-1]}, got {weights.shape}")
-    if not (np.all(np.isfinite(weights)) and np.isfinite(entropy_coef)):
-        raise ValueError("weights and entropy_coef must be finite, got nan or inf")
+    weights = _validate.weights(weights, z.shape[:-1])
+    if not np.isfinite(entropy_coef):
+        raise ValueError(f"entropy_coef must be finite, got {entropy_coef}")
     log_pi = log_softmax_unchecked(z)
     pi = np.exp(log_pi)
     entropy = -(pi * log_pi).sum(axis=-1)
