@@ -551,6 +551,19 @@ def _features(
 
 
 @numba.njit(cache=True)
+def _kind_here(shown, remembered):
+    """What a square is, from the kind shown there now and the kind remembered.
+
+    Rock the agent bumped into and a boulder that would not move stay the WALL remembered
+    (``MapMemory.remember_wall``) while NetHack shows nothing or the boulder; otherwise what is
+    shown.
+    """
+    if (shown == glyphs.UNEXPLORED or shown == glyphs.BOULDER) and remembered == glyphs.WALL:
+        return glyphs.WALL
+    return shown
+
+
+@numba.njit(cache=True)
 def _see_row(e, y, glyph_maps, ay, ax, mem, seen, last, bits):
     """Read map row y of environment e: kinds seen now, memory, glyphs read, search bytes.
 
@@ -567,8 +580,8 @@ def _see_row(e, y, glyph_maps, ay, ax, mem, seen, last, bits):
         if k == 13 or k == 14 or (y == ay and x == ax):  # MONSTER, PET, the agent
             if mem[y, x] == 0:
                 mem[y, x] = 2  # FLOOR
-        elif (k != 0 and k != 12) or mem[y, x] != 1:  # rock bumped into, a boulder that would
-            mem[y, x] = k  # not move stays a WALL (remember_wall)
+        else:
+            mem[y, x] = _kind_here(k, mem[y, x])
     if y == ay:
         seen[ay, ax] = mem[ay, ax]
     paths_changed = False
@@ -782,11 +795,8 @@ def _map_features(
             if ny < 0 or ny >= height or nx < 0 or nx >= width:
                 f[1 + 1] = 1.0  # off the map: a wall
                 continue
-            k = cur[ny, nx]
             m = mem[ny, nx]
-            if (k == 0 or k == 12) and m == 1:  # rock bumped into, a boulder that would not move
-                # (MapMemory.remember_wall): a wall
-                k = 1
+            k = _kind_here(cur[ny, nx], m)
             f[1 + k] = 1.0
             f[18] = d >= 4 and (here_door or m == 5 or m == 6)
             for t in range(n_targets):
