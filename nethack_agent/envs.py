@@ -45,7 +45,7 @@ from nethack_agent.actions import (
     WEAR,
     WIELD,
 )
-from nethack_agent.character import ROLES, read_character
+from nethack_agent.character import RACES, ROLES, read_character
 from nethack_agent.deaths import ALIVE, death_cause, last_xlog_entry
 from nethack_agent.features import (
     AGENT_FEATURES,
@@ -86,6 +86,15 @@ from nethack_agent.questions import (
     waiting_screen,
 )
 from nethack_agent.questions import SEARCH as SEARCH_KEY
+from nethack_agent.tactics import (
+    QUAFF_KEY,
+    SWAP_KEY,
+    healing_letter,
+    ranged_keys,
+    surely_hostile,
+    swap_to_pick_axe,
+    wants_healing,
+)
 
 __all__ = [
     "ENV_APIS",
@@ -102,6 +111,8 @@ _SCORE, _DEPTH, _X = nethack.NLE_BL_SCORE, nethack.NLE_BL_DEPTH, nethack.NLE_BL_
 
 OBSERVATION_KEYS = ("glyphs", "blstats", "message")
 """The observation keys the features read (every key observed costs NetHack time per press)."""
+INVENTORY_KEYS = ("inv_letters", "inv_strs")
+"""The inventory, observed on the Challenge only (``nethack_agent.tactics``: ≈ 1.5 µs a press)."""
 SCREEN_KEY = "tty_chars"
 """The terminal (``--More--``, menus, the status line): observed only where the agent gets past
 screens itself (the Challenge), through the gym api (which shows no opening messages: the
@@ -327,6 +338,8 @@ class GameRunner:
         self.settings = runner_settings(env_id, max_episode_steps, env_api)
         # (the gym api shows no opening messages: the character is read off the terminal)
         screen = (SCREEN_KEY,) if self.settings.allow_all_modes or env_api == "gym" else ()
+        if self.settings.allow_all_modes:
+            extra_keys = (*extra_keys, *INVENTORY_KEYS)
         self.observation_keys = tuple(dict.fromkeys((*OBSERVATION_KEYS, *screen, *extra_keys)))
         self._extra_keys = tuple(
             key for key in extra_keys if key not in (*OBSERVATION_KEYS, SCREEN_KEY)
@@ -364,8 +377,11 @@ class GameRunner:
         self.last_prayer_turn = np.full(n_envs, -1.0)
         self.god_angry = np.zeros(n_envs, dtype=bool)
         self.roles = np.full(n_envs, -1, dtype=np.int64)  # index into ROLES, -1 unknown
+        self.races = np.full(n_envs, -1, dtype=np.int64)  # index into RACES, -1 unknown
+        self.swap_checked = np.zeros(n_envs, dtype=bool)  # the Archeologist's pick-axe
         self.frozen_keys = np.zeros(n_envs, dtype=np.int64)  # presses since the clock moved
         self.watchdog_escapes = 0
+        self.potions_drunk = self.ranged_attacks = 0  # (counts, for the reports)
         # (dungeon, level, y, x) of the square engraved with Elbereth, and of the last kill and
         # its turn (-1: none); the killed monster's name
         self.elbereth = np.full((n_envs, 4), -1, dtype=np.int64)
@@ -437,6 +453,8 @@ class GameRunner:
             self.blstats[i],
         )
         self.roles[i] = ROLES.index(character.role) if character.role else -1
+        self.races[i] = RACES.index(character.race) if character.race else -1
+        self.swap_checked[i] = False
         self.game_seed[i] = core
         self.memory.forget(i)
         self.ep_return[i] = 0.0
@@ -500,8 +518,8 @@ class GameRunner:
             return (_KEY["esc"],)  # another menu
         if b"?" not in text:  # every question NetHack asks ends in "?"
             return None
-        if KICK <= action < KICK + N_DIRECTIONS and b"direction?" in text:
-            return (DIRECTION_KEYS[action - KICK],)
+        if action < KICK + N_DIRECTIONS and b"direction?" in text:  # a kick, a ranged attack
+            return (DIRECTION_KEYS[action % N_DIRECTIONS],)
         if action == PRAY and b"Are you sure you want to pray?" in text:
             self.last_prayer_turn[i] = self.blstats[i, nethack.NLE_BL_TIME]
             return (_KEY["yes"],)
@@ -532,6 +550,48 @@ class GameRunner:
 
     def _role(self, i: int) -> str:
         return ROLES[self.roles[i]] if self.roles[i] >= 0 else ""
+
+    def _race(self, i: int) -> str:
+        return RACES[self.races[i]] if self.races[i] >= 0 else ""
+
+    def _reflex_keys(self, i: int) -> tuple[int, ...]:
+        """Keys before the action (``nethack_agent.tactics``), or none.
+
+        A healing potion when HP is low; the Archeologist's pick-axe, checked once a game.
+        """
+        bl = self._bl[i]
+        letters, strs = self.extra["inv_letters"][i], self.extra["inv_strs"][i]
+        if wants_healing(bl[nethack.NLE_BL_HP], bl[nethack.NLE_BL_HPMAX]):
+            letter = healing_letter(letters, strs)
+            if letter is not None:
+                self.potions_drunk += 1
+                return (QUAFF_KEY, letter)
+        if not self.swap_checked[i]:
+            self.swap_checked[i] = True
+            if swap_to_pick_axe(self._role(i), letters, strs):
+                return (SWAP_KEY,)
+        return ()
+
+    def _ranged(self, i: int, action: int) -> tuple[int, ...] | None:
+        """The keys of a ranged attack replacing a move into a surely hostile monster, or None.
+
+        The direction is answered when NetHack asks for it (``_answer``).
+        """
+        y, x = self._bl[i][nethack.NLE_BL_Y], self._bl[i][_X]
+        dy, dx = DIRECTIONS[action - MOVE]
+        if not (0 <= y + dy < self.glyphs.shape[1] and 0 <= x + dx < self.glyphs.shape[2]):
+            return None
+        glyph = int(self.glyphs[i, y + dy, x + dx])
+        if not nethack.glyph_is_normal_monster(glyph):  # not a pet, not a remembered one
+            return None
+        if not surely_hostile(nethack.glyph_to_mon(glyph), self._race(i)):
+            return None
+        return ranged_keys(
+            self._role(i),
+            self._bl[i][nethack.NLE_BL_ENE],
+            self.extra["inv_letters"][i],
+            self.extra["inv_strs"][i],
+        )
 
     def _try_on(self, i: int, action: int, question: bytes) -> int:
         """The letter to answer "What do you want to wear/wield? [...]" with, or ESC.
@@ -638,22 +698,28 @@ class GameRunner:
             self.item_here[i] = -1  # picked over, whatever it takes
             self.no_food[i] = False  # there may be food in the pack now
         if self.challenge:
+            if moving and (ranged := self._ranged(i, action)) is not None:
+                keys = ranged  # then the direction, asked for
+                self.ranged_attacks += 1
             if self.frozen_keys[i] >= WATCHDOG_KEYS:
                 self.watchdog_escapes += 1
                 turn = (SEARCH_KEY,) if self.frozen_keys[i] >= WATCHDOG_TURN_KEYS else ()
                 keys = (ESC, *turn, *keys)
-            for _ in range(_SETTLE_KEYS):  # a screen left waiting: the action is for the map
-                key = (
-                    ESC  # a line of text is asked for ("Call a ruby potion:"): never typed
-                    if self.envs[i].in_text_prompt()
-                    else screen_key(self.message[i].tobytes(), self.tty_chars[i].tobytes())
-                )
-                if key is None:
-                    break
+            # the screens left waiting; a reflex (nethack_agent.tactics), then its screens (a
+            # fountain's "Drink from the fountain?" is escaped)
+            r, terminated, truncated = self._settle(i)
+            reward += r
+            reflex = () if terminated or truncated else self._reflex_keys(i)
+            for key in reflex:
                 r, terminated, truncated = self._press(i, key)
                 reward += r
                 if terminated or truncated:
                     return reward, terminated, truncated
+            if reflex:
+                r, terminated, truncated = self._settle(i)
+                reward += r
+            if terminated or truncated:
+                return reward, terminated, truncated
         turn = self._bl[i][nethack.NLE_BL_TIME]
         for key in keys:
             r, terminated, truncated = self._press(i, key)
@@ -707,6 +773,26 @@ class GameRunner:
         if refused_kick:
             return self._search_after(i, reward)
         return reward, terminated, truncated
+
+    def _settle(self, i: int) -> tuple[float, bool, bool]:
+        """Get past the screens environment i shows: the map is wanted next.
+
+        At most ``_SETTLE_KEYS`` presses of ``questions.screen_key``, or ESC at a line of text.
+        """
+        reward = 0.0
+        for _ in range(_SETTLE_KEYS):
+            key = (
+                ESC  # a line of text is asked for ("Call a ruby potion:"): never typed
+                if self.envs[i].in_text_prompt()
+                else screen_key(self.message[i].tobytes(), self.tty_chars[i].tobytes())
+            )
+            if key is None:
+                break
+            r, terminated, truncated = self._press(i, key)
+            reward += r
+            if terminated or truncated:
+                return reward, terminated, truncated
+        return reward, False, False
 
     def _search_after(self, i: int, reward: float) -> tuple[float, bool, bool]:
         """One search in environment i (a turn passes) after an action that earned ``reward``."""
