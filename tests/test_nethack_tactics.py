@@ -1,0 +1,166 @@
+"""The runner's reflexes on the Challenge (``nethack_agent.tactics``): hand cases of NetHack's
+rules, and each reflex on a seeded game where it applies (the inventory or the power it must
+change does change)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from nle import nethack
+
+from nethack_agent.actions import ACTION_NAMES
+from nethack_agent.envs import GameRunner
+from nethack_agent.tactics import (
+    FORCE_BOLT_ENERGY,
+    healing_letter,
+    inventory,
+    ranged_keys,
+    surely_hostile,
+    swap_to_pick_axe,
+    wants_healing,
+)
+
+SEARCH = ACTION_NAMES.index("search")
+_MONSTERS = {nethack.permonst(i).mname: i for i in range(nethack.NUMMONS)}
+
+
+def _pack(*lines: str) -> tuple[np.ndarray, np.ndarray]:
+    """NLE's ``inv_letters`` and ``inv_strs`` holding ``lines`` under the letters a, b, …"""
+    letters = np.zeros(55, dtype=np.uint8)
+    strs = np.zeros((55, 80), dtype=np.uint8)
+    for row, line in enumerate(lines):
+        letters[row] = ord("a") + row
+        strs[row, : len(line)] = np.frombuffer(line.encode(), dtype=np.uint8)
+    return letters, strs
+
+
+@pytest.mark.parametrize(
+    ("monster", "race", "hostile"),
+    [
+        ("jackal", "gnome", True),  # M2_HOSTILE: hostile to anyone
+        ("newt", "", True),
+        ("watchman", "gnome", False),  # M2_PEACEFUL (a gnome hates humans: peaceful first)
+        ("shopkeeper", "orc", False),
+        ("gnome lord", "human", True),  # a human hates gnomes
+        ("gnome lord", "gnome", False),  # a gnome loves gnomes
+        ("gnome lord", "dwarf", False),  # so does a dwarf
+        ("gnome lord", "elf", False),  # neither: peaceful by alignment, maybe
+        ("gnome lord", "", False),  # race not read: any race's love counts
+        ("hill orc", "elf", True),
+        ("hill orc", "orc", False),
+        ("dwarf", "orc", True),
+        ("dwarf", "human", False),
+        ("kitten", "human", False),  # domestic: may be peaceful, or a pet
+        ("gas spore", "human", False),  # its explosion hits the one next to it
+    ],
+)
+def test_surely_hostile_follows_peace_minded(monster, race, hostile):
+    assert surely_hostile(_MONSTERS[monster], race) is hostile
+
+
+@pytest.mark.parametrize(
+    ("hp", "hp_max", "wanted"),
+    [(9, 30, True), (10, 30, False), (5, 12, True), (6, 12, False), (5, 5, False), (1, 3, True)],
+)
+def test_wants_healing_below_a_third_or_at_five(hp, hp_max, wanted):
+    assert wants_healing(hp, hp_max) is wanted
+
+
+def test_healing_letter_only_for_identified_healing_potions():
+    assert healing_letter(*_pack("a pink potion", "a wand of healing")) is None
+    assert healing_letter(*_pack("a potion of see invisible", "2 potions of water")) is None
+    assert healing_letter(*_pack("a +0 robe", "2 uncursed potions of extra healing")) == ord("b")
+    assert healing_letter(*_pack("x", "y", "a blessed potion of full healing")) == ord("c")
+
+
+def test_ranged_keys_by_quiver_and_power():
+    fire, cast = (ord("f"),), (ord("Z"), ord("a"))
+    darts = _pack("34 +2 darts (at the ready)", "an expensive camera (0:93)")
+    assert ranged_keys("Tourist", 0, *darts) == fire
+    assert ranged_keys("Wizard", FORCE_BOLT_ENERGY, *darts) == fire  # missiles first
+    flint = _pack("a +1 club (weapon in hand)", "22 uncursed flint stones (in quiver pouch)")
+    assert ranged_keys("Caveman", 0, *flint) is None  # no sling wielded: no missile
+    dagger = _pack(
+        "a +1 long sword (weapon in hand)", "a +0 dagger (alternate weapon; not wielded)"
+    )
+    assert ranged_keys("Valkyrie", 0, *dagger) is None  # not quivered: not fired
+    ya = _pack("a +0 katana (weapon in hand)", "30 +0 ya (in quiver)")
+    assert ranged_keys("Samurai", 0, *ya) is None
+    staff = _pack("a blessed +1 quarterstaff (weapon in hand)")
+    assert ranged_keys("Wizard", FORCE_BOLT_ENERGY, *staff) == cast
+    assert ranged_keys("Wizard", FORCE_BOLT_ENERGY - 1, *staff) is None
+    assert ranged_keys("Priest", 50, *staff) is None
+
+
+def test_swap_to_pick_axe_for_the_archeologist_only():
+    start = _pack("a +2 bullwhip (weapon in hand)", "a +0 pick-axe (alternate weapon; not wielded)")
+    swapped = _pack(
+        "a +2 bullwhip (alternate weapon; not wielded)", "a +0 pick-axe (weapon in hand)"
+    )
+    assert swap_to_pick_axe("Archeologist", *start)
+    assert not swap_to_pick_axe("Archeologist", *swapped)
+    assert not swap_to_pick_axe("Dwarf", *start)
+
+
+def _pack_of(runner: GameRunner) -> list[bytes]:
+    return [
+        text for _, text in inventory(runner.extra["inv_letters"][0], runner.extra["inv_strs"][0])
+    ]
+
+
+def _count(lines: list[bytes], word: bytes) -> int:
+    """How many of the stack named with ``word`` are carried (0 if none)."""
+    for line in lines:
+        if word in line:
+            found = re.match(rb"(\d+) ", line)
+            return int(found.group(1)) if found else 1
+    return 0
+
+
+def test_an_archeologist_wields_the_pick_axe_on_its_first_action():
+    runner = GameRunner("NetHackChallenge-v0", 1, episode_seeds=[10027])
+    assert runner._role(0) == "Archeologist"
+    assert any(b"pick-axe (alternate weapon" in line for line in _pack_of(runner))
+    runner.step(np.array([SEARCH]))
+    assert any(b"pick-axe (weapon in hand)" in line for line in _pack_of(runner))
+    runner.step(np.array([SEARCH]))  # once: no swap back
+    assert any(b"pick-axe (weapon in hand)" in line for line in _pack_of(runner))
+
+
+def test_a_healer_drinks_a_healing_potion_when_hp_reads_low():
+    runner = GameRunner("NetHackChallenge-v0", 1, episode_seeds=[10001])
+    assert runner._role(0) == "Healer"
+    before = _count(_pack_of(runner), b"potions of healing")
+    runner.step(np.array([SEARCH]))  # full HP: nothing drunk
+    assert _count(_pack_of(runner), b"potions of healing") == before > 1
+    runner.blstats[0, nethack.NLE_BL_HP] = 2  # (NetHack's next press writes the real HP back)
+    runner.step(np.array([SEARCH]))
+    assert _count(_pack_of(runner), b"potions of healing") == before - 1
+    assert runner.potions_drunk == 1
+
+
+def _play_until_a_ranged_attack(seed: int, role: str, limit: int = 1500):
+    """Random moves in a seeded game until one is replaced by a ranged attack."""
+    runner = GameRunner("NetHackChallenge-v0", 1, episode_seeds=[seed])
+    assert runner._role(0) == role
+    rng = np.random.default_rng(0)
+    for _ in range(limit):
+        pack, energy = _pack_of(runner), int(runner.blstats[0, nethack.NLE_BL_ENE])
+        runner.step(rng.integers(8, size=1))
+        if runner.ranged_attacks:
+            return runner, pack, energy
+    raise AssertionError(f"no ranged attack in {limit} moves")
+
+
+def test_a_tourist_fires_darts_at_a_hostile_monster():
+    runner, pack, _ = _play_until_a_ranged_attack(10065, "Tourist")
+    assert b"dart" in runner.message[0].tobytes()
+    assert _count(_pack_of(runner), b"darts") < _count(pack, b"darts")
+
+
+def test_a_wizard_casts_force_bolt_at_a_hostile_monster():
+    runner, _, energy = _play_until_a_ranged_attack(10002, "Wizard")
+    assert energy >= FORCE_BOLT_ENERGY
+    assert runner.blstats[0, nethack.NLE_BL_ENE] == energy - FORCE_BOLT_ENERGY
