@@ -130,18 +130,23 @@ def _evaluate(args: argparse.Namespace) -> int:
     )
     print(
         f"{'':<16}{'return: mean':>13} {'median':>7}  {'95% CI':<18}"
-        f"{'score: mean':>12} {'median':>7}  95% CI"
+        f"{'score: mean':>12} {'median':>7}  {'95% CI':<18}median's 95% CI"
     )
     for name in ("agent", "random"):
         r = result[name]
         label = f"{name} ({args.policy})" if name == "agent" else "random"
         returns = f"[{r['return_ci_low']:.1f}, {r['return_ci_high']:.1f}]"
+        scores = f"[{r['ci_low']:.1f}, {r['ci_high']:.1f}]"
+        median = (
+            "(too few games)"
+            if r["median_ci_low"] is None
+            else f"[{r['median_ci_low']:.1f}, {r['median_ci_high']:.1f}]"
+        )
         print(
             f"{label:<16}{r['mean_return']:>13.1f} {r['median_return']:>7.1f}  {returns:<18}"
-            f"{r['mean_score']:>12.1f} {r['median_score']:>7.1f}  "
-            f"[{r['ci_low']:.1f}, {r['ci_high']:.1f}]"
+            f"{r['mean_score']:>12.1f} {r['median_score']:>7.1f}  {scores:<18}{median}"
         )
-    print("(95% CI: Student-t interval of the mean)")
+    print("(95% CI: Student-t interval of the mean; the median's: order statistics, any law)")
     ratio = result["agent"]["mean_score"] / max(result["random"]["mean_score"], 1e-9)
     apart = result["agent"]["ci_low"] > result["random"]["ci_high"]
     print(f"mean score ratio agent/random: {ratio:.1f}x; 95% CIs {'apart' if apart else 'overlap'}")

@@ -27,7 +27,15 @@ from nethack_agent.game import CHALLENGE
 from nethack_agent.ray_runner import RayRunner
 from nethack_agent.workers import ParallelRunner
 
-__all__ = ["evaluate", "key_cap", "mean_interval", "play_games", "role_stats", "summarize"]
+__all__ = [
+    "evaluate",
+    "key_cap",
+    "mean_interval",
+    "median_interval",
+    "play_games",
+    "role_stats",
+    "summarize",
+]
 
 _ALIVE_ENDS = ("key cap", "no-progress timeout")
 
@@ -49,6 +57,29 @@ def mean_interval(values: np.ndarray) -> tuple[float, float, float]:
     return float(mean), float(mean - half), float(mean + half)
 
 
+def median_interval(values: np.ndarray) -> tuple[float | None, float | None]:
+    """A distribution-free 95% interval of the median: two order statistics of the sample.
+
+    The interval ``[x_(k), x_(n+1−k)]`` whose ranks a Binomial(n, ½) count puts outside with
+    probability at most 5 % (``scipy.stats.quantile_test``); it holds for any distribution,
+    ties (integer scores) included. Too few values (n ≤ 5) give no such interval: (None, None).
+
+    Args:
+        values: (n,) samples, n ≥ 2.
+
+    Returns:
+        (low, high), or (None, None).
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or len(values) < 2:
+        raise ValueError(f"values must be one (n,) array with n >= 2, got shape {values.shape}")
+    test = stats.quantile_test(values, q=float(np.median(values)), p=0.5)
+    low, high = test.confidence_interval(0.95)
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return None, None
+    return float(low), float(high)
+
+
 def summarize(returns: np.ndarray, scores: np.ndarray) -> dict[str, Any]:
     """Mean, median and a 95% interval of the mean, of the return and of the in-game score.
 
@@ -58,8 +89,8 @@ def summarize(returns: np.ndarray, scores: np.ndarray) -> dict[str, Any]:
 
     Returns:
         ``{"mean_return", "median_return", "return_ci_low", "return_ci_high", "mean_score",
-        "median_score", "ci_low", "ci_high", "intervals"}``; ``intervals`` says which
-        interval is which.
+        "median_score", "ci_low", "ci_high", "median_ci_low", "median_ci_high", "intervals"}``;
+        ``intervals`` says which interval is which.
     """
     if np.shape(returns) != np.shape(scores):
         raise ValueError(
@@ -68,6 +99,7 @@ def summarize(returns: np.ndarray, scores: np.ndarray) -> dict[str, Any]:
         )
     mean_return, return_low, return_high = mean_interval(returns)
     mean, low, high = mean_interval(scores)
+    median_low, median_high = median_interval(scores)
     return {
         "mean_return": mean_return,
         "median_return": float(np.median(returns)),
@@ -77,13 +109,17 @@ def summarize(returns: np.ndarray, scores: np.ndarray) -> dict[str, Any]:
         "median_score": float(np.median(scores)),
         "ci_low": low,
         "ci_high": high,
+        "median_ci_low": median_low,
+        "median_ci_high": median_high,
         "intervals": _INTERVALS,
     }
 
 
 _INTERVALS = (
     "ci_low, ci_high: 95% Student-t interval of the mean in-game score; "
-    "return_ci_low, return_ci_high: the same for the mean return"
+    "return_ci_low, return_ci_high: the same for the mean return; "
+    "median_ci_low, median_ci_high: distribution-free 95% interval of the median in-game score "
+    "(order statistics; null for fewer than 6 games)"
 )
 
 

@@ -9,7 +9,7 @@ from scipy.special import entr
 from gradients import numerical_gradient, softmax
 from nethack_agent.actions import DESCEND, EAT, ESCAPE, KICK, MOVE, PRAY, REST, SEARCH
 from nethack_agent.config import TrainConfig
-from nethack_agent.evaluate import summarize
+from nethack_agent.evaluate import median_interval, summarize
 from nethack_agent.features import (
     DIRECTION_FEATURES,
     N_DIRECTION_FEATURES,
@@ -224,6 +224,7 @@ def test_summarize_matches_scipy_t_interval():
         [result["return_ci_low"], result["return_ci_high"]], [0.9 * low, 0.9 * high]
     )
     assert "mean in-game score" in result["intervals"]
+    assert result["median_ci_low"] < result["median_score"] < result["median_ci_high"]
     with pytest.raises(ValueError, match="n >= 2"):
         summarize(np.ones(1), np.ones(1))
     with pytest.raises(ValueError, match="one shape"):
@@ -265,3 +266,23 @@ def test_rolling_mean_and_median_match_loops():
         medians = [np.median(values[max(0, i - window + 1) : i + 1]) for i in range(30)]
         np.testing.assert_allclose(rolling_mean(values, window), means)
         np.testing.assert_allclose(rolling_median(values, window), medians)
+
+
+def test_median_interval_is_the_binomial_order_statistics_and_covers():
+    # by hand: the widest symmetric ranks k-1 < n-k with P(Bin(n, 1/2) <= k-1) <= 2.5 %
+    rng = np.random.default_rng(11)
+    for n in (6, 20, 200):
+        values = rng.exponential(100, size=n)
+        k = int(stats.binom.ppf(0.025, n, 0.5))
+        k -= stats.binom.cdf(k, n, 0.5) > 0.025  # the largest k with cdf(k) <= 0.025
+        ordered = np.sort(values)
+        assert median_interval(values) == (ordered[k], ordered[n - 1 - k])
+    assert median_interval(np.arange(5.0)) == (None, None)  # 2 × (1/2)^5 > 5 %
+    # coverage of the true median (ln 2 · 100) over many samples: at least 95 % (3 σ)
+    truth = np.log(2) * 100
+    covered = [
+        low <= truth <= high
+        for low, high in (median_interval(rng.exponential(100, size=50)) for _ in range(2000))
+    ]
+    assert np.mean(covered) >= 0.95 - 3 * np.sqrt(0.95 * 0.05 / 2000)
+    assert np.mean(covered) <= 0.99  # not a trivially wide interval

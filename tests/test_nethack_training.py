@@ -262,7 +262,9 @@ def test_cli_evaluate_json_ttyrec_and_watch(tmp_path, capsys):
         assert set(r) == {
             "mean_return", "median_return", "return_ci_low", "return_ci_high",
             "mean_score", "median_score", "ci_low", "ci_high", "intervals",
+            "median_ci_low", "median_ci_high",
         }  # fmt: skip
+        assert r["median_ci_low"] is None  # 3 games: too few for a 95% interval of the median
         assert r["return_ci_low"] <= r["mean_return"] <= r["return_ci_high"]
         with open(tty / name / "games.csv", newline="") as file:
             games = list(csv.DictReader(file))
@@ -294,9 +296,11 @@ def test_cli_evaluate_json_ttyrec_and_watch(tmp_path, capsys):
     text = capsys.readouterr().out.splitlines()
     for name, label in (("agent", "agent (sampled)"), ("random", "random")):
         r = result[name]
-        row = next(line for line in text if line.startswith(label)).split()
+        line = next(line for line in text if line.startswith(label))
+        row = line[len(label) :].split()
         shown = [f"{r[key]:.1f}" for key in ("mean_return", "median_return", "median_score")]
-        assert [row[-8], row[-7], row[-3]] == shown
+        assert [row[0], row[1], row[5]] == shown
+        assert line.endswith("(too few games)")  # the median's interval, for 3 games
     # The same seeds give the same games again.
     assert main(args) == 0
     assert json.loads(capsys.readouterr().out) == result
