@@ -66,6 +66,7 @@ from nethack_agent.game import (
     TaskSettings,
     task_settings,
 )
+from nethack_agent.glyphs import KIND_OF_GLYPH, WALL
 from nethack_agent.items import (
     listed_useful,
     menu_choices,
@@ -88,10 +89,11 @@ from nethack_agent.questions import (
 from nethack_agent.questions import SEARCH as SEARCH_KEY
 from nethack_agent.tactics import (
     QUAFF_KEY,
+    SHOT_RANGE,
     SWAP_KEY,
+    clear_shot,
     healing_letter,
     ranged_keys,
-    surely_hostile,
     swap_to_pick_axe,
     wants_healing,
 )
@@ -140,6 +142,8 @@ _FOOD_LETTERS = re.compile(rb"What do you want to eat\? \[([a-zA-Z])")
 _SEE_HERE = re.compile(rb"You see here (.+?)\.(?=  |\x00|$)")
 _PILE = b"objects here"  # "There are several (many) objects here.": more than five
 _WEAR_WIELD = {WEAR: b"What do you want to wear?", WIELD: b"What do you want to wield?"}
+_ASTRAY = nethack.BL_MASK_HALLU | nethack.BL_MASK_CONF | nethack.BL_MASK_STUN
+"""Conditions under which the map's monsters or a direction cannot be trusted (no ranged attack)."""
 _KEY = {
     "esc": int(nethack.Command.ESC),
     "yes": ord("y"),
@@ -577,14 +581,21 @@ class GameRunner:
 
         The direction is answered when NetHack asks for it (``_answer``).
         """
-        y, x = self._bl[i][nethack.NLE_BL_Y], self._bl[i][_X]
+        bl = self._bl[i]
+        if bl[nethack.NLE_BL_CONDITION] & _ASTRAY:
+            return None
+        y, x = bl[nethack.NLE_BL_Y], bl[_X]
         dy, dx = DIRECTIONS[action - MOVE]
-        if not (0 <= y + dy < self.glyphs.shape[1] and 0 <= x + dx < self.glyphs.shape[2]):
-            return None
-        glyph = int(self.glyphs[i, y + dy, x + dx])
-        if not nethack.glyph_is_normal_monster(glyph):  # not a pet, not a remembered one
-            return None
-        if not surely_hostile(nethack.glyph_to_mon(glyph), self._race(i)):
+        line = []
+        for step in range(1, SHOT_RANGE + 1):
+            ny, nx = y + step * dy, x + step * dx
+            if not (0 <= ny < self.glyphs.shape[1] and 0 <= nx < self.glyphs.shape[2]):
+                break
+            glyph = int(self.glyphs[i, ny, nx])
+            if KIND_OF_GLYPH[glyph] == WALL:
+                break
+            line.append(glyph)
+        if not clear_shot(line, self._race(i)):
             return None
         return ranged_keys(
             self._role(i),

@@ -13,7 +13,9 @@ choose them; they change what its actions do), only where the whole keyboard is 
   quivered darts, daggers, knives or shuriken (``f``: a Tourist's darts), or, for a Wizard with
   5 Pw, casts its first spell, force bolt (``Z a``, 2d6). A melee move into a peaceful monster
   asks "Really attack?" (answered no); a missile or a spell asks nothing, so they go only at
-  monsters NetHack never makes peaceful for this character.
+  monsters NetHack never makes peaceful for this character, with none that may be peaceful, no
+  pet and nothing unseen behind it in the line, and never while hallucinating (the map shows
+  random monsters), confused or stunned (the direction goes astray).
 
 **Surely hostile** follows NetHack's ``peace_minded`` (``makemon.c``): never a monster that is
 always peaceful (the watch, shopkeepers); always one that is always hostile (``M2_HOSTILE``:
@@ -27,17 +29,19 @@ stands there).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 from nle import nethack
 
 __all__ = [
     "FORCE_BOLT_ENERGY",
+    "SHOT_RANGE",
     "QUAFF_KEY",
     "SWAP_KEY",
     "healing_letter",
     "inventory",
+    "clear_shot",
     "ranged_keys",
     "surely_hostile",
     "swap_to_pick_axe",
@@ -46,6 +50,8 @@ __all__ = [
 
 FORCE_BOLT_ENERGY = 5
 """Pw a force bolt costs (a level-1 spell: 5 × its level)."""
+SHOT_RANGE = 12
+"""Squares of the line looked along behind the target (a dart that misses flies on)."""
 _M2_HUMAN, _M2_ELF, _M2_DWARF, _M2_GNOME, _M2_ORC = 0x8, 0x10, 0x20, 0x40, 0x80
 _M2_HOSTILE, _M2_PEACEFUL = 0x100000, 0x200000
 _RACE_MASKS = {  # race: (loves, hates), role.c
@@ -103,6 +109,25 @@ def surely_hostile(monster: int, race: str) -> bool:
         return True
     loves, hates = _RACE_MASKS.get(race, (_ANY_LOVE, 0))
     return not flags & loves and bool(flags & hates)
+
+
+def clear_shot(line: Sequence[int], race: str) -> bool:
+    """Whether a ranged attack along ``line`` goes only at surely hostile monsters.
+
+    ``line``: the glyphs from the square next to the agent outward, up to ``SHOT_RANGE`` or the
+    first wall. The first must show a surely hostile monster; behind it (where a missile that
+    misses flies on) no pet, no unseen monster ("I") and no monster that may be peaceful.
+    """
+    if not line or not nethack.glyph_is_normal_monster(line[0]):
+        return False
+    for glyph in line:
+        if nethack.glyph_is_pet(glyph) or glyph == nethack.GLYPH_INVISIBLE:
+            return False
+        if nethack.glyph_is_normal_monster(glyph) and not surely_hostile(
+            nethack.glyph_to_mon(glyph), race
+        ):
+            return False
+    return True
 
 
 def ranged_keys(

@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 from nle import nethack
 
-from nethack_agent.actions import ACTION_NAMES
+from nethack_agent.actions import ACTION_NAMES, MOVE
 from nethack_agent.envs import GameRunner
 from nethack_agent.tactics import (
     FORCE_BOLT_ENERGY,
+    clear_shot,
     healing_letter,
     inventory,
     ranged_keys,
@@ -164,3 +165,41 @@ def test_a_wizard_casts_force_bolt_at_a_hostile_monster():
     runner, _, energy = _play_until_a_ranged_attack(10002, "Wizard")
     assert energy >= FORCE_BOLT_ENERGY
     assert runner.blstats[0, nethack.NLE_BL_ENE] == energy - FORCE_BOLT_ENERGY
+
+
+_FLOOR = nethack.GLYPH_CMAP_OFF + 19  # S_room
+_WALL_GLYPH = nethack.GLYPH_CMAP_OFF + 1  # S_vwall
+
+
+def _monster(name: str, pet: bool = False) -> int:
+    return (nethack.GLYPH_PET_OFF if pet else nethack.GLYPH_MON_OFF) + _MONSTERS[name]
+
+
+def test_clear_shot_at_surely_hostile_monsters_with_nothing_to_spare_behind():
+    jackal, newt = _monster("jackal"), _monster("newt")
+    assert clear_shot([jackal, _FLOOR, _FLOOR], "human")
+    assert clear_shot([jackal, newt], "")
+    assert not clear_shot([], "human")
+    assert not clear_shot([_FLOOR, jackal], "human")  # no monster next to the agent
+    assert not clear_shot([_monster("kitten"), _FLOOR], "human")  # may be peaceful
+    assert not clear_shot([jackal, _FLOOR, _monster("watchman")], "human")  # a miss flies on
+    assert not clear_shot([jackal, _monster("kitten", pet=True)], "human")
+    assert not clear_shot([jackal, nethack.GLYPH_INVISIBLE], "human")
+
+
+def test_the_runner_shoots_along_the_map_line_and_not_when_astray():
+    runner = GameRunner("NetHackChallenge-v0", 1, episode_seeds=[10065])
+    assert runner._role(0) == "Tourist"
+    y, x = int(runner.blstats[0, nethack.NLE_BL_Y]), int(runner.blstats[0, nethack.NLE_BL_X])
+    d = 1 if x + 4 < runner.glyphs.shape[2] else 3  # east, or west by the map's east edge
+    dx = 1 if d == 1 else -1
+    runner.glyphs[0, y, [x + dx * k for k in range(1, 5)]] = _FLOOR
+    runner.glyphs[0, y, x + dx] = _monster("jackal")
+    assert runner._ranged(0, MOVE + d) == (ord("f"),)
+    runner.glyphs[0, y, x + 3 * dx] = _monster("watchman")
+    assert runner._ranged(0, MOVE + d) is None  # behind the jackal: a miss would hit him
+    runner.glyphs[0, y, x + 2 * dx] = _WALL_GLYPH
+    assert runner._ranged(0, MOVE + d) == (ord("f"),)  # a wall between: the dart stops there
+    for condition in (nethack.BL_MASK_HALLU, nethack.BL_MASK_CONF, nethack.BL_MASK_STUN):
+        runner.blstats[0, nethack.NLE_BL_CONDITION] = condition
+        assert runner._ranged(0, MOVE + d) is None
