@@ -564,8 +564,11 @@ class GameRunner:
         A healing potion when HP is low; the Archeologist's pick-axe, checked once a game.
         """
         bl = self._bl[i]
+        healing = wants_healing(bl[nethack.NLE_BL_HP], bl[nethack.NLE_BL_HPMAX])
+        if not healing and self.swap_checked[i]:
+            return ()  # (most actions: no inventory read)
         letters, strs = self.extra["inv_letters"][i], self.extra["inv_strs"][i]
-        if wants_healing(bl[nethack.NLE_BL_HP], bl[nethack.NLE_BL_HPMAX]):
+        if healing:
             letter = healing_letter(letters, strs)
             if letter is not None:
                 self.potions_drunk += 1
@@ -586,10 +589,15 @@ class GameRunner:
             return None
         y, x = bl[nethack.NLE_BL_Y], bl[_X]
         dy, dx = DIRECTIONS[action - MOVE]
+        height, width = self.glyphs.shape[1:]
+        if not (0 <= y + dy < height and 0 <= x + dx < width):
+            return None
+        if not nethack.glyph_is_normal_monster(int(self.glyphs[i, y + dy, x + dx])):
+            return None  # (most moves: a move, not an attack)
         line = []
         for step in range(1, SHOT_RANGE + 1):
             ny, nx = y + step * dy, x + step * dx
-            if not (0 <= ny < self.glyphs.shape[1] and 0 <= nx < self.glyphs.shape[2]):
+            if not (0 <= ny < height and 0 <= nx < width):
                 break
             glyph = int(self.glyphs[i, ny, nx])
             if KIND_OF_GLYPH[glyph] == WALL:
