@@ -90,11 +90,9 @@ from nethack_agent.questions import SEARCH as SEARCH_KEY
 from nethack_agent.tactics import (
     QUAFF_KEY,
     SHOT_RANGE,
-    SWAP_KEY,
     clear_shot,
     healing_letter,
     ranged_keys,
-    swap_to_pick_axe,
     wants_healing,
 )
 
@@ -382,7 +380,6 @@ class GameRunner:
         self.god_angry = np.zeros(n_envs, dtype=bool)
         self.roles = np.full(n_envs, -1, dtype=np.int64)  # index into ROLES, -1 unknown
         self.races = np.full(n_envs, -1, dtype=np.int64)  # index into RACES, -1 unknown
-        self.swap_checked = np.zeros(n_envs, dtype=bool)  # the Archeologist's pick-axe
         self.frozen_keys = np.zeros(n_envs, dtype=np.int64)  # presses since the clock moved
         self.watchdog_escapes = 0
         self.potions_drunk = self.ranged_attacks = 0  # (counts, for the reports)
@@ -458,7 +455,6 @@ class GameRunner:
         )
         self.roles[i] = ROLES.index(character.role) if character.role else -1
         self.races[i] = RACES.index(character.race) if character.race else -1
-        self.swap_checked[i] = False
         self.game_seed[i] = core
         self.memory.forget(i)
         self.ep_return[i] = 0.0
@@ -559,25 +555,15 @@ class GameRunner:
         return RACES[self.races[i]] if self.races[i] >= 0 else ""
 
     def _reflex_keys(self, i: int) -> tuple[int, ...]:
-        """Keys before the action (``nethack_agent.tactics``), or none.
-
-        A healing potion when HP is low; the Archeologist's pick-axe, checked once a game.
-        """
+        """Keys before the action (``nethack_agent.tactics``): a healing potion at low HP."""
         bl = self._bl[i]
-        healing = wants_healing(bl[nethack.NLE_BL_HP], bl[nethack.NLE_BL_HPMAX])
-        if not healing and self.swap_checked[i]:
+        if not wants_healing(bl[nethack.NLE_BL_HP], bl[nethack.NLE_BL_HPMAX]):
             return ()  # (most actions: no inventory read)
-        letters, strs = self.extra["inv_letters"][i], self.extra["inv_strs"][i]
-        if healing:
-            letter = healing_letter(letters, strs)
-            if letter is not None:
-                self.potions_drunk += 1
-                return (QUAFF_KEY, letter)
-        if not self.swap_checked[i]:
-            self.swap_checked[i] = True
-            if swap_to_pick_axe(self._role(i), letters, strs):
-                return (SWAP_KEY,)
-        return ()
+        letter = healing_letter(self.extra["inv_letters"][i], self.extra["inv_strs"][i])
+        if letter is None:
+            return ()
+        self.potions_drunk += 1
+        return (QUAFF_KEY, letter)
 
     def _ranged(self, i: int, action: int) -> tuple[int, ...] | None:
         """The keys of a ranged attack replacing a move into a surely hostile monster, or None.

@@ -1,14 +1,11 @@
 """What a character does with what it starts with: the runner's reflexes on the Challenge.
 
-Three things NetHack players do from the first turn, applied by the runner (the policy does not
+Two things NetHack players do from the first turn, applied by the runner (the policy does not
 choose them; they change what its actions do), only where the whole keyboard is the agent's:
 
 - **drink a healing potion** when HP falls below a third of the maximum (or to 5 or less): the
   potions the character carries identified — a Healer's four of healing and four of extra
   healing, a Tourist's two of extra healing, a Monk's three of healing;
-- **an Archeologist wields the pick-axe** (``x``: swap to the alternate weapon) instead of
-  the bullwhip it starts with (d6 against d2 — the pick-axe is a weapon-tool and an
-  Archeologist's skill);
 - **attack from range**: a move into a monster that is surely hostile (below) fires the
   quivered darts, daggers, knives or shuriken (``f``: a Tourist's darts), or, for a Wizard with
   5 Pw, casts its first spell, force bolt (``Z a``, 2d6). A melee move into a peaceful monster
@@ -38,13 +35,11 @@ __all__ = [
     "FORCE_BOLT_ENERGY",
     "SHOT_RANGE",
     "QUAFF_KEY",
-    "SWAP_KEY",
     "healing_letter",
     "inventory",
     "clear_shot",
     "ranged_keys",
     "surely_hostile",
-    "swap_to_pick_axe",
     "wants_healing",
 ]
 
@@ -66,8 +61,8 @@ _HEALING = (b"of healing", b"of extra healing", b"of full healing")
 _QUIVERED = (b"(at the ready)", b"(in quiver")
 _MISSILES = (b"dart", b"dagger", b"knife", b"knives", b"shuriken")
 _NEVER_SHOT = frozenset({"gas spore"})
-QUAFF_KEY, SWAP_KEY = ord("q"), ord("x")
-"""Drink; swap the wielded and the alternate weapon."""
+QUAFF_KEY = ord("q")
+"""Drink."""
 _FIRE, _CAST = ord("f"), ord("Z")
 
 
@@ -144,12 +139,3 @@ def ranged_keys(
     if role == "Wizard" and energy >= FORCE_BOLT_ENERGY:
         return (_CAST, ord("a"))
     return None
-
-
-def swap_to_pick_axe(role: str, letters: np.ndarray, strs: np.ndarray) -> bool:
-    """Whether an Archeologist's alternate weapon is its pick-axe (``x`` wields it)."""
-    if role != "Archeologist":
-        return False
-    return any(
-        b"pick-axe" in text and b"alternate weapon" in text for _, text in inventory(letters, strs)
-    )

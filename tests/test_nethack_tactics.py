@@ -19,7 +19,6 @@ from nethack_agent.tactics import (
     inventory,
     ranged_keys,
     surely_hostile,
-    swap_to_pick_axe,
     wants_healing,
 )
 
@@ -95,16 +94,6 @@ def test_ranged_keys_by_quiver_and_power():
     assert ranged_keys("Priest", 50, *staff) is None
 
 
-def test_swap_to_pick_axe_for_the_archeologist_only():
-    start = _pack("a +2 bullwhip (weapon in hand)", "a +0 pick-axe (alternate weapon; not wielded)")
-    swapped = _pack(
-        "a +2 bullwhip (alternate weapon; not wielded)", "a +0 pick-axe (weapon in hand)"
-    )
-    assert swap_to_pick_axe("Archeologist", *start)
-    assert not swap_to_pick_axe("Archeologist", *swapped)
-    assert not swap_to_pick_axe("Dwarf", *start)
-
-
 def _pack_of(runner: GameRunner) -> list[bytes]:
     return [
         text for _, text in inventory(runner.extra["inv_letters"][0], runner.extra["inv_strs"][0])
@@ -118,16 +107,6 @@ def _count(lines: list[bytes], word: bytes) -> int:
             found = re.match(rb"(\d+) ", line)
             return int(found.group(1)) if found else 1
     return 0
-
-
-def test_an_archeologist_wields_the_pick_axe_on_its_first_action():
-    runner = GameRunner("NetHackChallenge-v0", 1, episode_seeds=[10027])
-    assert runner._role(0) == "Archeologist"
-    assert any(b"pick-axe (alternate weapon" in line for line in _pack_of(runner))
-    runner.step(np.array([SEARCH]))
-    assert any(b"pick-axe (weapon in hand)" in line for line in _pack_of(runner))
-    runner.step(np.array([SEARCH]))  # once: no swap back
-    assert any(b"pick-axe (weapon in hand)" in line for line in _pack_of(runner))
 
 
 def test_a_healer_drinks_a_healing_potion_when_hp_reads_low():
