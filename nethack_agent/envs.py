@@ -380,6 +380,8 @@ class GameRunner:
         self.god_angry = np.zeros(n_envs, dtype=bool)
         self.roles = np.full(n_envs, -1, dtype=np.int64)  # index into ROLES, -1 unknown
         self.races = np.full(n_envs, -1, dtype=np.int64)  # index into RACES, -1 unknown
+        # a Wizard, or missiles quivered at the start (a Tourist's darts): ranged attacks
+        self.may_shoot = np.zeros(n_envs, dtype=bool)
         self.frozen_keys = np.zeros(n_envs, dtype=np.int64)  # presses since the clock moved
         self.watchdog_escapes = 0
         self.potions_drunk = self.ranged_attacks = 0  # (counts, for the reports)
@@ -455,6 +457,11 @@ class GameRunner:
         )
         self.roles[i] = ROLES.index(character.role) if character.role else -1
         self.races[i] = RACES.index(character.race) if character.race else -1
+        self.may_shoot[i] = self.challenge and (
+            character.role == "Wizard"
+            or ranged_keys(character.role, 0, *(self.extra[key][i] for key in INVENTORY_KEYS))
+            is not None
+        )
         self.game_seed[i] = core
         self.memory.forget(i)
         self.ep_return[i] = 0.0
@@ -703,7 +710,7 @@ class GameRunner:
             self.item_here[i] = -1  # picked over, whatever it takes
             self.no_food[i] = False  # there may be food in the pack now
         if self.challenge:
-            if moving and (ranged := self._ranged(i, action)) is not None:
+            if moving and self.may_shoot[i] and (ranged := self._ranged(i, action)) is not None:
                 keys = ranged  # then the direction, asked for
                 self.ranged_attacks += 1
             if self.frozen_keys[i] >= WATCHDOG_KEYS:

@@ -111,7 +111,7 @@ def _count(lines: list[bytes], word: bytes) -> int:
 
 def test_a_healer_drinks_a_healing_potion_when_hp_reads_low():
     runner = GameRunner("NetHackChallenge-v0", 1, episode_seeds=[10001])
-    assert runner._role(0) == "Healer"
+    assert runner._role(0) == "Healer" and not runner.may_shoot[0]  # no missiles, no force bolt
     before = _count(_pack_of(runner), b"potions of healing")
     runner.step(np.array([SEARCH]))  # full HP: nothing drunk
     assert _count(_pack_of(runner), b"potions of healing") == before > 1
@@ -168,7 +168,7 @@ def test_clear_shot_at_surely_hostile_monsters_with_nothing_to_spare_behind():
 
 def test_the_runner_shoots_along_the_map_line_and_not_when_astray():
     runner = GameRunner("NetHackChallenge-v0", 1, episode_seeds=[10065])
-    assert runner._role(0) == "Tourist"
+    assert runner._role(0) == "Tourist" and runner.may_shoot[0]
     y, x = int(runner.blstats[0, nethack.NLE_BL_Y]), int(runner.blstats[0, nethack.NLE_BL_X])
     d = 1 if x + 4 < runner.glyphs.shape[2] else 3  # east, or west by the map's east edge
     dx = 1 if d == 1 else -1
