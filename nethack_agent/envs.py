@@ -384,7 +384,7 @@ class GameRunner:
         self.may_shoot = np.zeros(n_envs, dtype=bool)
         self.frozen_keys = np.zeros(n_envs, dtype=np.int64)  # presses since the clock moved
         self.watchdog_escapes = 0
-        self.potions_drunk = self.ranged_attacks = 0  # (counts, for the reports)
+        self.potions_drunk = self.ranged_attacks = 0  # what the reflexes did, counted
         # (dungeon, level, y, x) of the square engraved with Elbereth, and of the last kill and
         # its turn (-1: none); the killed monster's name
         self.elbereth = np.full((n_envs, 4), -1, dtype=np.int64)
