@@ -88,6 +88,7 @@ from nethack_agent.questions import (
 )
 from nethack_agent.questions import SEARCH as SEARCH_KEY
 from nethack_agent.tactics import (
+    FORCE_BOLT_ENERGY,
     QUAFF_KEY,
     SHOT_RANGE,
     clear_shot,
@@ -457,9 +458,12 @@ class GameRunner:
         )
         self.roles[i] = ROLES.index(character.role) if character.role else -1
         self.races[i] = RACES.index(character.race) if character.race else -1
-        self.may_shoot[i] = self.challenge and (
-            character.role == "Wizard"
-            or ranged_keys(character.role, 0, *(self.extra[key][i] for key in INVENTORY_KEYS))
+        self.may_shoot[i] = self.challenge and (  # (with the Pw of a force bolt: a Wizard)
+            ranged_keys(
+                character.role,
+                FORCE_BOLT_ENERGY,
+                *(self.extra[key][i] for key in INVENTORY_KEYS),
+            )
             is not None
         )
         self.game_seed[i] = core
@@ -525,8 +529,9 @@ class GameRunner:
             return (_KEY["esc"],)  # another menu
         if b"?" not in text:  # every question NetHack asks ends in "?"
             return None
-        if action < KICK + N_DIRECTIONS and b"direction?" in text:  # a kick, a ranged attack
-            return (DIRECTION_KEYS[action % N_DIRECTIONS],)
+        kick = KICK <= action < KICK + N_DIRECTIONS
+        if (kick or MOVE <= action < MOVE + N_DIRECTIONS) and b"direction?" in text:
+            return (DIRECTION_KEYS[action - (KICK if kick else MOVE)],)  # or a ranged attack
         if action == PRAY and b"Are you sure you want to pray?" in text:
             self.last_prayer_turn[i] = self.blstats[i, nethack.NLE_BL_TIME]
             return (_KEY["yes"],)
@@ -600,7 +605,7 @@ class GameRunner:
             return None
         return ranged_keys(
             self._role(i),
-            self._bl[i][nethack.NLE_BL_ENE],
+            bl[nethack.NLE_BL_ENE],
             self.extra["inv_letters"][i],
             self.extra["inv_strs"][i],
         )

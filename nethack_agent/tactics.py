@@ -20,8 +20,7 @@ jackals, rats, ants, bats, newts…); never one of a race the character's race l
 elves, a dwarf's or gnome's dwarves and gnomes); always one of a race it hates (a human's
 gnomes and orcs, an elf's or dwarf's orcs, a gnome's humans, an orc's humans, elves and
 dwarves — ``role.c``'s ``races``). Every other monster may be peaceful by alignment and chance:
-no missile. Gas spores are never shot at from next to them (their explosion hits whoever
-stands there).
+no missile. Gas spores are never shot at (one killed next to the agent explodes on it).
 """
 
 from __future__ import annotations
