@@ -135,6 +135,9 @@ _BUMPS = (  # a move into unseen rock or a wall, or a boulder that will not move
     b"Perhaps that's why you cannot move past it.",
 )
 _CORPSE_TO_EAT = DIRECTION_FEATURES.index("corpse_to_eat")
+_LOCKED_DOOR = DIRECTION_FEATURES.index("locked_door")
+_CLOSED_FOR_INVENTORY = b"Closed for inventory"
+"""What NetHack engraves in the dust in front of a shop's locked door (``mkroom.c``)."""
 _NO_ENGRAVING = (b"You can't write on", b"small smudge", b"towards the altar")
 """NetHack refuses an engraving here (a fountain, the water, a grave; on an altar it is sin)."""
 _FOOD_LETTERS = re.compile(rb"What do you want to eat\? \[([a-zA-Z])")
@@ -390,6 +393,7 @@ class GameRunner:
         # its turn (-1: none); the killed monster's name
         self.elbereth = np.full((n_envs, 4), -1, dtype=np.int64)
         self.no_engrave = np.full((n_envs, 4), -1, dtype=np.int64)  # where NetHack refused one
+        self.shop_front = np.full((n_envs, 4), -1, dtype=np.int64)  # read "Closed for inventory"
         self.kill = np.full((n_envs, 5), -1, dtype=np.int64)
         self.kill_name = [""] * n_envs
         self.kill_safe = np.zeros(n_envs, dtype=bool)  # the killed monster's corpse is safe
@@ -477,6 +481,7 @@ class GameRunner:
         self.god_angry[i] = False
         self.frozen_keys[i] = 0
         self.elbereth[i] = self.kill[i] = self.item_here[i] = self.no_engrave[i] = -1
+        self.shop_front[i] = -1
         self.to_wear[i], self.to_wield[i] = [], []
         self.to_try[i] = False
         self.no_food[i] = False
@@ -683,9 +688,12 @@ class GameRunner:
         """After a move from ``start``: what the message (``text``) says of the square moved to.
 
         Rock or a wall bumped into is remembered as a wall (``MapMemory.remember_wall``); a
-        monster killed there is remembered with its corpse's square and turn.
+        monster killed there is remembered with its corpse's square and turn; the square where
+        "Closed for inventory" is read is remembered as a shop's front (``_shop_door``).
         """
         dy, dx = DIRECTIONS[action - MOVE]
+        if _CLOSED_FOR_INVENTORY in text:
+            self.shop_front[i] = self._where(i)
         if any(bump in text for bump in _BUMPS):  # no time passed: never try it again
             if self._where(i)[:2] == start[:2]:
                 self.memory.remember_wall(i, start[2] + dy, start[3] + dx)
@@ -962,6 +970,7 @@ class GameRunner:
             self.item_here,
             self.to_try,
             self.no_food,
+            self.shop_front,
         )
 
     def uniforms(self) -> np.ndarray:
@@ -1163,7 +1172,7 @@ def _agent_kernel(blstats, agent, heard, flags):
     ``GameRunner._agent_arrays()``, one argument.
     """
     last_prayer, god_angry, table, elbereth, no_engrave, kill = agent[:6]
-    kill_safe, challenge, fresh, item_here, to_try, no_food = agent[6:]
+    kill_safe, challenge, fresh, item_here, to_try, no_food = agent[6:12]
     for e in range(blstats.shape[0]):
         turn = blstats[e, 20]
         if god_angry[e]:
@@ -1217,6 +1226,7 @@ def _observe(
         max_episode_steps, roles, flags, psi, phi,
     )  # fmt: skip
     _corpse_directions(blstats, agent, phi)
+    _shop_door(blstats, agent, phi)
 
 
 @numba.njit  # not cached (see _observe)
@@ -1243,6 +1253,27 @@ def _corpse_directions(blstats, agent, phi):
             dy, dx = DIRECTIONS[d]
             if kill[e, 2] == blstats[e, 1] + dy and kill[e, 3] == blstats[e, 0] + dx:
                 phi[e, d, _CORPSE_TO_EAT] = 1.0
+
+
+@numba.njit  # not cached (see _observe)
+def _shop_door(blstats, agent, phi):
+    """φ's ``locked_door`` is 0 next to a shop closed for inventory: its door is never kicked.
+
+    The agent stands where it read "Closed for inventory" (``GameRunner.shop_front``: dungeon,
+    level, y, x), which NetHack engraves right in front of the shop's locked door; a broken
+    shop door sends the shopkeeper after the agent. Only the four straight directions: a door
+    is never entered diagonally.
+    """
+    front = agent[12]
+    for e in range(blstats.shape[0]):
+        if (
+            front[e, 0] == blstats[e, 23]
+            and front[e, 1] == blstats[e, 24]
+            and front[e, 2] == blstats[e, 1]
+            and front[e, 3] == blstats[e, 0]
+        ):
+            for d in range(4):  # N, E, S, W
+                phi[e, d, _LOCKED_DOOR] = 0.0
 
 
 @numba.njit  # not cached (see _observe)

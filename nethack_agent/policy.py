@@ -79,7 +79,7 @@ measured so: trained weights can outgrow it (a 15-minute NetHackScore policy gav
 1.8 % of its probability, attacks on gas spores among them); a hard mask (−10⁴: π = 0, no
 gradient) trained no better — median 724 against 802.5 on the same 200 seeds, more games stuck
 to the key cap (55 against 27); docs/nethack-challenge.md, "A soft mask, measured"."""
-_CLOSED_DOOR = DIRECTION_FEATURES.index("kind_closed_door")
+_LOCKED_DOOR = DIRECTION_FEATURES.index("locked_door")
 _HP_FRAC = STATE_FEATURES.index("hp_frac")
 _ON_SEARCH_SPOT = STATE_FEATURES.index("on_search_spot")
 _ON_DOWNSTAIRS = STATE_FEATURES.index("on_downstairs")
@@ -159,8 +159,11 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
       cockatrice: stoning; gas spore: explosion; acid blob, molds, jellies), or into a wall
       (no time passes: "It's a wall.") — rock it once bumped into ("It's solid stone.") reads
       as wall (``MapMemory.remember_wall``);
-    - a kick except toward a closed door outside the Gnomish Mines (kicking walls hurts and
-      kills weak characters; kicking Minetown's doors sets the watch on you);
+    - a kick except toward a door NetHack just called locked ("This door is locked.", met by
+      moving into it), outside the Gnomish Mines: a move into a closed door opens it (NetHack's
+      ``autoopen``), a kick breaks it — and a shop's broken door sends its shopkeeper after
+      the agent with a wand of striking; kicking walls hurts and kills weak characters;
+      kicking Minetown's doors sets the watch on you;
     - ``rest`` at full HP (it would only idle), unless on a search spot while stuck (its 20
       turns are 20 searches there, for three keys);
     - ``descend`` off a down-staircase;
@@ -187,7 +190,7 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     mask = np.zeros((*psi.shape[:-1], N_ACTIONS))
     blocked = (phi[..., _PASSIVE] > 0) | (phi[..., _WALL] > 0)
     mask[..., _MOVES] = np.where(blocked, MASK_LOGIT, 0.0)
-    door = (phi[..., _CLOSED_DOOR] > 0) & (psi[..., None, _IN_MINES] == 0)
+    door = (phi[..., _LOCKED_DOOR] > 0) & (psi[..., None, _IN_MINES] == 0)
     mask[..., _KICKS] = np.where(door, 0.0, MASK_LOGIT)
     rest = (psi[..., _HP_FRAC] < 1.0) | (psi[..., _ON_SEARCH_SPOT] > 0)
     mask[..., REST] = np.where(rest, 0.0, MASK_LOGIT)

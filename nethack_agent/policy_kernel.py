@@ -39,13 +39,13 @@ from nethack_agent.actions import (
 from nethack_agent.features import DIRECTION_FEATURES, STATE_FEATURES
 from nethack_agent.policy import (  # the mask's feature indices: the policy's own
     _CAN_ENGRAVE,
-    _CLOSED_DOOR,
     _DEPTH,
     _FAINTING,
     _FRESH_CORPSE,
     _HP_FRAC,
     _HUNGRY,
     _IN_MINES,
+    _LOCKED_DOOR,
     _MONSTER_CLOSE,
     _MSG_PROMPT,
     _NO_FOOD,
@@ -144,7 +144,7 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
                 kick += phi[e, d, k] * theta_kick[k]
             blocked = phi[e, d, _PASSIVE] > 0 or phi[e, d, _WALL] > 0
             z[MOVE + d] += move + (MASK_LOGIT if blocked else 0.0)
-            door = phi[e, d, _CLOSED_DOOR] > 0 and psi[e, _IN_MINES] == 0
+            door = phi[e, d, _LOCKED_DOOR] > 0 and psi[e, _IN_MINES] == 0
             z[KICK + d] += kick + (0.0 if door else MASK_LOGIT)
         rest = psi[e, _HP_FRAC] < 1.0 or psi[e, _ON_SEARCH_SPOT] > 0
         z[REST] += 0.0 if rest else MASK_LOGIT

@@ -85,14 +85,15 @@ def test_action_mask_by_hand():
     psi[1, S("on_downstairs")] = psi[1, S("major_trouble")] = 1.0
     psi[1, S("trouble_and_safe")] = 0.6  # a prayer now is heard with probability 0.6
     psi[1, S("hungry")] = 1.0  # only the second may eat
-    phi[:, 2, F("kind_closed_door")] = 1.0  # a closed door to the south of both
+    phi[:, 2, F("kind_closed_door")] = phi[:, 2, F("locked_door")] = 1.0  # south: locked
+    phi[0, 3, F("kind_closed_door")] = 1.0  # west of the first: a closed door, not locked
     phi[0, 1, F("passive_monster")] = 1.0  # a floating eye east of the first
     psi[1, S("in_mines")] = 1.0  # the second is in the Mines: no kicking there
     mask = action_mask(psi, phi)
     offered = mask == 0
     assert offered[0].tolist() == [
         *(d != 1 for d in range(8)),  # moves, except onto the floating eye
-        *(d == 2 for d in range(8)),  # kicks: only the door
+        *(d == 2 for d in range(8)),  # kicks: only the locked door (moving opens the other)
         False,
         True,
         False,

@@ -24,6 +24,7 @@ from nethack_agent.actions import (
     EAT,
     ENGRAVE,
     ESCAPE,
+    KICK,
     MOVE,
     N_DIRECTIONS,
     PICKUP,
@@ -144,6 +145,7 @@ def test_features_from_changed_rows_and_reused_searches_equal_features_read_afre
             heard, runner.ep_keys, runner.max_episode_steps, runner.roles, flags,
         )  # fmt: skip
         envs._corpse_directions(runner.blstats, runner._agent_arrays(), expected[1])  # runner's
+        envs._shop_door(runner.blstats, runner._agent_arrays(), expected[1])  # own records
         levels_changed += levels != full.level
         psi, phi = runner.features()
         np.testing.assert_array_equal(psi, expected[0])
@@ -377,6 +379,37 @@ def test_rock_bumped_into_is_remembered_as_a_wall_and_the_move_withheld(env_id):
     runner.step(np.array([SEARCH]))  # the row read again (the square's glyph is unchanged)
     runner.memory._glyphs[0, y + dy] = -1
     assert runner.features()[1][0, d, wall] == 1.0
+    runner.close()
+
+
+@pytest.mark.parametrize("env_id", [SCORE_ID, CHALLENGE_ID])
+def test_a_door_is_kicked_only_when_locked_and_never_a_closed_shops(env_id):
+    # a closed door opens when moved into (autoopen); kicking one breaks it, and a shop's
+    # broken door sends the shopkeeper after the agent (10 of 200 Challenge games died so)
+    runner = GameRunner(env_id, 1, episode_seeds=[1])
+    x, y = runner.blstats[0, :2].tolist()
+    closed_door = nethack.GLYPH_CMAP_OFF + 16  # S_hcdoor
+    north, west = 0, 3
+    runner.glyphs[0, y - 1, x] = runner.glyphs[0, y, x - 1] = closed_door
+    runner.memory._glyphs[:] = -1  # every row read afresh
+
+    def kicks_offered(text: bytes) -> np.ndarray:
+        runner.message[:] = 0
+        runner.message[:, : len(text)] = np.frombuffer(text, np.uint8)
+        runner._features = None
+        psi, phi = runner.features()
+        return action_mask(psi, phi)[:, KICK : KICK + N_DIRECTIONS] == 0
+
+    assert not kicks_offered(b"The door opens.").any()  # closed doors: moved into, not kicked
+    offered = kicks_offered(b"This door is locked.")
+    assert offered[0, north] and offered[0, west] and offered[0].sum() == 2
+    start = runner._where(0)
+    runner._note_move(0, MOVE + north, start, b'You read: "Closed for inventory".')
+    assert tuple(runner.shop_front[0]) == start  # the square in front of a shop's locked door
+    offered = kicks_offered(b"This door is locked.")
+    assert not offered[0].any()  # from here, no door is kicked
+    runner.blstats[0, nethack.NLE_BL_X] += 1  # another square: kicks again
+    assert kicks_offered(b"This door is locked.")[0].any()
     runner.close()
 
 
