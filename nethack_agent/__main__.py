@@ -197,7 +197,11 @@ _TRAIN_SETTINGS = (
     ("--final-lr-fraction", "final_lr_fraction", "step size decays linearly to this fraction"),
     ("--entropy-coef", "entropy_coef", "entropy bonus"),
     ("--checkpoint-minutes", "checkpoint_minutes", "minutes between checkpoints"),
-    ("--death-penalty", "death_penalty", "reward shaping: score points lost on dying"),
+    (
+        "--death-penalty",
+        "death_penalty",
+        "reward shaping: score points lost on dying (and in the Challenge's no-progress timeout)",
+    ),
 )
 """(flag, TrainConfig field, help) of the settings ``train`` exposes."""
 

@@ -101,6 +101,7 @@ __all__ = [
     "ENV_APIS",
     "Episode",
     "GameRunner",
+    "NO_PROGRESS",
     "game_seeds",
     "rollout_arrays",
     "rollout_nbytes",
@@ -123,6 +124,8 @@ _ANGRY_GOD = (b"is displeased", b"You feel guilty", b"Thou hast angered me", b"T
 _SETTLE_KEYS = 12
 """At most this many keys answer the screens one Challenge action leaves, before and after it
 (the watchdog and the Challenge's no-progress timeout take care of the rest)."""
+NO_PROGRESS = "no-progress timeout"
+"""``Episode.end`` of a game the Challenge aborted because the game clock stood still."""
 ENV_APIS = {"nle": NetHackGame, "gym": GymGame}
 """How a runner plays NetHack: the low-level driver, or NLE's gymnasium environment."""
 _PROMPTS = (b"[yn", b"direction?", b"What do you want to")
@@ -178,7 +181,7 @@ class Episode:
     cause: str = ""
     """how it ended (``nethack_agent.deaths.death_cause``: "killed by a jackal", "alive", …)"""
     end: str = ""
-    """one of "death", "key cap", "no-progress timeout"."""
+    """one of "death", "key cap", ``NO_PROGRESS``."""
 
 
 def runner_settings(env_id: str, max_episode_steps: int, env_api: str = "nle") -> TaskSettings:
@@ -842,7 +845,10 @@ class GameRunner:
 
         Returns:
             rewards (N,), terminated (N,), truncated (N,) — a NetHack failure counts as
-            truncated —, the games that ended, and the number of key presses made.
+            truncated, the Challenge's no-progress timeout as terminated (a game that stands
+            still must not look better to the learner than one that dies: nothing follows it,
+            and ``--death-penalty`` applies) —, the games that ended, and the number of key
+            presses made.
         """
         actions = np.asarray(actions, dtype=np.int64)
         if out is None:
@@ -870,6 +876,8 @@ class GameRunner:
                         finished.append(self._finished(i, r, term))
                         self._start_game(i)
                         ongoing[i] = False
+                        if finished[-1].end == NO_PROGRESS:  # for learning, a game that stood
+                            term, trunc = True, False  # still ends as a death: nothing after it
             rewards[i], terminated[i], truncated[i] = r, term, trunc
         # Bookkeeping of the games that go on, all at once.
         _account(
@@ -893,7 +901,7 @@ class GameRunner:
             cause = death_cause(last_xlog_entry(_xlogfile(self.envs[i])).get("death", ""))
         else:
             cap = self.ep_keys[i] >= self.settings.max_episode_steps
-            end, cause = ("key cap" if cap else "no-progress timeout"), ALIVE
+            end, cause = ("key cap" if cap else NO_PROGRESS), ALIVE
         # After the game ends NLE's blstats may be zeroed: keep the last values seen.
         return Episode(
             t=-1,

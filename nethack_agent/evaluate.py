@@ -22,7 +22,7 @@ from scipy import stats
 from nethack_agent.checkpoint import load_checkpoint
 from nethack_agent.config import TrainConfig
 from nethack_agent.deaths import tally_causes
-from nethack_agent.envs import Episode, GameRunner
+from nethack_agent.envs import NO_PROGRESS, Episode, GameRunner
 from nethack_agent.game import CHALLENGE
 from nethack_agent.ray_runner import RayRunner
 from nethack_agent.workers import ParallelRunner
@@ -37,7 +37,7 @@ __all__ = [
     "summarize",
 ]
 
-_ALIVE_ENDS = ("key cap", "no-progress timeout")
+_ALIVE_ENDS = ("key cap", NO_PROGRESS)
 
 
 def mean_interval(values: np.ndarray) -> tuple[float, float, float]:

@@ -29,7 +29,8 @@ def shaped_rewards(rewards: np.ndarray, terminated: np.ndarray, death_penalty: f
 
     Args:
         rewards: (T, N) rewards (in-game score changes).
-        terminated: (T, N) bool, the game ended in death at that step (not a time limit).
+        terminated: (T, N) bool, the game ended at that step in death or, on the Challenge,
+            in the no-progress timeout (not at a key limit).
         death_penalty: score points a death costs (≥ 0).
 
     Returns:

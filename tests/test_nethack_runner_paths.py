@@ -10,6 +10,7 @@ observed only where something reads it.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 
@@ -33,6 +34,7 @@ from nethack_agent.actions import (
 from nethack_agent.character import ROLES
 from nethack_agent.deaths import last_xlog_entry
 from nethack_agent.envs import (
+    NO_PROGRESS,
     SCREEN_KEY,
     GameRunner,
     rollout_arrays,
@@ -379,6 +381,30 @@ def test_rock_bumped_into_is_remembered_as_a_wall_and_the_move_withheld(env_id):
     runner.step(np.array([SEARCH]))  # the row read again (the square's glyph is unchanged)
     runner.memory._glyphs[0, y + dy] = -1
     assert runner.features()[1][0, d, wall] == 1.0
+    runner.close()
+
+
+def test_the_no_progress_timeout_ends_a_game_for_learning_as_a_death_does():
+    # a policy that stands still must not learn that the timeout (return 0) beats dying (the
+    # score minus --death-penalty): the timeout is a terminal step, as a death is; the key cap
+    # stays a truncation (the value after it is bootstrapped)
+    runner = GameRunner(CHALLENGE_ID, 1, episode_seeds=[1, 2])
+    runner.settings = dataclasses.replace(runner.settings, no_progress_timeout=10)
+    runner.envs[0].close()
+    runner.envs[0] = runner._new_env(0)
+    runner._start_game(0)
+    for _ in range(20):  # ESC passes no time: aborted at the 5th (NLE counts 2 a key)
+        _, terminated, truncated, finished, _ = runner.step(np.array([ESCAPE]))
+        if finished:
+            break
+    assert [game.end for game in finished] == [NO_PROGRESS]
+    assert terminated[0] and not truncated[0]
+    runner.close()
+    runner = GameRunner(SCORE_ID, 1, episode_seeds=[1, 2], max_episode_steps=5)
+    for _ in range(5):
+        _, terminated, truncated, finished, _ = runner.step(np.array([SEARCH]))
+    assert [game.end for game in finished] == ["key cap"]
+    assert truncated[0] and not terminated[0]
     runner.close()
 
 
