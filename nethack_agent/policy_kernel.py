@@ -33,6 +33,7 @@ from nethack_agent.actions import (
     PICKUP,
     PRAY,
     REST,
+    SEARCH,
     WEAR,
     WIELD,
 )
@@ -55,6 +56,7 @@ from nethack_agent.policy import (  # the mask's feature indices: the policy's o
     _ON_UPSTAIRS,
     _PASSIVE,
     _PRAYER_SAFE,
+    _STUCK,
     _TO_WEAR,
     _TO_WIELD,
     _TROUBLE_AND_SAFE,
@@ -149,6 +151,9 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
         rest = psi[e, _HP_FRAC] < 1.0 or psi[e, _ON_SEARCH_SPOT] > 0
         z[REST] += 0.0 if rest else MASK_LOGIT
         z[DESCEND] += 0.0 if psi[e, _ON_DOWNSTAIRS] > 0 else MASK_LOGIT
+        search = psi[e, _STUCK] > 0 or psi[e, _ON_SEARCH_SPOT] > 0
+        search = search or psi[e, _ON_ELBERETH] > 0 or psi[e, _MONSTER_CLOSE] > 0
+        z[SEARCH] += 0.0 if search else MASK_LOGIT
         last_resort = psi[e, _FAINTING] > 0 and psi[e, _PRAYER_SAFE] > 0
         pray = psi[e, _TROUBLE_AND_SAFE] >= 0.5 or last_resort
         z[PRAY] += 0.0 if pray else MASK_LOGIT

@@ -89,13 +89,14 @@ def test_action_mask_by_hand():
     phi[0, 3, F("kind_closed_door")] = 1.0  # west of the first: a closed door, not locked
     phi[0, 1, F("passive_monster")] = 1.0  # a floating eye east of the first
     psi[1, S("in_mines")] = 1.0  # the second is in the Mines: no kicking there
+    psi[1, S("stuck")] = 1.0  # and nothing to explore: it may search
     mask = action_mask(psi, phi)
     offered = mask == 0
     assert offered[0].tolist() == [
         *(d != 1 for d in range(8)),  # moves, except onto the floating eye
         *(d == 2 for d in range(8)),  # kicks: only the locked door (moving opens the other)
         False,
-        True,
+        False,  # search: not stuck, no monster near — explore instead
         False,
         False,
         False,  # escape: no question waits
@@ -115,6 +116,25 @@ def test_action_mask_by_hand():
         *(False,) * 3,
     ]
     assert set(np.unique(mask)) == {0.0, MASK_LOGIT}
+
+
+@pytest.mark.parametrize(
+    "reason", [None, "stuck", "on_search_spot", "on_elbereth", "monster_close", "frontier_known"]
+)
+def test_search_is_offered_only_where_a_turn_spent_searching_can_pay(reason):
+    # stuck (hidden passages are all that is left), on a search spot, on Elbereth or with a
+    # monster near (let it come); not merely because something is known to explore
+    psi = np.zeros((1, N_STATE_FEATURES))
+    phi = np.zeros((1, 8, N_DIRECTION_FEATURES))
+    if reason is not None:
+        psi[0, STATE_FEATURES.index(reason)] = 1.0
+    offered = action_mask(psi, phi)[0, SEARCH] == 0
+    assert offered == (reason not in (None, "frontier_known"))
+    from nethack_agent.policy_kernel import sample_policy
+
+    params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES)
+    _, probabilities = sample_policy(params, psi, phi, np.full(1, 0.5))
+    np.testing.assert_allclose(probabilities, action_probabilities(params, psi, phi))  # compiled
 
 
 @pytest.mark.parametrize("entropy_coef", [0.0, 0.3])
