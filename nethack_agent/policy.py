@@ -85,6 +85,7 @@ _HP_FRAC = STATE_FEATURES.index("hp_frac")
 _ON_SEARCH_SPOT = STATE_FEATURES.index("on_search_spot")
 _ON_DOWNSTAIRS = STATE_FEATURES.index("on_downstairs")
 _STUCK = STATE_FEATURES.index("stuck")
+_SEARCHES_HERE = STATE_FEATURES.index("searches_here")
 _IN_MINES = STATE_FEATURES.index("in_mines")
 _TROUBLE_AND_SAFE = STATE_FEATURES.index("trouble_and_safe")
 _HUNGRY = STATE_FEATURES.index("hungry")
@@ -169,9 +170,10 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     - ``rest`` at full HP (it would only idle), unless on a search spot while stuck (its 20
       turns are 20 searches there, for three keys);
     - ``search`` unless stuck (no frontier, no down-staircase in reach: hidden passages are
-      what is left), on a search spot, on Elbereth, or with a monster within 4 squares (let it
-      come): elsewhere a turn searched is a turn not exploring — trained policies searched
-      in place for thousands of turns on levels with a frontier in reach, and starved;
+      what is left) or on a search spot, or — for at most 20 turns on one square — on Elbereth
+      or with a monster within 4 squares (let it come): elsewhere a turn searched is a turn
+      not exploring — trained policies searched in place for thousands of turns on levels with
+      a frontier in reach (one next to an acid blob that blocked a corridor), and starved;
     - ``descend`` off a down-staircase;
     - ``pray`` unless in major trouble with a prayer more likely heard than not (a prayer made
       too soon angers the god; ``nethack_agent.prayer``) — or Fainting from hunger with any
@@ -201,8 +203,9 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     rest = (psi[..., _HP_FRAC] < 1.0) | (psi[..., _ON_SEARCH_SPOT] > 0)
     mask[..., REST] = np.where(rest, 0.0, MASK_LOGIT)
     mask[..., DESCEND] = np.where(psi[..., _ON_DOWNSTAIRS] > 0, 0.0, MASK_LOGIT)
-    search = (psi[..., _STUCK] > 0) | (psi[..., _ON_SEARCH_SPOT] > 0)
-    search |= (psi[..., _ON_ELBERETH] > 0) | (psi[..., _MONSTER_CLOSE] > 0)
+    waiting = (psi[..., _ON_ELBERETH] > 0) | (psi[..., _MONSTER_CLOSE] > 0)
+    waiting &= psi[..., _SEARCHES_HERE] < 1.0  # searches_here: searches in a row / 20
+    search = (psi[..., _STUCK] > 0) | (psi[..., _ON_SEARCH_SPOT] > 0) | waiting
     mask[..., SEARCH] = np.where(search, 0.0, MASK_LOGIT)
     last_resort = (psi[..., _FAINTING] > 0) & (psi[..., _PRAYER_SAFE] > 0)
     pray = (psi[..., _TROUBLE_AND_SAFE] >= 0.5) | last_resort

@@ -56,6 +56,7 @@ from nethack_agent.policy import (  # the mask's feature indices: the policy's o
     _ON_UPSTAIRS,
     _PASSIVE,
     _PRAYER_SAFE,
+    _SEARCHES_HERE,
     _STUCK,
     _TO_WEAR,
     _TO_WIELD,
@@ -151,8 +152,9 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
         rest = psi[e, _HP_FRAC] < 1.0 or psi[e, _ON_SEARCH_SPOT] > 0
         z[REST] += 0.0 if rest else MASK_LOGIT
         z[DESCEND] += 0.0 if psi[e, _ON_DOWNSTAIRS] > 0 else MASK_LOGIT
-        search = psi[e, _STUCK] > 0 or psi[e, _ON_SEARCH_SPOT] > 0
-        search = search or psi[e, _ON_ELBERETH] > 0 or psi[e, _MONSTER_CLOSE] > 0
+        waiting = psi[e, _ON_ELBERETH] > 0 or psi[e, _MONSTER_CLOSE] > 0
+        waiting = waiting and psi[e, _SEARCHES_HERE] < 1.0
+        search = psi[e, _STUCK] > 0 or psi[e, _ON_SEARCH_SPOT] > 0 or waiting
         z[SEARCH] += 0.0 if search else MASK_LOGIT
         last_resort = psi[e, _FAINTING] > 0 and psi[e, _PRAYER_SAFE] > 0
         pray = psi[e, _TROUBLE_AND_SAFE] >= 0.5 or last_resort

@@ -121,15 +121,19 @@ def test_action_mask_by_hand():
 @pytest.mark.parametrize(
     "reason", [None, "stuck", "on_search_spot", "on_elbereth", "monster_close", "frontier_known"]
 )
-def test_search_is_offered_only_where_a_turn_spent_searching_can_pay(reason):
-    # stuck (hidden passages are all that is left), on a search spot, on Elbereth or with a
-    # monster near (let it come); not merely because something is known to explore
+@pytest.mark.parametrize("searches", [0, 19, 20])
+def test_search_is_offered_only_where_a_turn_spent_searching_can_pay(reason, searches):
+    # stuck (hidden passages are all that is left) or on a search spot; on Elbereth or with a
+    # monster near (let it come) for 20 searches in a row; not merely because something is
+    # known to explore
     psi = np.zeros((1, N_STATE_FEATURES))
     phi = np.zeros((1, 8, N_DIRECTION_FEATURES))
     if reason is not None:
         psi[0, STATE_FEATURES.index(reason)] = 1.0
+    psi[0, STATE_FEATURES.index("searches_here")] = searches / 20  # as the features scale it
     offered = action_mask(psi, phi)[0, SEARCH] == 0
-    assert offered == (reason not in (None, "frontier_known"))
+    waiting = reason in ("on_elbereth", "monster_close")
+    assert offered == (reason in ("stuck", "on_search_spot") or (waiting and searches < 20))
     from nethack_agent.policy_kernel import sample_policy
 
     params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES)
