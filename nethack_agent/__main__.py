@@ -50,7 +50,9 @@ def _train(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` saves a checkpoint too, like Ctrl-C
     settings = {field: getattr(args, field) for _, field, _ in _TRAIN_SETTINGS}
-    if args.env == "NetHackChallenge-v0":
+    if args.max_keys is not None:
+        settings["max_episode_steps"] = args.max_keys
+    elif args.env == "NetHackChallenge-v0":
         settings["max_episode_steps"] = 1_000_000  # the Challenge's own: no cap in practice
     config = TrainConfig(
         env_id=args.env,
@@ -282,6 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
             default=default,
             help=f"{help_text} ",
         )
+    p.add_argument(
+        "--max-keys",
+        type=positive_int,
+        help="key cap per training game (default: the Challenge's 10^6, else 5000); a game cut "
+        "there is truncated, not ended: its value is bootstrapped",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_env_api(p)
     _add_backend(p)
