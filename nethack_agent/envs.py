@@ -139,6 +139,13 @@ _BUMPS = (  # a move into unseen rock or a wall, or a boulder that will not move
 )
 _CORPSE_TO_EAT = DIRECTION_FEATURES.index("corpse_to_eat")
 _LOCKED_DOOR = DIRECTION_FEATURES.index("locked_door")
+_KIND_WALL = DIRECTION_FEATURES.index("kind_wall")
+_KIND_CLOSED_DOOR = DIRECTION_FEATURES.index("kind_closed_door")
+_REFUSED_MOVES = (  # a move NetHack refuses, and no time passes: the same move would loop
+    b"This door is locked",
+    b"You can't move diagonally",  # into or out of an intact doorway
+    b"You are carrying too much to get through",  # a diagonal squeeze
+)
 _CLOSED_FOR_INVENTORY = b"Closed for inventory"
 """What NetHack engraves in the dust in front of a shop's locked door (``mkroom.c``)."""
 _NO_ENGRAVING = (b"You can't write on", b"small smudge", b"towards the altar")
@@ -397,6 +404,9 @@ class GameRunner:
         self.elbereth = np.full((n_envs, 4), -1, dtype=np.int64)
         self.no_engrave = np.full((n_envs, 4), -1, dtype=np.int64)  # where NetHack refused one
         self.shop_front = np.full((n_envs, 4), -1, dtype=np.int64)  # read "Closed for inventory"
+        # (dungeon, level, y, x) of the agent's square and a bit per direction NetHack refused
+        # to move in from it (``_REFUSED_MOVES``)
+        self.refused = np.full((n_envs, 5), -1, dtype=np.int64)
         self.kill = np.full((n_envs, 5), -1, dtype=np.int64)
         self.kill_name = [""] * n_envs
         self.kill_safe = np.zeros(n_envs, dtype=bool)  # the killed monster's corpse is safe
@@ -484,7 +494,7 @@ class GameRunner:
         self.god_angry[i] = False
         self.frozen_keys[i] = 0
         self.elbereth[i] = self.kill[i] = self.item_here[i] = self.no_engrave[i] = -1
-        self.shop_front[i] = -1
+        self.shop_front[i] = self.refused[i] = -1
         self.to_wear[i], self.to_wield[i] = [], []
         self.to_try[i] = False
         self.no_food[i] = False
@@ -692,11 +702,18 @@ class GameRunner:
 
         Rock or a wall bumped into is remembered as a wall (``MapMemory.remember_wall``); a
         monster killed there is remembered with its corpse's square and turn; the square where
-        "Closed for inventory" is read is remembered as a shop's front (``_shop_door``).
+        "Closed for inventory" is read is remembered as a shop's front (``_shop_door``); a move
+        NetHack refused without passing time ("This door is locked.", "You can't move
+        diagonally out of an intact doorway.") is remembered with its square
+        (``_refused_moves``).
         """
         dy, dx = DIRECTIONS[action - MOVE]
         if _CLOSED_FOR_INVENTORY in text:
             self.shop_front[i] = self._where(i)
+        if any(refusal in text for refusal in _REFUSED_MOVES) and self._where(i) == start:
+            if tuple(self.refused[i, :4]) != start:
+                self.refused[i] = (*start, 0)
+            self.refused[i, 4] |= 1 << (action - MOVE)
         if any(bump in text for bump in _BUMPS):  # no time passed: never try it again
             if self._where(i)[:2] == start[:2]:
                 self.memory.remember_wall(i, start[2] + dy, start[3] + dx)
@@ -979,6 +996,7 @@ class GameRunner:
             self.to_try,
             self.no_food,
             self.shop_front,
+            self.refused,
         )
 
     def uniforms(self) -> np.ndarray:
@@ -1234,6 +1252,7 @@ def _observe(
         max_episode_steps, roles, flags, psi, phi,
     )  # fmt: skip
     _corpse_directions(blstats, agent, phi)
+    _refused_moves(blstats, agent, phi)
     _shop_door(blstats, agent, phi)
 
 
@@ -1261,6 +1280,29 @@ def _corpse_directions(blstats, agent, phi):
             dy, dx = DIRECTIONS[d]
             if kill[e, 2] == blstats[e, 1] + dy and kill[e, 3] == blstats[e, 0] + dx:
                 phi[e, d, _CORPSE_TO_EAT] = 1.0
+
+
+@numba.njit  # not cached (see _observe)
+def _refused_moves(blstats, agent, phi):
+    """Moves NetHack refused from the agent's square read as walls (withheld) while it stays.
+
+    ``GameRunner.refused``: dungeon, level, y, x and a bit per refused direction. A refused
+    door stays a locked door (``locked_door``: kick it) after its message is gone.
+    """
+    refused = agent[13]
+    for e in range(blstats.shape[0]):
+        if (
+            refused[e, 0] != blstats[e, 23]
+            or refused[e, 1] != blstats[e, 24]
+            or refused[e, 2] != blstats[e, 1]
+            or refused[e, 3] != blstats[e, 0]
+        ):
+            continue
+        for d in range(N_DIRECTIONS):
+            if (refused[e, 4] >> d) & 1:
+                phi[e, d, _KIND_WALL] = 1.0
+                if phi[e, d, _KIND_CLOSED_DOOR] > 0:
+                    phi[e, d, _LOCKED_DOOR] = 1.0
 
 
 @numba.njit  # not cached (see _observe)

@@ -105,6 +105,7 @@ _FRESH_CORPSE = STATE_FEATURES.index("fresh_corpse_here")
 _MSG_PROMPT = STATE_FEATURES.index("msg_prompt")
 _PASSIVE = DIRECTION_FEATURES.index("passive_monster")
 _WALL = DIRECTION_FEATURES.index("kind_wall")
+_DOOR_DIAGONAL = DIRECTION_FEATURES.index("door_diagonal")
 _MOVES = slice(MOVE, MOVE + N_DIRECTIONS)
 _KICKS = slice(KICK, KICK + N_DIRECTIONS)
 
@@ -161,7 +162,9 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     - a move onto a monster that hurts whoever hits it bare-handed (floating eye: paralysis;
       cockatrice: stoning; gas spore: explosion; acid blob, molds, jellies), or into a wall
       (no time passes: "It's a wall.") — rock it once bumped into ("It's solid stone.") reads
-      as wall (``MapMemory.remember_wall``);
+      as wall (``MapMemory.remember_wall``), and so does a move NetHack refused from this
+      square ("This door is locked.", "You are carrying too much to get through.") —, or
+      diagonally into or out of a door (NetHack refuses it);
     - a kick except toward a door NetHack just called locked ("This door is locked.", met by
       moving into it), outside the Gnomish Mines: a move into a closed door opens it (NetHack's
       ``autoopen``), a kick breaks it — and a shop's broken door sends its shopkeeper after
@@ -196,7 +199,7 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
         (..., A) offsets.
     """
     mask = np.zeros((*psi.shape[:-1], N_ACTIONS))
-    blocked = (phi[..., _PASSIVE] > 0) | (phi[..., _WALL] > 0)
+    blocked = (phi[..., _PASSIVE] > 0) | (phi[..., _WALL] > 0) | (phi[..., _DOOR_DIAGONAL] > 0)
     mask[..., _MOVES] = np.where(blocked, MASK_LOGIT, 0.0)
     door = (phi[..., _LOCKED_DOOR] > 0) & (psi[..., None, _IN_MINES] == 0)
     mask[..., _KICKS] = np.where(door, 0.0, MASK_LOGIT)

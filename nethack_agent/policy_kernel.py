@@ -41,6 +41,7 @@ from nethack_agent.features import DIRECTION_FEATURES, STATE_FEATURES
 from nethack_agent.policy import (  # the mask's feature indices: the policy's own
     _CAN_ENGRAVE,
     _DEPTH,
+    _DOOR_DIAGONAL,
     _FAINTING,
     _FRESH_CORPSE,
     _HP_FRAC,
@@ -146,6 +147,7 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
                 move += phi[e, d, k] * theta_move[k]
                 kick += phi[e, d, k] * theta_kick[k]
             blocked = phi[e, d, _PASSIVE] > 0 or phi[e, d, _WALL] > 0
+            blocked = blocked or phi[e, d, _DOOR_DIAGONAL] > 0
             z[MOVE + d] += move + (MASK_LOGIT if blocked else 0.0)
             door = phi[e, d, _LOCKED_DOOR] > 0 and psi[e, _IN_MINES] == 0
             z[KICK + d] += kick + (0.0 if door else MASK_LOGIT)

@@ -88,12 +88,13 @@ def test_action_mask_by_hand():
     phi[:, 2, F("kind_closed_door")] = phi[:, 2, F("locked_door")] = 1.0  # south: locked
     phi[0, 3, F("kind_closed_door")] = 1.0  # west of the first: a closed door, not locked
     phi[0, 1, F("passive_monster")] = 1.0  # a floating eye east of the first
+    phi[0, 4, F("door_diagonal")] = 1.0  # and a door to its north-east: no diagonal move
     psi[1, S("in_mines")] = 1.0  # the second is in the Mines: no kicking there
     psi[1, S("stuck")] = 1.0  # and nothing to explore: it may search
     mask = action_mask(psi, phi)
     offered = mask == 0
     assert offered[0].tolist() == [
-        *(d != 1 for d in range(8)),  # moves, except onto the floating eye
+        *(d not in (1, 4) for d in range(8)),  # moves, except onto the eye and into the door
         *(d == 2 for d in range(8)),  # kicks: only the locked door (moving opens the other)
         False,
         False,  # search: not stuck, no monster near — explore instead
