@@ -145,6 +145,7 @@ _REFUSED_MOVES = (  # a move NetHack refuses, and no time passes: the same move 
     b"This door is locked",
     b"You can't move diagonally",  # into or out of an intact doorway
     b"You are carrying too much to get through",  # a diagonal squeeze
+    b"Really attack",  # a peaceful monster: answered no
 )
 _CLOSED_FOR_INVENTORY = b"Closed for inventory"
 """What NetHack engraves in the dust in front of a shop's locked door (``mkroom.c``)."""
