@@ -1292,12 +1292,7 @@ def _refused_moves(blstats, agent, phi):
     """
     refused = agent[13]
     for e in range(blstats.shape[0]):
-        if (
-            refused[e, 0] != blstats[e, 23]
-            or refused[e, 1] != blstats[e, 24]
-            or refused[e, 2] != blstats[e, 1]
-            or refused[e, 3] != blstats[e, 0]
-        ):
+        if not _stands_on(refused, blstats, e):
             continue
         for d in range(N_DIRECTIONS):
             if (refused[e, 4] >> d) & 1:
@@ -1317,14 +1312,20 @@ def _shop_door(blstats, agent, phi):
     """
     front = agent[12]
     for e in range(blstats.shape[0]):
-        if (
-            front[e, 0] == blstats[e, 23]
-            and front[e, 1] == blstats[e, 24]
-            and front[e, 2] == blstats[e, 1]
-            and front[e, 3] == blstats[e, 0]
-        ):
+        if _stands_on(front, blstats, e):
             for d in range(4):  # N, E, S, W
                 phi[e, d, _LOCKED_DOOR] = 0.0
+
+
+@numba.njit  # not cached (see _observe)
+def _stands_on(square, blstats, e):
+    """Whether game e's agent stands on ``square[e, :4]`` (dungeon, level, y, x)."""
+    return (
+        square[e, 0] == blstats[e, 23]
+        and square[e, 1] == blstats[e, 24]
+        and square[e, 2] == blstats[e, 1]
+        and square[e, 3] == blstats[e, 0]
+    )
 
 
 @numba.njit  # not cached (see _observe)
