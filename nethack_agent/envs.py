@@ -141,11 +141,13 @@ _CORPSE_TO_EAT = DIRECTION_FEATURES.index("corpse_to_eat")
 _LOCKED_DOOR = DIRECTION_FEATURES.index("locked_door")
 _KIND_WALL = DIRECTION_FEATURES.index("kind_wall")
 _KIND_CLOSED_DOOR = DIRECTION_FEATURES.index("kind_closed_door")
+_KIND_MONSTER = DIRECTION_FEATURES.index("kind_monster")
+_PEACEFUL = b"Really attack"  # a peaceful monster: answered no (refused while it stands there)
 _REFUSED_MOVES = (  # a move NetHack refuses, and no time passes: the same move would loop
     b"This door is locked",
     b"You can't move diagonally",  # into or out of an intact doorway
     b"You are carrying too much to get through",  # a diagonal squeeze
-    b"Really attack",  # a peaceful monster: answered no
+    _PEACEFUL,
 )
 _CLOSED_FOR_INVENTORY = b"Closed for inventory"
 """What NetHack engraves in the dust in front of a shop's locked door (``mkroom.c``)."""
@@ -554,7 +556,7 @@ class GameRunner:
         if action == PRAY and b"Are you sure you want to pray?" in text:
             self.last_prayer_turn[i] = self.blstats[i, nethack.NLE_BL_TIME]
             return (_KEY["yes"],)
-        if b"Really attack" in text:
+        if _PEACEFUL in text:
             return (_KEY["no"],)  # a peaceful monster (a shopkeeper, the watch): leave it be
         if action == EAT and b"Stop eating?" in text:
             return (_KEY["yes"],)  # "You're having a hard time getting it all down": or choke
@@ -714,7 +716,8 @@ class GameRunner:
         if any(refusal in text for refusal in _REFUSED_MOVES) and self._where(i) == start:
             if tuple(self.refused[i, :4]) != start:
                 self.refused[i] = (*start, 0)
-            self.refused[i, 4] |= 1 << (action - MOVE)
+            bit = action - MOVE + (N_DIRECTIONS if _PEACEFUL in text else 0)
+            self.refused[i, 4] |= 1 << bit
         if any(bump in text for bump in _BUMPS):  # no time passed: never try it again
             if self._where(i)[:2] == start[:2]:
                 self.memory.remember_wall(i, start[2] + dy, start[3] + dx)
@@ -1287,18 +1290,22 @@ def _corpse_directions(blstats, agent, phi):
 def _refused_moves(blstats, agent, phi):
     """Moves NetHack refused from the agent's square read as walls (withheld) while it stays.
 
-    ``GameRunner.refused``: dungeon, level, y, x and a bit per refused direction. A refused
-    door stays a locked door (``locked_door``: kick it) after its message is gone.
+    ``GameRunner.refused``: dungeon, level, y, x and a bit per refused direction (bits 0–7), and
+    one per direction where NetHack asked "Really attack?" (bits 8–15: withheld only while a
+    monster stands there — a peaceful one walks on, and a square it blocked must open again).
+    A refused door stays a locked door (``locked_door``: kick it) after its message is gone.
     """
     refused = agent[13]
     for e in range(blstats.shape[0]):
         if not _stands_on(refused, blstats, e):
             continue
         for d in range(N_DIRECTIONS):
-            if (refused[e, 4] >> d) & 1:
+            fixed = (refused[e, 4] >> d) & 1
+            peaceful = (refused[e, 4] >> (N_DIRECTIONS + d)) & 1 and phi[e, d, _KIND_MONSTER] > 0
+            if fixed or peaceful:
                 phi[e, d, _KIND_WALL] = 1.0
-                if phi[e, d, _KIND_CLOSED_DOOR] > 0:
-                    phi[e, d, _LOCKED_DOOR] = 1.0
+            if fixed and phi[e, d, _KIND_CLOSED_DOOR] > 0:
+                phi[e, d, _LOCKED_DOOR] = 1.0
 
 
 @numba.njit  # not cached (see _observe)

@@ -189,7 +189,11 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
       no monster within 4 squares, or on a square that bears it already;
     - ``pick_up`` unless a useful object (or a pile) lies here and the agent is not Burdened,
       ``wear`` unless it carries armour it picked up and has not tried on, ``wield`` likewise
-      for weapons (``nethack_agent.items``: only for roles that gain by it, never a Monk).
+      for weapons (``nethack_agent.items``: only for roles that gain by it, never a Monk);
+    - and where every action is withheld, ``search`` is offered: a turn passes (a peaceful
+      monster in the only way on walks off) — a policy left to choose among withheld actions
+      pressed keys that pass no time (an escaped engraving, 1,311 times in one game) until
+      the key cap.
 
     Args:
         psi: state features (..., Ds).
@@ -225,6 +229,8 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     mask[..., PICKUP] = np.where(psi[..., _USEFUL_ITEM] > 0, 0.0, MASK_LOGIT)
     mask[..., WEAR] = np.where(psi[..., _TO_WEAR] > 0, 0.0, MASK_LOGIT)
     mask[..., WIELD] = np.where(psi[..., _TO_WIELD] > 0, 0.0, MASK_LOGIT)
+    nothing = (mask < 0).all(axis=-1)  # a turn searched passes time: a pressed key may not
+    mask[..., SEARCH] = np.where(nothing, 0.0, mask[..., SEARCH])
     return mask
 
 

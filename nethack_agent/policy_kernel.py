@@ -140,6 +140,7 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
             if x != 0.0:  # most state features are indicators, mostly 0
                 for a in range(n_actions):
                     z[a] += x * w[k, a]
+        offered = False  # whether any action but search is offered
         for d in range(N_DIRECTIONS):
             move = 0.0
             kick = 0.0
@@ -151,29 +152,38 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
             z[MOVE + d] += move + (MASK_LOGIT if blocked else 0.0)
             door = phi[e, d, _LOCKED_DOOR] > 0 and psi[e, _IN_MINES] == 0
             z[KICK + d] += kick + (0.0 if door else MASK_LOGIT)
+            offered = offered or not blocked or door
         rest = psi[e, _HP_FRAC] < 1.0 or psi[e, _ON_SEARCH_SPOT] > 0
         z[REST] += 0.0 if rest else MASK_LOGIT
-        z[DESCEND] += 0.0 if psi[e, _ON_DOWNSTAIRS] > 0 else MASK_LOGIT
+        descend = psi[e, _ON_DOWNSTAIRS] > 0
+        z[DESCEND] += 0.0 if descend else MASK_LOGIT
         waiting = psi[e, _ON_ELBERETH] > 0 or psi[e, _MONSTER_CLOSE] > 0
         waiting = waiting and psi[e, _SEARCHES_HERE] < 1.0
         search = psi[e, _STUCK] > 0 or psi[e, _ON_SEARCH_SPOT] > 0 or waiting
-        z[SEARCH] += 0.0 if search else MASK_LOGIT
         last_resort = psi[e, _FAINTING] > 0 and psi[e, _PRAYER_SAFE] > 0
         pray = psi[e, _TROUBLE_AND_SAFE] >= 0.5 or last_resort
         z[PRAY] += 0.0 if pray else MASK_LOGIT
         hungry = psi[e, _HUNGRY] > 0 or psi[e, _WEAK] > 0
         food = psi[e, _NO_FOOD] == 0 or psi[e, _FRESH_CORPSE] > 0
-        z[EAT] += 0.0 if hungry and food else MASK_LOGIT
-        z[ESCAPE] += 0.0 if psi[e, _MSG_PROMPT] > 0 else MASK_LOGIT
+        eat = hungry and food
+        z[EAT] += 0.0 if eat else MASK_LOGIT
+        escape = psi[e, _MSG_PROMPT] > 0
+        z[ESCAPE] += 0.0 if escape else MASK_LOGIT
         up = psi[e, _ON_UPSTAIRS] > 0 and psi[e, _DEPTH] >= 0.2
         z[ASCEND] += 0.0 if up else MASK_LOGIT
         engrave = (
             psi[e, _CAN_ENGRAVE] > 0 and psi[e, _MONSTER_CLOSE] > 0 and psi[e, _ON_ELBERETH] == 0
         )
         z[ENGRAVE] += 0.0 if engrave else MASK_LOGIT
-        z[PICKUP] += 0.0 if psi[e, _USEFUL_ITEM] > 0 else MASK_LOGIT
-        z[WEAR] += 0.0 if psi[e, _TO_WEAR] > 0 else MASK_LOGIT
-        z[WIELD] += 0.0 if psi[e, _TO_WIELD] > 0 else MASK_LOGIT
+        pickup = psi[e, _USEFUL_ITEM] > 0
+        z[PICKUP] += 0.0 if pickup else MASK_LOGIT
+        wear = psi[e, _TO_WEAR] > 0
+        z[WEAR] += 0.0 if wear else MASK_LOGIT
+        wield = psi[e, _TO_WIELD] > 0
+        z[WIELD] += 0.0 if wield else MASK_LOGIT
+        offered = offered or rest or descend or pray or eat or escape or up or engrave
+        offered = offered or pickup or wear or wield
+        z[SEARCH] += 0.0 if search or not offered else MASK_LOGIT  # search when nothing else
         top = z.max()
         norm = 0.0
         for a in range(n_actions):

@@ -28,6 +28,7 @@ from nethack_agent.policy import (
     policy_loss_grad,
     sample_actions,
 )
+from nethack_agent.policy_kernel import sample_policy
 
 DS, DD, B = N_STATE_FEATURES, N_DIRECTION_FEATURES, 7
 CLOSED_DOOR = DIRECTION_FEATURES.index("kind_closed_door")
@@ -117,6 +118,32 @@ def test_action_mask_by_hand():
         *(False,) * 3,
     ]
     assert set(np.unique(mask)) == {0.0, MASK_LOGIT}
+
+
+@pytest.mark.parametrize("opening", [None, "move", "kick", "escape", "pick_up"])
+def test_search_is_offered_when_every_other_action_is_withheld(opening):
+    # walls all round, full HP, no question, nothing here: withheld everywhere, so a pressed
+    # key would pass no time; a search passes a turn — unless one other action is open
+    psi = np.zeros((1, N_STATE_FEATURES))
+    phi = np.zeros((1, 8, N_DIRECTION_FEATURES))
+    S, F = STATE_FEATURES.index, DIRECTION_FEATURES.index
+    psi[0, S("hp_frac")] = 1.0
+    phi[0, :, F("kind_wall")] = 1.0
+    if opening == "move":
+        phi[0, 5, F("kind_wall")] = 0.0
+    elif opening == "kick":
+        phi[0, 5, F("kind_closed_door")] = phi[0, 5, F("locked_door")] = 1.0
+    elif opening == "escape":
+        psi[0, S("msg_prompt")] = 1.0
+    elif opening == "pick_up":
+        psi[0, S("useful_item_here")] = 1.0
+    offered = action_mask(psi, phi)[0] == 0
+    assert offered[SEARCH] == (opening is None)
+    assert offered.sum() == 1
+    params = init_params(DS, DD)
+    params["W"][:] = np.random.default_rng(3).normal(size=params["W"].shape)
+    _, fast = sample_policy(params, psi, phi, np.zeros(1))  # the compiled step: the same rule
+    np.testing.assert_allclose(fast, action_probabilities(params, psi, phi), rtol=0, atol=1e-12)
 
 
 @pytest.mark.parametrize(

@@ -437,11 +437,22 @@ def test_a_door_is_kicked_only_when_locked_and_never_a_closed_shops(env_id):
     runner._note_move(0, MOVE + west, start, b"This door is locked.")
     assert kicks_offered(b"WHAMM!!")[0].tolist() == [d == west for d in range(N_DIRECTIONS)]
     south = 2  # and a peaceful monster there ("Really attack?" is answered no: no time)
+    floor = runner.glyphs[0, y + 1, x]
+    runner.glyphs[0, y + 1, x] = nethack.GLYPH_MON_OFF  # a monster to the south
+    runner.memory._glyphs[:] = -1
     runner._note_move(0, MOVE + south, start, b"Really attack the watchman? [yn] (n)")
-    runner._features = None
-    psi, phi = runner.features()
-    moves = action_mask(psi, phi)[0, MOVE : MOVE + N_DIRECTIONS] == 0
+
+    def moves_offered() -> np.ndarray:
+        runner._features = None
+        psi, phi = runner.features()
+        return action_mask(psi, phi)[0, MOVE : MOVE + N_DIRECTIONS] == 0
+
+    moves = moves_offered()
     assert not moves[west] and not moves[south] and moves[north]
+    runner.glyphs[0, y + 1, x] = floor  # it walked on: the way south is open again
+    runner.memory._glyphs[:] = -1
+    moves = moves_offered()
+    assert not moves[west] and moves[south] and moves[north]
     runner._note_move(0, MOVE + north, start, b'You read: "Closed for inventory".')
     assert tuple(runner.shop_front[0]) == start  # the square in front of a shop's locked door
     offered = kicks_offered(b"This door is locked.")
