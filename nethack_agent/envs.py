@@ -122,8 +122,9 @@ character is read off the screen) or when ``extra_keys`` ask for it (watching) �
 it at every key press, ≈ 4 µs of a 13–18 µs press on this machine."""
 _ANGRY_GOD = (b"is displeased", b"You feel guilty", b"Thou hast angered me", b"Thou durst")
 _SETTLE_KEYS = 12
-"""At most this many keys answer the screens one Challenge action leaves, before and after it
-(the watchdog and the Challenge's no-progress timeout take care of the rest)."""
+"""At most this many keys answer the questions one action leaves (on the Challenge, every screen,
+before and after it; the watchdog and the Challenge's no-progress timeout take care of the
+rest)."""
 NO_PROGRESS = "no-progress timeout"
 """``Episode.end`` of a game the Challenge aborted because the game clock stood still."""
 ENV_APIS = {"nle": NetHackGame, "gym": GymGame}
@@ -796,9 +797,11 @@ class GameRunner:
         if moving:
             self._note_move(i, action, start, text)
         self._note_items(i, action, text)
-        for _ in range(_SETTLE_KEYS if self.challenge else 2):
-            # follow-up prompts (eat: floor food, then which item), then on the Challenge
-            # whatever screen is left
+        for _ in range(_SETTLE_KEYS):
+            # follow-up prompts (eat: each kind of floor food, then which item — two answers
+            # were once all NetHackScore gave, and a pile of corpses left "What do you want to
+            # eat?" open for the next action's key: "You cannot eat that!" 246 times in one
+            # game), then on the Challenge whatever screen is left
             answer = self._answer(i, action, text)
             if answer is None and self.challenge:
                 tty = self.tty_chars[i].tobytes()

@@ -527,3 +527,32 @@ def test_a_kick_refused_before_its_direction_is_followed_by_a_search():
     runner.step(np.array([KICK + 1]))
     assert pressed[:2] == [kick_key, DIRECTION_KEYS[1]] and search_key not in pressed
     runner.close()
+
+
+def test_every_floor_food_question_is_answered_before_the_pack_is_offered():
+    # a pile: NetHack asks of each kind of corpse on the floor, then which item to eat; a
+    # question left open takes the next action's key ("You cannot eat that!")
+    from nethack_agent.actions import ACTION_KEYS, EAT
+
+    runner = GameRunner(SCORE_ID, 1, episode_seeds=[1])
+    script = {
+        ACTION_KEYS[EAT][0]: b"There is a jackal corpse here; eat it? [ynq] (n) ",
+        ord("h"): b"This orange is delicious!",
+    }  # and each "n" brings the next of ``floor``
+    floor = [
+        b"There are 2 lichen corpses here; eat one? [ynq] (n) ",
+        b"What do you want to eat? [hi or ?*] ",
+    ]
+    pressed = []
+
+    def scripted(key):
+        pressed.append(key)
+        text = floor.pop(0) if key == ord("n") else script[key]
+        runner.message[0] = 0
+        runner.message[0, : len(text)] = np.frombuffer(text, np.uint8)
+        return 0.0, False, 0
+
+    runner.envs[0].press = scripted
+    runner.step(np.array([EAT]))
+    assert bytes(pressed) == b"ennh" and not floor
+    runner.close()
