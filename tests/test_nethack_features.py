@@ -342,6 +342,32 @@ def test_a_square_searched_enough_gives_way_to_the_next():
     assert bits(phi[0], "path_search") == {W}
 
 
+@pytest.mark.parametrize(
+    ("searched_everywhere", "at_the_end", "near", "way"),
+    [
+        (SEARCH_ENOUGH, SEARCH_ENOUGH, 8 / 10, {E}),  # a second round: the nearest spot again
+        (SEARCH_ENOUGH, 2 * SEARCH_ENOUGH, 8 / 13, {W}),  # … the wall squares, its end done
+        (2 * SEARCH_ENOUGH, 2 * SEARCH_ENOUGH, 8 / 10, {E}),  # a third round
+        (4 * SEARCH_ENOUGH, 4 * SEARCH_ENOUGH, 0.0, set()),  # four rounds: nothing left to try
+    ],
+)
+def test_once_every_spot_is_searched_enough_another_round_begins(
+    searched_everywhere, at_the_end, near, way
+):
+    g = room_map()
+    g[5, 22:26] = cmap(CORRIDOR)
+    g[5, 23] = AGENT
+    memory = MapMemory(1)
+    features_of([g], [blstats_at(5, 23)], memory)  # the level entered
+    memory.visits[0] = 1  # nothing unvisited: no frontier
+    memory.searched[0] = searched_everywhere
+    memory.searched[0, 5, 25] = at_the_end
+    psi, phi = features_of([g], [blstats_at(5, 23)], memory)
+    assert psi[0, SF["stuck"]] == 1.0 and psi[0, SF["on_search_spot"]] == 0.0
+    np.testing.assert_allclose(psi[0, SF["search_near"]], near)
+    assert bits(phi[0], "path_search") == way
+
+
 def test_standing_on_a_spot_it_searches_there_first():
     g = room_map()
     g[5, 22:26] = cmap(CORRIDOR)
