@@ -144,8 +144,9 @@ _KIND_WALL = DIRECTION_FEATURES.index("kind_wall")
 _KIND_CLOSED_DOOR = DIRECTION_FEATURES.index("kind_closed_door")
 _KIND_MONSTER = DIRECTION_FEATURES.index("kind_monster")
 _PEACEFUL = b"Really attack"  # a peaceful monster: answered no (refused while it stands there)
+_LOCKED = b"This door is locked"  # (refused while the door stands closed)
 _REFUSED_MOVES = (  # a move NetHack refuses, and no time passes: the same move would loop
-    b"This door is locked",
+    _LOCKED,
     b"You can't move diagonally",  # into or out of an intact doorway
     b"You are carrying too much to get through",  # a diagonal squeeze
     _PEACEFUL,
@@ -717,8 +718,8 @@ class GameRunner:
         if any(refusal in text for refusal in _REFUSED_MOVES) and self._where(i) == start:
             if tuple(self.refused[i, :4]) != start:
                 self.refused[i] = (*start, 0)
-            bit = action - MOVE + (N_DIRECTIONS if _PEACEFUL in text else 0)
-            self.refused[i, 4] |= 1 << bit
+            group = 1 if _PEACEFUL in text else 2 if _LOCKED in text else 0
+            self.refused[i, 4] |= 1 << (group * N_DIRECTIONS + action - MOVE)
         if any(bump in text for bump in _BUMPS):  # no time passed: never try it again
             if self._where(i)[:2] == start[:2]:
                 self.memory.remember_wall(i, start[2] + dy, start[3] + dx)
@@ -1293,21 +1294,25 @@ def _corpse_directions(blstats, agent, phi):
 def _refused_moves(blstats, agent, phi):
     """Moves NetHack refused from the agent's square read as walls (withheld) while it stays.
 
-    ``GameRunner.refused``: dungeon, level, y, x and a bit per refused direction (bits 0–7), and
-    one per direction where NetHack asked "Really attack?" (bits 8–15: withheld only while a
-    monster stands there — a peaceful one walks on, and a square it blocked must open again).
-    A refused door stays a locked door (``locked_door``: kick it) after its message is gone.
+    ``GameRunner.refused``: dungeon, level, y, x and three bits per direction: refused for
+    good (bits 0–7: a diagonal through a doorway, a squeeze), while a monster stands there (bits
+    8–15: "Really attack?" — a peaceful one walks on, and the way it blocked opens again), while
+    the door there stands closed (bits 16–23: "This door is locked." — kicked open, it is a way
+    on; a policy walked to and fro beside a broken door read as a wall for 2,000 steps). A
+    locked door stays one to kick (``locked_door``) after its message is gone.
     """
     refused = agent[13]
     for e in range(blstats.shape[0]):
         if not _stands_on(refused, blstats, e):
             continue
+        bits = refused[e, 4]
         for d in range(N_DIRECTIONS):
-            fixed = (refused[e, 4] >> d) & 1
-            peaceful = (refused[e, 4] >> (N_DIRECTIONS + d)) & 1 and phi[e, d, _KIND_MONSTER] > 0
-            if fixed or peaceful:
+            fixed = (bits >> d) & 1
+            peaceful = (bits >> (N_DIRECTIONS + d)) & 1 and phi[e, d, _KIND_MONSTER] > 0
+            locked = (bits >> (2 * N_DIRECTIONS + d)) & 1 and phi[e, d, _KIND_CLOSED_DOOR] > 0
+            if fixed or peaceful or locked:
                 phi[e, d, _KIND_WALL] = 1.0
-            if fixed and phi[e, d, _KIND_CLOSED_DOOR] > 0:
+            if locked:
                 phi[e, d, _LOCKED_DOOR] = 1.0
 
 

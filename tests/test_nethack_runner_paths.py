@@ -453,6 +453,10 @@ def test_a_door_is_kicked_only_when_locked_and_never_a_closed_shops(env_id):
     runner.memory._glyphs[:] = -1
     moves = moves_offered()
     assert not moves[west] and moves[south] and moves[north]
+    runner.glyphs[0, y, x - 1] = nethack.GLYPH_CMAP_OFF + 12  # the door west kicked open
+    runner.memory._glyphs[:] = -1
+    assert moves_offered()[west]  # (S_ndoor: a broken door) a way on, no wall
+    runner.glyphs[0, y, x - 1] = closed_door
     runner._note_move(0, MOVE + north, start, b'You read: "Closed for inventory".')
     assert tuple(runner.shop_front[0]) == start  # the square in front of a shop's locked door
     offered = kicks_offered(b"This door is locked.")
