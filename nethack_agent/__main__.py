@@ -17,7 +17,6 @@ import signal
 import sys
 
 from gradients.cli import Parser, non_negative_int, output_dir, positive_int, run
-from nethack_agent.checkpoint import WEIGHTS
 from nethack_agent.config import TrainConfig
 
 
@@ -113,7 +112,6 @@ def _evaluate(args: argparse.Namespace) -> int:
         backend=args.backend,
         address=args.address,
         max_keys=args.max_keys,
-        weights=args.weights,
     )
     if args.plot:
         from nethack_agent.plots import plot_scores_by_role  # matplotlib only when asked
@@ -189,7 +187,6 @@ def _watch(args: argparse.Namespace) -> int:
         max_steps=args.max_steps,
         env_id=args.env,
         env_api=args.env_api,
-        weights=args.weights,
     )
     return 0
 
@@ -202,11 +199,6 @@ _TRAIN_SETTINGS = (
     ("--final-lr-fraction", "final_lr_fraction", "step size decays linearly to this fraction"),
     ("--entropy-coef", "entropy_coef", "entropy bonus"),
     ("--checkpoint-minutes", "checkpoint_minutes", "minutes between checkpoints"),
-    (
-        "--average-updates",
-        "average_updates",
-        "horizon, in updates, of the averaged weights that evaluate and watch play",
-    ),
     (
         "--death-penalty",
         "death_penalty",
@@ -223,16 +215,6 @@ def _add_env_api(parser: argparse.ArgumentParser) -> None:
         default="nle",
         help="play NetHack through NLE's low-level game (nle, fast) or its gymnasium class "
         "(gym, the reference); both play the same games (default %(default)s)",
-    )
-
-
-def _add_weights(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--weights",
-        choices=WEIGHTS,
-        default="average",
-        help="play the run's averaged weights (average, what training is for) or the last "
-        "update's (last) (default %(default)s)",
     )
 
 
@@ -338,7 +320,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--workers", type=non_negative_int, default=2, help="worker processes (0: none)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    _add_weights(p)
     _add_env_api(p)
     _add_backend(p)
     p.set_defaults(run=_evaluate)
@@ -352,7 +333,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--delay", type=float, default=0.1, help="seconds between frames")
     p.add_argument("--max-steps", type=positive_int, help="stop after this many steps")
     p.add_argument("--env", help="NLE task to play (default: the one the run was trained on)")
-    _add_weights(p)
     _add_env_api(p)
     p.set_defaults(run=_watch)
     return parser

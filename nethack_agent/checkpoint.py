@@ -17,18 +17,9 @@ from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
 from nethack_agent.learning import Adam
 from nethack_agent.policy import param_names
 
-__all__ = [
-    "CHECKPOINT_NAME",
-    "WEIGHTS",
-    "CheckpointError",
-    "TrainState",
-    "load_checkpoint",
-    "save_checkpoint",
-]
+__all__ = ["CHECKPOINT_NAME", "CheckpointError", "TrainState", "load_checkpoint", "save_checkpoint"]
 
 CHECKPOINT_NAME = "checkpoint.npz"
-WEIGHTS = ("average", "last")
-"""which of a checkpoint's weights play: the averaged ones or the last update's"""
 
 
 class CheckpointError(ValueError):
@@ -55,19 +46,6 @@ class TrainState:
     """seconds spent training, over all sessions"""
     runner_states: list[dict[str, Any]] | None = None
     """per-worker episode counters and generator states (``GameRunner.state``)"""
-    average: dict[str, np.ndarray] | None = None
-    """the running average of the weights (``learning.polyak_average``), None before the first
-    update"""
-
-    def weights(self, which: str = "average") -> dict[str, np.ndarray]:
-        """The policy to play: ``"average"`` or ``"last"``.
-
-        "average" is the averaged weights (the last ones before the first update), "last" the
-        weights the last update left.
-        """
-        if which not in WEIGHTS:
-            raise ValueError(f"weights must be one of {WEIGHTS}, got {which!r}")
-        return self.average if which == "average" and self.average is not None else self.params
 
 
 def save_checkpoint(run_dir: str | os.PathLike, state: TrainState) -> Path:
@@ -82,7 +60,6 @@ def save_checkpoint(run_dir: str | os.PathLike, state: TrainState) -> Path:
     """
     path = Path(run_dir) / CHECKPOINT_NAME
     arrays: dict[str, np.ndarray] = {f"params/{k}": v for k, v in state.params.items()}
-    arrays |= {f"average/{k}": v for k, v in (state.average or {}).items()}
     arrays |= {f"adam_m/{k}": v for k, v in state.optimiser.m.items()}
     arrays |= {f"adam_v/{k}": v for k, v in state.optimiser.v.items()}
     arrays["adam"] = np.array(
@@ -140,14 +117,8 @@ def load_checkpoint(run_dir: str | os.PathLike) -> TrainState:
     try:
         with np.load(path, allow_pickle=False) as data:
             config = TrainConfig.from_json(str(data["config"]))
-            names = param_names(config.policy)
-            params = {name: data[f"params/{name}"].copy() for name in names}
+            params = {name: data[f"params/{name}"].copy() for name in param_names(config.policy)}
             _check_shapes(path, params)
-            average = (
-                {name: data[f"average/{name}"].copy() for name in names}
-                if f"average/{names[0]}" in data.files
-                else None
-            )
             learning_rate, beta1, beta2, eps = data["adam"].tolist()
             t, step, updates, episodes = (int(c) for c in data["counters"])
             optimiser = Adam(
@@ -176,7 +147,6 @@ def load_checkpoint(run_dir: str | os.PathLike) -> TrainState:
                 episodes=episodes,
                 elapsed=float(data["elapsed"]),
                 runner_states=json.loads(str(data["runner_states"])),
-                average=average,
             )
     except CheckpointError:
         raise

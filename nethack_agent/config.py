@@ -49,10 +49,6 @@ class TrainConfig:
     """rewards are multiplied by this before GAE (a new level's +50 becomes 1)"""
     max_episode_steps: int = 5000
     """NLE's time limit, in key presses"""
-    average_updates: int = 2048
-    """horizon H of the averaged weights that evaluation plays (``learning.polyak_average``:
-    the mean of the first H updates' weights, then a moving average with a mean age of H
-    updates, ≈ 2 M steps; 1 plays the last weights)"""
     checkpoint_minutes: float = 3.0
     """minutes between checkpoints"""
     death_penalty: float = 0.0
@@ -73,10 +69,8 @@ class TrainConfig:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.policy not in ("linear", "mlp"):
             raise ValueError(f"policy must be 'linear' or 'mlp', got {self.policy!r}")
-        for name in ("hidden", "average_updates"):
-            number = getattr(self, name)
-            if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {number!r}")
+        if isinstance(self.hidden, bool) or not isinstance(self.hidden, int) or self.hidden < 1:
+            raise ValueError(f"hidden must be an integer >= 1, got {self.hidden!r}")
         if self.env_api not in ("nle", "gym"):
             raise ValueError(f"env_api must be 'nle' or 'gym', got {self.env_api!r}")
         if self.max_episode_steps < 1 or self.checkpoint_minutes <= 0:

@@ -223,7 +223,6 @@ def evaluate(
     env_id: str | None = None,
     unseeded: bool = False,
     max_keys: int | None = None,
-    weights: str = "average",
 ) -> tuple[dict[str, Any], dict[str, list[Episode]]]:
     """Evaluate a run's policy against the uniformly random one on seeds seed … seed+episodes−1.
 
@@ -244,13 +243,11 @@ def evaluate(
         unseeded: play NLE's own NetHackChallenge class, never seeded (``env_id`` must be
             "NetHackChallenge-v0").
         max_keys: a key cap per game (default: ``key_cap``, the Challenge's 10⁶ or the run's).
-        weights: the run's "average" weights or its "last" ones (``TrainState.weights``).
 
     Returns:
         ``{"env", "episodes", "seed", "policy", "unseeded", "policy_kind"
         (the checkpoint's "linear" or "mlp"), "agent": summarize(...),
-        "random": summarize(...), "weights" (the weights played: "average", or "last" when the
-        checkpoint has no average), "roles": role_stats(agent's games), "deaths":
+        "random": summarize(...), "roles": role_stats(agent's games), "deaths":
         [{"cause", "games"}, …] of the agent's games, most frequent first, "random_deaths": the
         same for the random policy, "agent_ends" and "random_ends": how many games ended by
         "death", "key cap" and "no-progress timeout"}``, and the games themselves:
@@ -261,7 +258,6 @@ def evaluate(
     if policy not in ("sampled", "greedy"):
         raise ValueError(f"policy must be 'sampled' or 'greedy', got {policy!r}")
     state = load_checkpoint(run_dir)
-    agent_params = state.weights(weights)
     env_id = env_id or state.config.env_id
     if max_keys is not None and max_keys < 1:
         raise ValueError(f"max_keys must be >= 1, got {max_keys}")
@@ -276,10 +272,9 @@ def evaluate(
         "unseeded": unseeded,
         "max_keys": max_keys or key_cap(env_id, state.config),
         "policy_kind": state.config.policy,
-        "weights": "last" if agent_params is state.params else "average",
     }
     played: dict[str, list[Episode]] = {}
-    for name, params, kind in (("agent", agent_params, policy), ("random", None, "random")):
+    for name, params, kind in (("agent", state.params, policy), ("random", None, "random")):
         record = None if ttyrec_dir is None else str(Path(ttyrec_dir) / name)
         games = play_games(
             env_id,

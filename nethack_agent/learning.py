@@ -20,7 +20,6 @@ __all__ = [
     "a2c_update",
     "clip_by_global_norm",
     "gae",
-    "polyak_average",
     "shaped_rewards",
 ]
 
@@ -38,37 +37,6 @@ def shaped_rewards(rewards: np.ndarray, terminated: np.ndarray, death_penalty: f
         (T, N) shaped rewards (a new array).
     """
     return rewards - death_penalty * np.asarray(terminated, dtype=np.float64)
-
-
-def polyak_average(
-    average: dict[str, np.ndarray] | None,
-    params: dict[str, np.ndarray],
-    updates: int,
-    horizon: int,
-) -> dict[str, np.ndarray]:
-    """The running average of the weights after update number ``updates`` (Polyak averaging).
-
-    ``ā_k = ā_{k−1} + (p_k − ā_{k−1}) / min(k, H)``: the plain mean of the first H weights (the
-    Polyak–Ruppert average; Polyak & Juditsky 1992), then an exponential moving average with a
-    mean age of H updates. One policy-gradient update moves a softmax policy a long way on its
-    noisy objective; the average is the policy to play once training stops (stochastic weight
-    averaging, Izmailov et al. 2018) — docs/nethack-challenge.md, "Averaged weights".
-
-    Args:
-        average: ā_{k−1} (None: no average yet, it starts at ``params``).
-        params: the weights p_k after update k.
-        updates: k ≥ 1.
-        horizon: H ≥ 1 (1: the average is the last weights).
-
-    Returns:
-        ā_k (new arrays).
-    """
-    if updates < 1 or horizon < 1:
-        raise ValueError(f"updates and horizon must be >= 1, got {updates} and {horizon}")
-    if average is None:
-        return {name: p.copy() for name, p in params.items()}
-    rate = 1.0 / min(updates, horizon)
-    return {name: a + rate * (params[name] - a) for name, a in average.items()}
 
 
 def gae(

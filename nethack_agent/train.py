@@ -24,7 +24,7 @@ from nethack_agent.checkpoint import CHECKPOINT_NAME, TrainState, load_checkpoin
 from nethack_agent.config import TrainConfig
 from nethack_agent.envs import GameRunner, runner_settings
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
-from nethack_agent.learning import Adam, a2c_update, polyak_average, shaped_rewards
+from nethack_agent.learning import Adam, a2c_update, shaped_rewards
 from nethack_agent.plots import plot_learning_curve
 from nethack_agent.policy import init_mlp_params, init_params
 from nethack_agent.ray_runner import RayRunner
@@ -241,9 +241,6 @@ def train(
                     f"stopped, and kept the last good checkpoint in {run_dir}"
                 )
             state.params, state.optimiser, state.runner_states = params, optimiser, runner_states
-            state.average = polyak_average(
-                state.average, params, state.updates + 1, config.average_updates
-            )
             wall_time = time.monotonic() - started + state.elapsed
             for e in episodes:
                 step = state.step + (e.t + 1) * config.n_envs

@@ -32,7 +32,6 @@ def watch(
     out: TextIO | None = None,
     env_api: str = "nle",
     env_id: str | None = None,
-    weights: str = "average",
 ) -> int:
     """Play the game seeded ``seed`` with the run's policy, drawing the screen after every step.
 
@@ -51,7 +50,6 @@ def watch(
             terminals).
         env_api: "nle" (the low-level game driver) or "gym" (NLE's gym class).
         env_id: the NLE task (default: the one the run was trained on).
-        weights: the run's "average" weights or its "last" ones (``TrainState.weights``).
 
     Returns:
         The game's final in-game score.
@@ -62,7 +60,6 @@ def watch(
         raise ValueError(f"delay must be >= 0, got {delay}")
     out = sys.stdout if out is None else out
     state = load_checkpoint(run_dir)
-    params = state.weights(weights)
     env_id = env_id or state.config.env_id
     runner = GameRunner(
         env_id,
@@ -78,7 +75,7 @@ def watch(
         out.write(f"{clear}{_screen(runner)}\nstep 0: {runner.env_id}, seed {seed}\n")
         while runner.active[0] and (max_steps is None or step < max_steps):
             time.sleep(delay)
-            actions, probabilities = runner.choose(params, policy)
+            actions, probabilities = runner.choose(state.params, policy)
             *_, finished, _ = runner.step(actions)
             step += 1
             out.write(

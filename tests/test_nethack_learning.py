@@ -16,7 +16,7 @@ from nethack_agent.features import (
     N_STATE_FEATURES,
     STATE_FEATURES,
 )
-from nethack_agent.learning import Adam, clip_by_global_norm, gae, polyak_average
+from nethack_agent.learning import Adam, clip_by_global_norm, gae
 from nethack_agent.plots import rolling_mean, rolling_median
 from nethack_agent.policy import (
     MASK_LOGIT,
@@ -251,28 +251,6 @@ def test_clip_by_global_norm():
         clip_by_global_norm({"a": np.ones(1)}, 0.0)
 
 
-@pytest.mark.parametrize("horizon", [1, 3, 5, 50])
-def test_polyak_average_is_the_mean_then_an_exponential_average(horizon):
-    rng = np.random.default_rng(horizon)
-    weights = [{"W": rng.normal(size=(2, 3)), "v": rng.normal(size=2)} for _ in range(12)]
-    average = None
-    for k, params in enumerate(weights, start=1):
-        average = polyak_average(average, params, k, horizon)
-        # written out: the plain mean of the first H, then each older one weighs (1 − 1/H)
-        # times less, the mean of the first H counting as one term
-        first = min(k, horizon)
-        rate = 1.0 / horizon
-        for name in params:
-            mean = np.mean([w[name] for w in weights[:first]], axis=0)
-            expected = (1 - rate) ** (k - first) * mean + sum(
-                rate * (1 - rate) ** (k - j) * weights[j - 1][name] for j in range(first + 1, k + 1)
-            )
-            np.testing.assert_allclose(average[name], expected, rtol=1e-12, atol=1e-12)
-    assert average["W"] is not weights[-1]["W"]  # new arrays, the weights are not aliased
-    with pytest.raises(ValueError, match="updates and horizon must be >= 1"):
-        polyak_average(None, weights[0], 0, 3)
-
-
 def test_sampling_follows_the_probabilities():
     rng = np.random.default_rng(5)
     p = np.array([0.1, 0.0, 0.2, 0.7])
@@ -313,9 +291,6 @@ def test_summarize_matches_scipy_t_interval():
         ("envs_per_worker", 0, "envs_per_worker must be > 0"),
         ("entropy_coef", -0.1, "entropy_coef must be >= 0"),
         ("checkpoint_minutes", 0.0, "checkpoint_minutes > 0"),
-        ("average_updates", 0, "average_updates must be an integer >= 1"),
-        ("average_updates", 2.5, "average_updates must be an integer >= 1"),
-        ("average_updates", True, "average_updates must be an integer >= 1"),
     ],
 )
 def test_config_rejects_bad_settings(field, value, message):

@@ -10,7 +10,6 @@ import numpy as np
 import pytest
 from scipy import stats
 
-import nethack_agent.evaluate as evaluate_module
 import nethack_agent.train as train_module
 from nethack_agent import checkpoint as checkpoint_module
 from nethack_agent.__main__ import main
@@ -106,42 +105,6 @@ def test_checkpoint_restores_weights_optimiser_step_and_random_streams(tmp_path)
     expected = [game_seeds(0, 0, i, snapshot["episode_counts"][i])[0] for i in range(4)]
     assert restored.game_seed.tolist() == expected
     assert restored.episode_counts == [count + 1 for count in snapshot["episode_counts"]]
-
-
-def test_the_averaged_weights_are_the_mean_of_the_updates_and_survive_a_resume(
-    tmp_path, monkeypatch
-):
-    after_updates = []
-    real_update = train_module.a2c_update
-
-    def recording_update(params, *args, **kwargs):
-        stats = real_update(params, *args, **kwargs)
-        after_updates.append({name: p.copy() for name, p in params.items()})
-        return stats
-
-    monkeypatch.setattr(train_module, "a2c_update", recording_update)
-    config = TrainConfig(**{**vars(SMALL), "average_updates": 4})
-    state = train(config, tmp_path, total_steps=384, progress=False)  # 6 updates
-    assert state.updates == len(after_updates) == 6
-    saved = load_checkpoint(tmp_path)
-    for name, last in state.params.items():
-        # the mean of the first 4 updates' weights, then two steps of 1/4 toward the next ones
-        expected = np.mean([w[name] for w in after_updates[:4]], axis=0)
-        for w in after_updates[4:]:
-            expected = expected + (w[name] - expected) / 4
-        np.testing.assert_allclose(state.average[name], expected, rtol=1e-12, atol=1e-15)
-        np.testing.assert_array_equal(saved.average[name], state.average[name])
-        assert not np.array_equal(state.average[name], last) or not last.any()
-    assert saved.weights() is saved.average and saved.weights("last") is saved.params
-    # a resumed run goes on averaging from the saved average, at the saved update count
-    state = train(config, tmp_path, total_steps=512, resume=True, progress=False)
-    w = after_updates[-1]
-    for name in w:
-        expected = saved.average[name] + (after_updates[-2][name] - saved.average[name]) / 4
-        expected = expected + (w[name] - expected) / 4
-        np.testing.assert_allclose(state.average[name], expected, rtol=1e-12, atol=1e-15)
-    with pytest.raises(ValueError, match="weights must be one of"):
-        saved.weights("best")
 
 
 def test_resume_continues_the_run(tmp_path):
@@ -263,7 +226,7 @@ def test_parallel_runner_equals_the_same_runners_in_process():
         np.testing.assert_array_equal(batch[key], np.concatenate([p[key] for p in parts], axis=1))
 
 
-def test_cli_evaluate_json_ttyrec_and_watch(tmp_path, capsys, monkeypatch):
+def test_cli_evaluate_json_ttyrec_and_watch(tmp_path, capsys):
     run = tmp_path / "run"
     assert (
         main(
@@ -341,23 +304,6 @@ def test_cli_evaluate_json_ttyrec_and_watch(tmp_path, capsys, monkeypatch):
     # The same seeds give the same games again.
     assert main(args) == 0
     assert json.loads(capsys.readouterr().out) == result
-    # The agent plays the averaged weights unless --weights last asks for the last ones.
-    played = []
-    real_play = evaluate_module.play_games
-
-    def recording_play(env_id, params, *rest, **kwargs):
-        played.append(params)
-        return real_play(env_id, params, *rest, **kwargs)
-
-    monkeypatch.setattr(evaluate_module, "play_games", recording_play)
-    state = load_checkpoint(run)
-    assert not np.array_equal(state.average["W"], state.params["W"])
-    for weights, expected in (("average", state.average), ("last", state.params)):
-        assert main([*args, "--weights", weights]) == 0
-        assert json.loads(capsys.readouterr().out)["weights"] == weights
-        agent_params = played[-2]  # (the agent plays first, then the random policy)
-        assert all(np.array_equal(agent_params[n], expected[n]) for n in expected)
-    assert result["weights"] == "average"
 
     assert main(["watch", str(run), "--seed", "7", "--delay", "0", "--max-steps", "3"]) == 0
     out = capsys.readouterr().out
