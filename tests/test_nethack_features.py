@@ -312,15 +312,17 @@ def test_a_path_that_opens_while_the_agent_stands_still_is_searched_anew():
     assert bits(phi[0], "path_downstairs") == {E, NE, SE}  # through the door at (5, 20)
 
 
-def _stuck_at_a_corridors_end(searched_at_end):
+def _stuck_at_a_corridors_end(searched_at_end, searched_everywhere=0):
     """room_map's corridor led on to a dead end at (5, 25); every square visited, no staircase:
-    the agent at (5, 23) is stuck."""
+    the agent at (5, 23) is stuck. Every square searched ``searched_everywhere`` times but the
+    end, searched ``searched_at_end`` times."""
     g = room_map()
     g[5, 22:26] = cmap(CORRIDOR)
     g[5, 23] = AGENT
     memory = MapMemory(1)
     features_of([g], [blstats_at(5, 23)], memory)  # the level entered
     memory.visits[0] = 1  # nothing unvisited: no frontier
+    memory.searched[0] = searched_everywhere
     memory.searched[0, 5, 25] = searched_at_end
     return features_of([g], [blstats_at(5, 23)], memory)
 
@@ -354,15 +356,7 @@ def test_a_square_searched_enough_gives_way_to_the_next():
 def test_once_every_spot_is_searched_enough_another_round_begins(
     searched_everywhere, at_the_end, near, way
 ):
-    g = room_map()
-    g[5, 22:26] = cmap(CORRIDOR)
-    g[5, 23] = AGENT
-    memory = MapMemory(1)
-    features_of([g], [blstats_at(5, 23)], memory)  # the level entered
-    memory.visits[0] = 1  # nothing unvisited: no frontier
-    memory.searched[0] = searched_everywhere
-    memory.searched[0, 5, 25] = at_the_end
-    psi, phi = features_of([g], [blstats_at(5, 23)], memory)
+    psi, phi = _stuck_at_a_corridors_end(at_the_end, searched_everywhere)
     assert psi[0, SF["stuck"]] == 1.0 and psi[0, SF["on_search_spot"]] == 0.0
     np.testing.assert_allclose(psi[0, SF["search_near"]], near)
     assert bits(phi[0], "path_search") == way
