@@ -1292,7 +1292,10 @@ def _corpse_directions(blstats, agent, phi):
 
 @numba.njit  # not cached (see _observe)
 def _refused_moves(blstats, agent, phi):
-    """Moves NetHack refused from the agent's square read as walls (withheld) while it stays.
+    """Moves NetHack refused from a square read as walls (withheld) whenever the agent stands there.
+
+    The record is of the last square a move was refused from: it holds when the agent steps away
+    and comes back, until a refusal on another square replaces it.
 
     ``GameRunner.refused``: dungeon, level, y, x and three bits per direction: refused for
     good (bits 0–7: a diagonal through a doorway, a squeeze), while a monster stands there (bits
