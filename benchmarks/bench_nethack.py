@@ -23,6 +23,14 @@ Measured in alternating rounds (each loop in turn, ``--seconds`` each), with the
    checkpoint (a trained policy's games last hundreds to thousands of steps, as they do for
    almost all of a training run).
 
+5. NetHack alone on the policy's own keys (``--replay-steps``): one ``GameRunner`` plays the
+   policy (weights from zero or ``--run-dir``'s) for that many steps per game, keeping each
+   game's seeds and every key it pressed; the same games are then replayed key by key through
+   the bare game (``NetHackGame``'s core ``step``, no rules, no features, no policy), one process
+   — agent steps/s of the game itself. Twice that is what two cores could reach if the agent's
+   own work, the learner and the processes' waits cost nothing: the ceiling of the training
+   rate, printed as a ratio to the yardstick.
+
 Then the per-step profile of one worker (``--profile-steps`` agent steps of one ``GameRunner``
 in this process): where an agent step's time goes. ``--sweep`` adds the training rate for
 other numbers of games per worker.
@@ -121,6 +129,83 @@ def gym_rate(seconds: float, seed: int = 0) -> float:
     elapsed = time.perf_counter() - start
     env.close()
     return steps / elapsed
+
+
+class _RecordingCore:
+    """NetHack's core object, keeping the keys it is stepped with (the task's own too)."""
+
+    def __init__(self, core):
+        self._core = core
+        self.keys: list[int] | None = None  # None: not recording (a reset's keys)
+
+    def step(self, key: int):
+        if self.keys is not None:
+            self.keys.append(key)
+        return self._core.step(key)
+
+    def __getattr__(self, name: str):
+        return getattr(self._core, name)
+
+
+class _RecordingGame(NetHackGame):
+    """A ``NetHackGame`` that keeps every game's seeds and the keys NetHack got in it."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._core = _RecordingCore(self._core)
+        self.games: list[tuple[int, int, list[int]]] = []
+        self._seeds = (0, 0)
+
+    def seed(self, core: int, disp: int, **kwargs) -> None:
+        super().seed(core, disp, **kwargs)
+        self._seeds = (core, disp)
+
+    def reset(self) -> None:
+        self._core.keys = None
+        super().reset()
+        self.games.append((*self._seeds, []))
+        self._core.keys = self.games[-1][2]
+
+
+def replay_rate(config: TrainConfig, params: dict | None, n_steps: int) -> tuple[float, float]:
+    """Agent steps/s and presses/s of NetHack alone, replaying the keys the policy pressed.
+
+    ``config.envs_per_worker`` games played for ``n_steps`` agent steps each (sampled actions,
+    ``GameRunner.choose``), then every game replayed from its seeds through the bare game.
+    """
+    params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES) if params is None else params
+    recorders: list[_RecordingGame] = []
+
+    def make_game(settings, **kwargs):
+        recorders.append(_RecordingGame(settings, **kwargs))
+        return recorders[-1]
+
+    runner = GameRunner(
+        config.env_id,
+        config.envs_per_worker,
+        seed=config.seed,
+        max_episode_steps=config.max_episode_steps,
+        make_game=make_game,
+    )
+    for _ in range(n_steps):
+        actions, _ = runner.choose(params, "sampled")
+        runner.step(actions)
+    games = [game for recorder in recorders for game in recorder.games]
+    replayer = NetHackGame(runner.settings, observation_keys=runner.observation_keys)
+    runner.close()
+    core = replayer._nethack._pynethack
+    start = time.perf_counter()
+    for seeds in games:
+        replayer.seed(*seeds[:2])
+        replayer.reset()
+        for key in seeds[2]:
+            core.step(key)
+            if core.done():
+                break
+    elapsed = time.perf_counter() - start
+    replayer.close()
+    presses = sum(len(keys) for *_, keys in games)
+    return n_steps * config.envs_per_worker / elapsed, presses / elapsed
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -387,6 +472,12 @@ def main() -> None:
         "length scaled to match)",
     )
     parser.add_argument("--profile-steps", type=int, default=20000, help="0: no worker profile")
+    parser.add_argument(
+        "--replay-steps",
+        type=int,
+        default=10000,
+        help="agent steps per game replayed through the bare game (0: none)",
+    )
     parser.add_argument("--bfs", action="store_true", help="time BFS alternatives instead")
     parser.add_argument(
         "--games-per-process",
@@ -438,6 +529,12 @@ def main() -> None:
         record("training: share of a core used by a worker", busy)
         record("training: share of a core used by the learner (main process)", learner)
         record("ratio training / gym random loop (agent steps)", steps / yardstick)
+        if args.replay_steps:
+            alone, alone_presses = _in_child(replay_rate, config, params, args.replay_steps)
+            record("NetHack alone on the policy's keys, 1 process: agent steps/s", alone)
+            record("NetHack alone on the policy's keys, 1 process: presses/s", alone_presses)
+            cores = min(config.n_workers, os.cpu_count() or 1)
+            record(f"ceiling: {cores} x that / gym random loop", cores * alone / yardstick)
         for n in sweep:
             same_batch = max(1, config.rollout_length * config.envs_per_worker // n)
             other = TrainConfig(
