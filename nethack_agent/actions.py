@@ -1,9 +1,7 @@
 """The agent's actions: short key sequences ("macros") over NetHack's keyboard.
 
 The policy chooses among ``N_ACTIONS`` actions. Most are one key (a move, ``>``, ``<``, ``s``);
-some are the keys NetHack needs for one decision: ``>`` goes down a staircase, and off one, with
-a pick-axe carried on the Challenge, digs down (``apply``, its letter, ``>``:
-``nethack_agent.digging``); ``20s`` (rest: search for up to 20 turns,
+some are the keys NetHack needs for one decision: ``20s`` (rest: search for up to 20 turns,
 interrupted when something appears), ``M-p`` pray then ``y``; ``^d`` kick then a direction;
 ``e`` eat then the letter of a food item (or ``y`` to a fresh, safe corpse on the floor,
 ``nethack_agent.food``); ``E -`` engrave with a finger, then ``Elbereth`` and RETURN (most

@@ -27,7 +27,6 @@ from nle import nethack
 
 from nethack_agent.actions import (
     ACTION_KEYS,
-    DESCEND,
     DIRECTION_KEYS,
     DIRECTIONS,
     EAT,
@@ -48,22 +47,11 @@ from nethack_agent.actions import (
 )
 from nethack_agent.character import RACES, ROLES, read_character
 from nethack_agent.deaths import ALIVE, death_cause, last_xlog_entry
-from nethack_agent.digging import (
-    APPLY_KEY,
-    APPLY_QUESTION,
-    DIG_QUESTION,
-    KEEPS_DIGGER,
-    SHOPKEEPER_GLYPH,
-    digger_letter,
-    refusal,
-    wielded_letter,
-)
 from nethack_agent.features import (
     AGENT_FEATURES,
     DIRECTION_FEATURES,
     N_DIRECTION_FEATURES,
     N_STATE_FEATURES,
-    STATE_FEATURES,
     MapMemory,
 )
 from nethack_agent.features import _features as _feature_kernel  # compiled into _observe
@@ -155,8 +143,6 @@ _LOCKED_DOOR = DIRECTION_FEATURES.index("locked_door")
 _KIND_WALL = DIRECTION_FEATURES.index("kind_wall")
 _KIND_CLOSED_DOOR = DIRECTION_FEATURES.index("kind_closed_door")
 _KIND_MONSTER = DIRECTION_FEATURES.index("kind_monster")
-_CAN_DIG = STATE_FEATURES.index("can_dig")
-_ON_UPSTAIRS = STATE_FEATURES.index("on_upstairs")
 _PEACEFUL = b"Really attack"  # a peaceful monster: answered no (refused while it stands there)
 _LOCKED = b"This door is locked"  # (refused while the door stands closed)
 _REFUSED_MOVES = (  # a move NetHack refuses, and no time passes: the same move would loop
@@ -166,7 +152,6 @@ _REFUSED_MOVES = (  # a move NetHack refuses, and no time passes: the same move 
     _PEACEFUL,
 )
 _CLOSED_FOR_INVENTORY = b"Closed for inventory"
-_CANNOT_DESCEND = b"You can't go down here"  # ">" off a down-staircase
 """What NetHack engraves in the dust in front of a shop's locked door (``mkroom.c``)."""
 _NO_ENGRAVING = (b"You can't write on", b"small smudge", b"towards the altar")
 """NetHack refuses an engraving here (a fountain, the water, a grave; on an altar it is sin)."""
@@ -438,13 +423,6 @@ class GameRunner:
         self.to_try = np.zeros((n_envs, 2), dtype=bool)  # (to_wear, to_wield) are not empty
         self.no_food = np.zeros(n_envs, dtype=bool)  # "You don't have anything to eat."
         self.armed = np.zeros(n_envs, dtype=bool)
-        # digging down (nethack_agent.digging): the letter of a pick-axe carried (-1: none), of
-        # the weapon to wield again after a dig, and (dungeon, level, y, x) where NetHack refused
-        # a dig (y = x = -2: the whole level)
-        self.dig_letter = np.full(n_envs, -1, dtype=np.int64)
-        self.weapon_letter = np.full(n_envs, ord("-"), dtype=np.int64)
-        self.no_dig = np.full((n_envs, 4), -1, dtype=np.int64)
-        self.digs = 0  # levels dug through, counted
         self.challenge = self.settings.allow_all_modes  # screens are the agent's to answer
         # The per-game Python of a step reads and writes single numbers through memoryviews:
         # a Python int per index, no numpy scalar (measured: a third of the runner's own time).
@@ -526,11 +504,6 @@ class GameRunner:
         self.to_try[i] = False
         self.no_food[i] = False
         self.armed[i] = False
-        self.no_dig[i] = -1
-        if self.challenge:
-            inventory = [self.extra[key][i] for key in INVENTORY_KEYS]
-            self.dig_letter[i] = digger_letter(*inventory)
-            self.weapon_letter[i] = wielded_letter(*inventory)
         self._note_items(i, -1)  # an object on the first square
 
     def _restart(self, i: int, error: BaseException) -> None:
@@ -582,10 +555,6 @@ class GameRunner:
         kick = KICK <= action < KICK + N_DIRECTIONS
         if (kick or MOVE <= action < MOVE + N_DIRECTIONS) and b"direction?" in text:
             return (DIRECTION_KEYS[action - (KICK if kick else MOVE)],)  # or a ranged attack
-        if action == DESCEND and APPLY_QUESTION in text:
-            return (self._digger(i, text),)
-        if action == DESCEND and DIG_QUESTION in text:
-            return (int(nethack.MiscDirection.DOWN),)
         if action == PRAY and b"Are you sure you want to pray?" in text:
             self.last_prayer_turn[i] = self.blstats[i, nethack.NLE_BL_TIME]
             return (_KEY["yes"],)
@@ -613,40 +582,6 @@ class GameRunner:
         if any(prompt in text for prompt in _PROMPTS):
             return (_KEY["esc"],)
         return None
-
-    def _digger(self, i: int, question: bytes) -> int:
-        """The answer to "What do you want to use or apply? [...]": the pick-axe's letter.
-
-        ESC if the question does not offer it (then it is gone — stolen, dropped — and
-        forgotten).
-        """
-        if self.dig_letter[i] in offered_letters(question):
-            return int(self.dig_letter[i])
-        self.dig_letter[i] = -1
-        return _KEY["esc"]
-
-    def _note_dig(self, i: int, start: tuple[int, int, int, int], text: bytes) -> None:
-        """A refusal to dig down from ``start`` in the message ``text`` goes to ``no_dig``.
-
-        The square is recorded, or the whole level where its floor is too hard.
-        """
-        where = refusal(text)
-        if where is not None:
-            self.no_dig[i] = (*start[:2], -2, -2) if where == "level" else start
-
-    def _rewield(self, i: int, start: tuple[int, int, int, int]) -> tuple[int, ...]:
-        """The keys that wield the old weapon again after a dig down from ``start``, or none.
-
-        Only once the agent has fallen through to another level, and never for a role that
-        keeps the pick-axe (``digging.KEEPS_DIGGER``).
-        """
-        if self._where(i)[:2] == start[:2]:
-            return ()
-        self.digs += 1
-        weapon = int(self.weapon_letter[i])
-        if self._role(i) in KEEPS_DIGGER or weapon == self.dig_letter[i]:
-            return ()
-        return (int(nethack.Command.WIELD), weapon)
 
     def _role(self, i: int) -> str:
         return ROLES[self.roles[i]] if self.roles[i] >= 0 else ""
@@ -718,7 +653,7 @@ class GameRunner:
         """Read the message (``text``, if read) for objects seen here or picked up.
 
         Useful objects seen here are remembered with the square; armour and weapons picked up
-        with their letters, and so is a pick-axe (``dig_letter``).
+        with their letters.
         """
         if text is None:
             text = self.message[i].tobytes()
@@ -727,8 +662,6 @@ class GameRunner:
                 kind = useful_kind(name, self._role(i), self.challenge, self.armed[i])
                 if kind in ("armor", "weapon"):
                     self._to_try_on(i, kind, letter)
-                elif kind == "digger" and self.dig_letter[i] < 0:
-                    self.dig_letter[i] = letter
         if b"here" not in text:
             return
         seen = _SEE_HERE.search(text)
@@ -808,8 +741,7 @@ class GameRunner:
         keys = ACTION_KEYS[action]
         reward, terminated, truncated = 0.0, False, False
         moving = MOVE <= action < MOVE + N_DIRECTIONS
-        digging = action == DESCEND and self.dig_letter[i] >= 0
-        if moving or digging:
+        if moving:
             start = self._where(i)
             if self._elbereth[i, 0] != -1:  # attacking from it erases it, moving leaves it
                 self.elbereth[i] = -1
@@ -853,11 +785,6 @@ class GameRunner:
             and self._bl[i][nethack.NLE_BL_TIME] == turn
             and b"direction?" not in self.message[i].tobytes()
         )
-        if digging and _CANNOT_DESCEND in self.message[i].tobytes():
-            r, terminated, truncated = self._press(i, APPLY_KEY)  # off the stairs: dig down
-            reward += r
-            if terminated or truncated:
-                return reward, terminated, truncated
         if not self.challenge and not self._message[i, 0]:  # nothing said: no kill, object
             if refused_kick:  # or question
                 return self._search_after(i, reward)
@@ -870,8 +797,6 @@ class GameRunner:
             self.kill[i] = -1  # and no corpse lies here either (eaten, rotted away, carried off)
         if moving:
             self._note_move(i, action, start, text)
-        if digging:
-            self._note_dig(i, start, text)
         self._note_items(i, action, text)
         for _ in range(_SETTLE_KEYS):
             # follow-up prompts (eat: each kind of floor food, then which item — two answers
@@ -895,19 +820,11 @@ class GameRunner:
             text = self.message[i].tobytes()
             if moving:
                 self._note_move(i, action, start, text)
-            if digging:
-                self._note_dig(i, start, text)
             self._note_items(i, action, text)
             if action == PRAY and any(w in text for w in _ANGRY_GOD):
                 self.god_angry[i] = True  # prayed too soon: the god will not hear again
         if refused_kick:
             return self._search_after(i, reward)
-        if digging:
-            for key in self._rewield(i, start):  # the old weapon again, below
-                r, terminated, truncated = self._press(i, key)
-                reward += r
-                if terminated or truncated:
-                    return reward, terminated, truncated
         return reward, terminated, truncated
 
     def _settle(self, i: int) -> tuple[float, bool, bool]:
@@ -1054,11 +971,7 @@ class GameRunner:
         )
 
     def agent_flags(self) -> np.ndarray:
-        """The runner's own state features (``features.AGENT_FEATURES``), (N, 8).
-
-        ``can_dig`` as the runner's records have it: ``features`` also withholds it with a
-        shopkeeper in view or on an up-staircase (``_dig_here``).
-        """
+        """The runner's own state features (``features.AGENT_FEATURES``), (N, 7)."""
         return self._agent_state()[1]
 
     def prayer_heard(self) -> np.ndarray:
@@ -1069,7 +982,7 @@ class GameRunner:
         return self._agent_state()[0]
 
     def _agent_state(self) -> tuple[np.ndarray, np.ndarray]:
-        """(prayer_heard (N,), agent_flags (N, 8)) in one compiled call (``_agent_kernel``)."""
+        """(prayer_heard (N,), agent_flags (N, 7)) in one compiled call (``_agent_kernel``)."""
         heard = np.empty(self.n_envs)
         flags = np.empty((self.n_envs, len(AGENT_FEATURES)))
         _agent_kernel(self.blstats, self._agent_arrays(), heard, flags)
@@ -1092,8 +1005,6 @@ class GameRunner:
             self.no_food,
             self.shop_front,
             self.refused,
-            self.dig_letter,
-            self.no_dig,
         )
 
     def uniforms(self) -> np.ndarray:
@@ -1291,9 +1202,8 @@ def _agent_kernel(blstats, agent, heard, flags):
     refuse an engraving on this square (``no_engrave``), the agent stands on
     the square it engraved, a safe corpse it killed at most ``fresh`` turns ago lies here,
     useful objects lie here (``item_here``) and it is not Burdened, it has armour / a weapon to
-    try (``to_try``, (N, 2)), it found it has nothing to eat (``no_food``), it carries a pick-axe
-    (``dig_letter``) and NetHack did not refuse a dig on this square or level (``no_dig``).
-    ``agent`` is ``GameRunner._agent_arrays()``, one argument.
+    try (``to_try``, (N, 2)), it found it has nothing to eat (``no_food``). ``agent`` is
+    ``GameRunner._agent_arrays()``, one argument.
     """
     last_prayer, god_angry, table, elbereth, no_engrave, kill = agent[:6]
     kill_safe, challenge, fresh, item_here, to_try, no_food = agent[6:12]
@@ -1324,11 +1234,6 @@ def _agent_kernel(blstats, agent, heard, flags):
         flags[e, 4] = 1.0 if to_try[e, 0] else 0.0
         flags[e, 5] = 1.0 if to_try[e, 1] else 0.0
         flags[e, 6] = 1.0 if no_food[e] else 0.0
-        dig_letter, no_dig = agent[14], agent[15]
-        square = no_dig[e, 2] == where[2] and no_dig[e, 3] == where[3]
-        refused = no_dig[e, 0] == where[0] and no_dig[e, 1] == where[1]
-        refused = refused and (no_dig[e, 2] == -2 or square)
-        flags[e, 7] = 1.0 if dig_letter[e] >= 0 and not refused else 0.0
 
 
 @numba.njit  # not cached: numba's cache would not see a change of the kernels it calls
@@ -1357,7 +1262,6 @@ def _observe(
     _corpse_directions(blstats, agent, phi)
     _refused_moves(blstats, agent, phi)
     _shop_door(blstats, agent, phi)
-    _dig_here(glyph_maps, psi)
 
 
 @numba.njit  # not cached (see _observe)
@@ -1429,19 +1333,6 @@ def _shop_door(blstats, agent, phi):
         if _stands_on(front, blstats, e):
             for d in range(4):  # N, E, S, W
                 phi[e, d, _LOCKED_DOOR] = 0.0
-
-
-@numba.njit  # not cached (see _observe)
-def _dig_here(glyph_maps, psi):
-    """ψ's ``can_dig`` is 0 with a shopkeeper in view, and on an up-staircase.
-
-    A hole dug in a shop is theft (``nethack_agent.digging``); NetHack refuses to dig stairs.
-    """
-    for e in range(psi.shape[0]):
-        if psi[e, _CAN_DIG] == 0.0:
-            continue
-        if psi[e, _ON_UPSTAIRS] > 0 or (glyph_maps[e] == SHOPKEEPER_GLYPH).any():
-            psi[e, _CAN_DIG] = 0.0
 
 
 @numba.njit  # not cached (see _observe)

@@ -72,8 +72,6 @@ State block ψ(s), ``STATE_FEATURES`` (also the value baseline's features):
     weapon_to_wield: the agent (an Archeologist or Tourist, ``items.WIELDERS``) picked up a melee
         weapon it has not yet tried to wield.
     no_food: NetHack said "You don't have anything to eat." and nothing was picked up since.
-    can_dig: the agent carries a pick-axe and may dig down here (``nethack_agent.digging``): no
-        refusal on this square or level, no shopkeeper in view, not on an up-staircase.
     role_*: one-hot of the character's role (``nethack_agent.character.ROLES``; all 0 if the
         role could not be read).
 
@@ -184,7 +182,6 @@ AGENT_FEATURES = (
     "armor_to_wear",
     "weapon_to_wield",
     "no_food",
-    "can_dig",
 )
 """State features the runner knows from its own records, not from the observation."""
 _ROLE_FEATURES = tuple(f"role_{role.lower()}" for role in ROLES)

@@ -3,8 +3,8 @@
 NetHack names an object on the floor ("You see here a pair of hiking boots."), in the pick-up
 menu ("a - a food ration") and in the pick-up message ("e - a pair of hiking boots."); its own
 object table (``nle.nethack.objclass``: name, unidentified appearance, class, weight) tells
-what the name is. ``useful_kind`` sorts a name into "food", "armor", "weapon", "digger" or None
-(leave it), by these rules (never anything with a price: a shop's objects must be paid for):
+what the name is. ``useful_kind`` sorts a name into "food", "armor", "weapon" or None (leave
+it), by these rules (never anything with a price: a shop's objects must be paid for):
 
 - **food**: comestibles of at most ``FOOD_WEIGHT`` (no corpses, globs or huge chunks of meat;
   corpses are ``nethack_agent.food``'s business);
@@ -15,10 +15,7 @@ what the name is. ``useful_kind`` sorts a name into "food", "armor", "weapon", "
   helmets 79–81, gloves 136–139 and boots 143–149); for a Monk no body armour and no shield
   (both ruin martial arts);
 - **weapon** (the Challenge, and only for the roles in ``WIELDERS``): melee weapons of at most
-  ``WEAPON_WEIGHT``, no ammunition, missiles or launchers;
-- **digger** (the Challenge, any role): a pick-axe or a dwarvish mattock (its unidentified
-  name is "broad pick"; dwarves in the Gnomish Mines carry both) — it digs down a level
-  (``nethack_agent.digging``).
+  ``WEAPON_WEIGHT``, no ammunition, missiles or launchers.
 
 ``WIELDERS`` are the roles whose starting weapon is weak enough that any melee weapon found is
 no worse: the Archeologist (a d2 bullwhip) and the Tourist (bare hands). Every other role
@@ -56,7 +53,6 @@ _SUITS, _SHIELDS = range(82, 115), range(129, 136)
 _SHUFFLED = (range(79, 82), range(136, 140), range(143, 150))
 _HARMFUL = ("dunce cap", "helm of opposite alignment", "gauntlets of fumbling")
 _HARMFUL += ("fumble boots", "levitation boots")
-_DIGGERS = ("pick-axe", "dwarvish mattock")
 _PREFIX = re.compile(
     r"^(?:an?|the|\d+)\s+|^(?:uncursed|cursed|blessed|greased|rotten|partly eaten|"
     r"[+-]\d+|pairs? of|set of)\s+"
@@ -78,12 +74,6 @@ def _objects() -> dict[str, tuple[int, ...]]:
             if name and name not in table:
                 table[name] = (index, oclass, int(obj.oc_weight))
     return table
-
-
-@cache
-def _digger_indices() -> frozenset[int]:
-    """Object indices of the digging tools (``_DIGGERS``)."""
-    return frozenset(_objects()[name][0] for name in _DIGGERS)
 
 
 def object_name(text: str) -> str:
@@ -109,7 +99,7 @@ def _lookup(name: str) -> tuple[int, ...] | None:
 
 
 def useful_kind(text: str, role: str, challenge: bool, armed: bool = False) -> str | None:
-    """The kind ("food", "armor", "weapon", "digger") of a named object worth picking up, or None.
+    """The kind ("food", "armor" or "weapon") of a named object worth picking up, or None.
 
     Args:
         text: how NetHack names the object ("a +0 pair of hiking boots", "3 food rations").
@@ -132,8 +122,6 @@ def useful_kind(text: str, role: str, challenge: bool, armed: bool = False) -> s
         return "food" if weight <= FOOD_WEIGHT else None
     if not challenge:
         return None
-    if index in _digger_indices():
-        return "digger"
     if oclass == _ARMOR:
         harmful = name in _HARMFUL or any(index in group for group in _SHUFFLED)
         monk_forbidden = role == "Monk" and (index in _SUITS or index in _SHIELDS)

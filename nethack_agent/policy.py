@@ -103,7 +103,6 @@ _TO_WIELD = STATE_FEATURES.index("weapon_to_wield")
 _NO_FOOD = STATE_FEATURES.index("no_food")
 _FRESH_CORPSE = STATE_FEATURES.index("fresh_corpse_here")
 _MSG_PROMPT = STATE_FEATURES.index("msg_prompt")
-_CAN_DIG = STATE_FEATURES.index("can_dig")
 _PASSIVE = DIRECTION_FEATURES.index("passive_monster")
 _WALL = DIRECTION_FEATURES.index("kind_wall")
 _DOOR_DIAGONAL = DIRECTION_FEATURES.index("door_diagonal")
@@ -178,8 +177,7 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
       or with a monster within 4 squares (let it come): elsewhere a turn searched is a turn
       not exploring — trained policies searched in place for thousands of turns on levels with
       a frontier in reach (one next to an acid blob that blocked a corridor), and starved;
-    - ``descend`` off a down-staircase, unless the agent can dig down there with a pick-axe
-      (``can_dig``, ``nethack_agent.digging``);
+    - ``descend`` off a down-staircase;
     - ``pray`` unless in major trouble with a prayer more likely heard than not (a prayer made
       too soon angers the god; ``nethack_agent.prayer``) — or Fainting from hunger with any
       chance of being heard (starvation is near; the last resort);
@@ -211,8 +209,7 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     mask[..., _KICKS] = np.where(door, 0.0, MASK_LOGIT)
     rest = (psi[..., _HP_FRAC] < 1.0) | (psi[..., _ON_SEARCH_SPOT] > 0)
     mask[..., REST] = np.where(rest, 0.0, MASK_LOGIT)
-    descend = (psi[..., _ON_DOWNSTAIRS] > 0) | (psi[..., _CAN_DIG] > 0)
-    mask[..., DESCEND] = np.where(descend, 0.0, MASK_LOGIT)
+    mask[..., DESCEND] = np.where(psi[..., _ON_DOWNSTAIRS] > 0, 0.0, MASK_LOGIT)
     waiting = (psi[..., _ON_ELBERETH] > 0) | (psi[..., _MONSTER_CLOSE] > 0)
     waiting &= psi[..., _SEARCHES_HERE] < 1.0  # searches_here: searches in a row / 20
     search = (psi[..., _STUCK] > 0) | (psi[..., _ON_SEARCH_SPOT] > 0) | waiting

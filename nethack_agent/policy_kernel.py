@@ -39,7 +39,6 @@ from nethack_agent.actions import (
 )
 from nethack_agent.features import DIRECTION_FEATURES, STATE_FEATURES
 from nethack_agent.policy import (  # the mask's feature indices: the policy's own
-    _CAN_DIG,
     _CAN_ENGRAVE,
     _DEPTH,
     _DOOR_DIAGONAL,
@@ -156,7 +155,7 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
             offered = offered or not blocked or door
         rest = psi[e, _HP_FRAC] < 1.0 or psi[e, _ON_SEARCH_SPOT] > 0
         z[REST] += 0.0 if rest else MASK_LOGIT
-        descend = psi[e, _ON_DOWNSTAIRS] > 0 or psi[e, _CAN_DIG] > 0
+        descend = psi[e, _ON_DOWNSTAIRS] > 0
         z[DESCEND] += 0.0 if descend else MASK_LOGIT
         waiting = psi[e, _ON_ELBERETH] > 0 or psi[e, _MONSTER_CLOSE] > 0
         waiting = waiting and psi[e, _SEARCHES_HERE] < 1.0

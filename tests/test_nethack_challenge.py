@@ -223,7 +223,6 @@ def test_engrave_elbereth_writes_it_and_moving_leaves_it():
         "armor_to_wear": 0.0,
         "weapon_to_wield": 0.0,
         "no_food": 0.0,
-        "can_dig": 0.0,  # (seed 3 is no Archeologist: no pick-axe)
     }
     runner.step(np.array([ENGRAVE]))
     assert runner.agent_flags()[0, AGENT_FEATURES.index("on_elbereth")] == 1.0

@@ -100,10 +100,6 @@ def test_compiled_agent_flags_follow_their_definitions():
     runner._to_try_on(2, "armor", ord("e"))
     runner._to_try_on(1, "weapon", ord("f"))
     runner.no_food[1] = True
-    runner.dig_letter[:] = [ord("e"), ord("e"), -1]  # a pick-axe carried by two
-    runner.no_dig[0] = where[0]  # but a dig was refused on this square
-    runner.no_dig[1] = (*where[1, :2], -2, -2)  # on the whole level, before another level
-    runner.no_dig[1, 1] += 1
     flags = runner.agent_flags()
     column = {name: flags[:, j].tolist() for j, name in enumerate(AGENT_FEATURES)}
     assert column == {
@@ -114,7 +110,6 @@ def test_compiled_agent_flags_follow_their_definitions():
         "armor_to_wear": [0.0, 0.0, 1.0],
         "weapon_to_wield": [0.0, 1.0, 0.0],
         "no_food": [0.0, 1.0, 0.0],
-        "can_dig": [0.0, 1.0, 0.0],
     }
     runner.close()
 
