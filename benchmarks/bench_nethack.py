@@ -551,7 +551,7 @@ def main() -> None:
         )
     print(f"\nmedian over {args.rounds} rounds (load average now {_load()}):")
     for name, values in rows.items():
-        digits = 2 if "ratio" in name or "share" in name else 0
+        digits = 2 if any(word in name for word in ("ratio", "share", "ceiling")) else 0
         spread = f"{min(values):,.{digits}f}–{max(values):,.{digits}f}"
         print(f"  {name:<62} {np.median(values):>10,.{digits}f}   (rounds: {spread})")
     if args.profile_steps:

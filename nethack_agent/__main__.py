@@ -198,6 +198,7 @@ _TRAIN_SETTINGS = (
     ("--lr", "learning_rate", "Adam step size"),
     ("--final-lr-fraction", "final_lr_fraction", "step size decays linearly to this fraction"),
     ("--entropy-coef", "entropy_coef", "entropy bonus"),
+    ("--gamma", "gamma", "discount of the returns, in [0, 1]"),
     ("--checkpoint-minutes", "checkpoint_minutes", "minutes between checkpoints"),
     (
         "--death-penalty",

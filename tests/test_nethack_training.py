@@ -327,3 +327,5 @@ def test_cli_reports_missing_and_corrupt_runs_in_one_line(tmp_path, capsys):
     assert "envs_per_worker must be > 0, got 0" in capsys.readouterr().err
     assert main([*args, "--final-lr-fraction", "2"]) == 2
     assert "final_lr_fraction must be in [0, 1], got 2.0" in capsys.readouterr().err
+    assert main([*args, "--gamma", "1.5"]) == 2
+    assert "gamma must be in [0, 1], got 1.5" in capsys.readouterr().err
