@@ -131,17 +131,31 @@ def gym_rate(seconds: float, seed: int = 0) -> float:
     return steps / elapsed
 
 
-class _RecordingCore:
-    """NetHack's core object, keeping the keys it is stepped with (the task's own too)."""
+def _state(blstats: np.ndarray) -> tuple[int, ...]:
+    """The game clock, the agent's position and HP: what a replay must reproduce after each key."""
+    keys = (nethack.NLE_BL_TIME, nethack.NLE_BL_X, nethack.NLE_BL_Y, nethack.NLE_BL_HP)
+    return tuple(int(blstats[key]) for key in keys)
 
-    def __init__(self, core):
+
+class _RecordingCore:
+    """NetHack's core object, keeping the keys it is stepped with and the state after each.
+
+    The task's own keys (``--More--``, prompts) are kept too; the state (``_state``: the clock,
+    the position, HP) is read from the game's ``blstats``, which NetHack writes.
+    """
+
+    def __init__(self, core, blstats: np.ndarray):
         self._core = core
+        self._blstats = blstats
         self.keys: list[int] | None = None  # None: not recording (a reset's keys)
+        self.clocks: list[tuple[int, ...]] = []
 
     def step(self, key: int):
+        result = self._core.step(key)
         if self.keys is not None:
             self.keys.append(key)
-        return self._core.step(key)
+            self.clocks.append(_state(self._blstats))
+        return result
 
     def __getattr__(self, name: str):
         return getattr(self._core, name)
@@ -152,7 +166,7 @@ class _RecordingGame(NetHackGame):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._core = _RecordingCore(self._core)
+        self._core = _RecordingCore(self._core, self.observation["blstats"])
         self.games: list[tuple[int, int, list[int]]] = []
         self._seeds = (0, 0)
 
@@ -167,11 +181,13 @@ class _RecordingGame(NetHackGame):
         self._core.keys = self.games[-1][2]
 
 
-def replay_rate(config: TrainConfig, params: dict | None, n_steps: int) -> tuple[float, float]:
-    """Agent steps/s and presses/s of NetHack alone, replaying the keys the policy pressed.
+def record_games(
+    config: TrainConfig, params: dict | None, n_steps: int
+) -> tuple[GameRunner, list[tuple[int, int, list[int]]], list[int]]:
+    """Play the policy ``n_steps`` agent steps in ``config.envs_per_worker`` games, recording.
 
-    ``config.envs_per_worker`` games played for ``n_steps`` agent steps each (sampled actions,
-    ``GameRunner.choose``), then every game replayed from its seeds through the bare game.
+    Returns the (closed) runner, every game's (core seed, display seed, keys NetHack got) and
+    the game's state after each of those keys (``_state``), in the same order.
     """
     params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES) if params is None else params
     recorders: list[_RecordingGame] = []
@@ -190,20 +206,42 @@ def replay_rate(config: TrainConfig, params: dict | None, n_steps: int) -> tuple
     for _ in range(n_steps):
         actions, _ = runner.choose(params, "sampled")
         runner.step(actions)
-    games = [game for recorder in recorders for game in recorder.games]
-    replayer = NetHackGame(runner.settings, observation_keys=runner.observation_keys)
     runner.close()
-    core = replayer._nethack._pynethack
+    games = [game for recorder in recorders for game in recorder.games]
+    clocks = [clock for recorder in recorders for clock in recorder._core.clocks]
+    return runner, games, clocks
+
+
+def replay(runner: GameRunner, games: list[tuple[int, int, list[int]]], clocks=None) -> float:
+    """Seconds to replay ``games`` through the bare game (the runner's task and observations).
+
+    ``clocks``: a list to append the game's state to after each key (``_state``; slower, for
+    checking that the replay is the recorded games), or None.
+    """
+    replayer = NetHackGame(runner.settings, observation_keys=runner.observation_keys)
+    core, blstats = replayer._nethack._pynethack, replayer.observation["blstats"]
     start = time.perf_counter()
-    for seeds in games:
-        replayer.seed(*seeds[:2])
+    for core_seed, display_seed, keys in games:
+        replayer.seed(core_seed, display_seed)
         replayer.reset()
-        for key in seeds[2]:
+        for key in keys:
             core.step(key)
+            if clocks is not None:
+                clocks.append(_state(blstats))
             if core.done():
                 break
     elapsed = time.perf_counter() - start
     replayer.close()
+    return elapsed
+
+
+def replay_rate(config: TrainConfig, params: dict | None, n_steps: int) -> tuple[float, float]:
+    """Agent steps/s and presses/s of NetHack alone, replaying the keys the policy pressed.
+
+    ``record_games``, then every game replayed from its seeds through the bare game.
+    """
+    runner, games, _ = record_games(config, params, n_steps)
+    elapsed = replay(runner, games)
     presses = sum(len(keys) for *_, keys in games)
     return n_steps * config.envs_per_worker / elapsed, presses / elapsed
 
