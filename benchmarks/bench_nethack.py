@@ -27,9 +27,10 @@ Measured in alternating rounds (each loop in turn, ``--seconds`` each), with the
    policy (weights from zero or ``--run-dir``'s) for that many steps per game, keeping each
    game's seeds and every key it pressed; the same games are then replayed key by key through
    the bare game (``NetHackGame``'s core ``step``, no rules, no features, no policy), one process
-   — agent steps/s of the game itself. Twice that is what two cores could reach if the agent's
-   own work, the learner and the processes' waits cost nothing: the ceiling of the training
-   rate, printed as a ratio to the yardstick.
+   — agent steps/s of the game itself. That times the workers (at most the cores) is what
+   training could reach if the agent's own work, the learner and the processes' waits cost
+   nothing: a ceiling of the training rate, printed as a ratio to the yardstick (NetHack runs
+   slower between the agent's steps than back to back: docs/nethack-speed.md).
 
 Then the per-step profile of one worker (``--profile-steps`` agent steps of one ``GameRunner``
 in this process): where an agent step's time goes. ``--sweep`` adds the training rate for
@@ -148,13 +149,13 @@ class _RecordingCore:
         self._core = core
         self._blstats = blstats
         self.keys: list[int] | None = None  # None: not recording (a reset's keys)
-        self.clocks: list[tuple[int, ...]] = []
+        self.states: list[tuple[int, ...]] = []
 
     def step(self, key: int):
         result = self._core.step(key)
         if self.keys is not None:
             self.keys.append(key)
-            self.clocks.append(_state(self._blstats))
+            self.states.append(_state(self._blstats))
         return result
 
     def __getattr__(self, name: str):
@@ -183,7 +184,7 @@ class _RecordingGame(NetHackGame):
 
 def record_games(
     config: TrainConfig, params: dict | None, n_steps: int
-) -> tuple[GameRunner, list[tuple[int, int, list[int]]], list[int]]:
+) -> tuple[GameRunner, list[tuple[int, int, list[int]]], list[tuple[int, ...]]]:
     """Play the policy ``n_steps`` agent steps in ``config.envs_per_worker`` games, recording.
 
     Returns the (closed) runner, every game's (core seed, display seed, keys NetHack got) and
@@ -208,14 +209,14 @@ def record_games(
         runner.step(actions)
     runner.close()
     games = [game for recorder in recorders for game in recorder.games]
-    clocks = [clock for recorder in recorders for clock in recorder._core.clocks]
-    return runner, games, clocks
+    states = [state for recorder in recorders for state in recorder._core.states]
+    return runner, games, states
 
 
-def replay(runner: GameRunner, games: list[tuple[int, int, list[int]]], clocks=None) -> float:
+def replay(runner: GameRunner, games: list[tuple[int, int, list[int]]], states=None) -> float:
     """Seconds to replay ``games`` through the bare game (the runner's task and observations).
 
-    ``clocks``: a list to append the game's state to after each key (``_state``; slower, for
+    ``states``: a list to append the game's state to after each key (``_state``; slower, for
     checking that the replay is the recorded games), or None.
     """
     replayer = NetHackGame(runner.settings, observation_keys=runner.observation_keys)
@@ -226,8 +227,8 @@ def replay(runner: GameRunner, games: list[tuple[int, int, list[int]]], clocks=N
         replayer.reset()
         for key in keys:
             core.step(key)
-            if clocks is not None:
-                clocks.append(_state(blstats))
+            if states is not None:
+                states.append(_state(blstats))
             if core.done():
                 break
     elapsed = time.perf_counter() - start
@@ -513,7 +514,7 @@ def main() -> None:
     parser.add_argument(
         "--replay-steps",
         type=int,
-        default=10000,
+        default=5000,
         help="agent steps per game replayed through the bare game (0: none)",
     )
     parser.add_argument("--bfs", action="store_true", help="time BFS alternatives instead")
