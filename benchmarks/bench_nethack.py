@@ -25,7 +25,8 @@ Measured in alternating rounds (each loop in turn, ``--seconds`` each), with the
 
 5. NetHack alone on the policy's own keys (``--replay-steps``): one ``GameRunner`` plays the
    policy (weights from zero or ``--run-dir``'s) for that many steps per game, keeping each
-   game's seeds and every key it pressed; the same games are then replayed key by key through
+   game's seeds and every key it pressed (once per run); the same games are replayed, every
+   round, key by key through
    the bare game (``NetHackGame``'s core ``step``, no rules, no features, no policy), one process
    — agent steps/s of the game itself. That times the workers (at most the cores) is what
    training could reach if the agent's own work, the learner and the processes' waits cost
@@ -64,7 +65,7 @@ from nethack_agent.checkpoint import load_checkpoint
 from nethack_agent.config import TrainConfig
 from nethack_agent.envs import OBSERVATION_KEYS, GameRunner, game_seeds, rollout_arrays
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
-from nethack_agent.game import SCORE, NetHackGame
+from nethack_agent.game import SCORE, NetHackGame, TaskSettings
 from nethack_agent.learning import Adam, a2c_update
 from nethack_agent.policy import init_params
 from nethack_agent.workers import ParallelRunner
@@ -184,11 +185,12 @@ class _RecordingGame(NetHackGame):
 
 def record_games(
     config: TrainConfig, params: dict | None, n_steps: int
-) -> tuple[GameRunner, list[tuple[int, int, list[int]]], list[tuple[int, ...]]]:
+) -> tuple[TaskSettings, tuple[str, ...], list[tuple[int, int, list[int]]], list[tuple[int, ...]]]:
     """Play the policy ``n_steps`` agent steps in ``config.envs_per_worker`` games, recording.
 
-    Returns the (closed) runner, every game's (core seed, display seed, keys NetHack got) and
-    the game's state after each of those keys (``_state``), in the same order.
+    Returns the task and the observation keys the games were played with, every game's (core
+    seed, display seed, keys NetHack got) and the game's state after each of those keys
+    (``_state``), in the same order.
     """
     params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES) if params is None else params
     recorders: list[_RecordingGame] = []
@@ -210,16 +212,21 @@ def record_games(
     runner.close()
     games = [game for recorder in recorders for game in recorder.games]
     states = [state for recorder in recorders for state in recorder._core.states]
-    return runner, games, states
+    return runner.settings, runner.observation_keys, games, states
 
 
-def replay(runner: GameRunner, games: list[tuple[int, int, list[int]]], states=None) -> float:
-    """Seconds to replay ``games`` through the bare game (the runner's task and observations).
+def replay(
+    settings: TaskSettings,
+    observation_keys: tuple[str, ...],
+    games: list[tuple[int, int, list[int]]],
+    states: list | None = None,
+) -> float:
+    """Seconds to replay ``games`` through the bare game (``record_games``' task and keys).
 
     ``states``: a list to append the game's state to after each key (``_state``; slower, for
     checking that the replay is the recorded games), or None.
     """
-    replayer = NetHackGame(runner.settings, observation_keys=runner.observation_keys)
+    replayer = NetHackGame(settings, observation_keys=observation_keys)
     core, blstats = replayer._nethack._pynethack, replayer.observation["blstats"]
     start = time.perf_counter()
     for core_seed, display_seed, keys in games:
@@ -236,15 +243,16 @@ def replay(runner: GameRunner, games: list[tuple[int, int, list[int]]], states=N
     return elapsed
 
 
-def replay_rate(config: TrainConfig, params: dict | None, n_steps: int) -> tuple[float, float]:
+def replay_rate(recording: tuple, agent_steps: int) -> tuple[float, float]:
     """Agent steps/s and presses/s of NetHack alone, replaying the keys the policy pressed.
 
-    ``record_games``, then every game replayed from its seeds through the bare game.
+    ``recording``: what ``record_games`` returned for ``agent_steps`` steps in all; every game
+    is replayed from its seeds through the bare game.
     """
-    runner, games, _ = record_games(config, params, n_steps)
-    elapsed = replay(runner, games)
+    settings, observation_keys, games, _ = recording
+    elapsed = replay(settings, observation_keys, games)
     presses = sum(len(keys) for *_, keys in games)
-    return n_steps * config.envs_per_worker / elapsed, presses / elapsed
+    return agent_steps / elapsed, presses / elapsed
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -552,6 +560,10 @@ def main() -> None:
         rows.setdefault(name, []).append(value)
         return value
 
+    # the policy's games, recorded once (the same seeds give the same games every round)
+    recording = None
+    if args.replay_steps:
+        recording = _in_child(record_games, config, params, args.replay_steps)
     for round_ in range(1, args.rounds + 1):
         low = record(
             "low-level random loop (Nethack.step), presses/s",
@@ -569,7 +581,8 @@ def main() -> None:
         record("training: share of a core used by the learner (main process)", learner)
         record("ratio training / gym random loop (agent steps)", steps / yardstick)
         if args.replay_steps:
-            alone, alone_presses = _in_child(replay_rate, config, params, args.replay_steps)
+            agent_steps = args.replay_steps * config.envs_per_worker
+            alone, alone_presses = _in_child(replay_rate, recording, agent_steps)
             record("NetHack alone on the policy's keys, 1 process: agent steps/s", alone)
             record("NetHack alone on the policy's keys, 1 process: presses/s", alone_presses)
             cores = min(config.n_workers, os.cpu_count() or 1)

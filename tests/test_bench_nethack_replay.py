@@ -24,10 +24,10 @@ def _bench():
 def test_the_replay_steps_the_recorded_games_key_for_key(env_id):
     bench = _bench()
     config = TrainConfig(env_id=env_id, envs_per_worker=2)
-    runner, games, recorded = bench.record_games(config, None, 300)
+    settings, observation_keys, games, recorded = bench.record_games(config, None, 300)
     assert len(games) >= 2 and all(keys for *_, keys in games)
     assert len(recorded) == sum(len(keys) for *_, keys in games) >= 600
     replayed: list[tuple[int, ...]] = []
-    bench.replay(runner, games, replayed)
+    bench.replay(settings, observation_keys, games, replayed)
     assert replayed == recorded
     assert max(clock for clock, *_ in recorded) > 1  # the games were played, not only started
