@@ -199,6 +199,8 @@ _TRAIN_SETTINGS = (
     ("--final-lr-fraction", "final_lr_fraction", "step size decays linearly to this fraction"),
     ("--entropy-coef", "entropy_coef", "entropy bonus"),
     ("--gamma", "gamma", "discount of the returns, in [0, 1]"),
+    ("--epochs", "epochs", "optimiser steps per rollout (1: A2C; more: PPO's clipped objective)"),
+    ("--clip", "clip", "PPO's clip range ε, > 0 (with --epochs above 1)"),
     ("--checkpoint-minutes", "checkpoint_minutes", "minutes between checkpoints"),
     (
         "--death-penalty",

@@ -57,9 +57,14 @@ class TrainConfig:
     """reward shaping: subtracted (in score points) from the reward of a step on which the
     character dies; 0 trains on the in-game score alone (metrics and evaluation always report
     NetHack's own score)"""
+    epochs: int = 1
+    """optimiser steps on each rollout: 1 is A2C, more use it again through PPO's clipped
+    objective (``nethack_agent.learning.a2c_update``)"""
+    clip: float = 0.2
+    """PPO's ε, the ratio's allowed distance from 1 (used when epochs > 1)"""
 
     def __post_init__(self) -> None:
-        positive = ("envs_per_worker", "rollout_length", "learning_rate", "max_grad_norm")
+        positive = ("envs_per_worker", "rollout_length", "learning_rate", "max_grad_norm", "clip")
         for name in positive:
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)}")
@@ -69,6 +74,8 @@ class TrainConfig:
         for name in ("n_workers", "entropy_coef", "value_coef", "reward_scale", "death_penalty"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1:
+            raise ValueError(f"epochs must be an integer >= 1, got {self.epochs!r}")
         if self.policy not in ("linear", "mlp"):
             raise ValueError(f"policy must be 'linear' or 'mlp', got {self.policy!r}")
         if isinstance(self.hidden, bool) or not isinstance(self.hidden, int) or self.hidden < 1:
@@ -90,6 +97,8 @@ class TrainConfig:
             "value_coef",
             "max_grad_norm",
             "reward_scale",
+            "epochs",
+            "clip",
         )
         return {name: getattr(self, name) for name in names}
 

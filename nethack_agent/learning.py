@@ -1,4 +1,4 @@
-"""Advantage actor-critic learning: GAE, gradient clipping, one update on a batch.
+"""Actor-critic learning: GAE, gradient clipping, an A2C update on a batch (or PPO's several).
 
 Pure functions on arrays and ``a2c_update``; the optimiser is ``gradients.optim.Adam``, the
 project's one Adam (re-exported here, where checkpoints and the trainer import it).
@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
+from gradients import log_softmax
 from gradients.optim import Adam
-from nethack_agent.policy import policy_loss_grad, value
+from nethack_agent.policy import policy_logits, policy_loss_grad, value
 
 __all__ = [
     "Adam",
@@ -148,12 +149,19 @@ def a2c_update(
     value_coef: float,
     max_grad_norm: float,
     reward_scale: float,
+    epochs: int = 1,
+    clip: float = 0.2,
 ) -> UpdateStats:
     """One advantage actor-critic update on a rollout (Mnih et al. 2016), in place.
 
     Advantages by GAE on rewards × ``reward_scale``, normalised over the batch; the loss is
     ``policy_loss + value_coef · ½ mean (V − G^λ)²``; gradients are clipped to a global norm of
-    ``max_grad_norm`` and applied by ``optimiser``.
+    ``max_grad_norm`` and applied by ``optimiser``. With ``epochs`` > 1 the batch is used
+    again, that many optimiser steps in all, by PPO's clipped objective (Schulman et al. 2017,
+    eq. 7): from the second step on, each sample's advantage is weighted by the ratio
+    ρ = π(a|s) / π_first(a|s) to the policy of the first step, and dropped where ρ has left
+    [1 − clip, 1 + clip] in the direction its advantage pushes (there ``min(ρA, clip(ρ)A)`` is
+    flat). The advantages and λ-returns stay those of the first step. ``epochs`` = 1 is A2C.
 
     Args:
         params: parameters, updated in place.
@@ -166,10 +174,16 @@ def a2c_update(
         value_coef: weight of the baseline's loss.
         max_grad_norm: global gradient norm clip.
         reward_scale: rewards are multiplied by it before GAE.
+        epochs: optimiser steps on the batch, ≥ 1.
+        clip: PPO's ε, > 0 (used when ``epochs`` > 1).
 
     Returns:
-        The update's ``UpdateStats``.
+        The first step's ``UpdateStats``.
     """
+    if epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {epochs}")
+    if not clip > 0:
+        raise ValueError(f"clip must be > 0, got {clip}")
     psi = batch["psi"].astype(np.float64)
     phi = batch["phi"].astype(np.float64)
     values = value(params, psi)
@@ -185,20 +199,35 @@ def a2c_update(
     )
     flat_adv = advantages.ravel()
     flat_adv = (flat_adv - flat_adv.mean()) / (flat_adv.std() + 1e-8)
-    n_state = psi.shape[-1]
-    flat_psi = psi.reshape(-1, n_state)
-    grads, mean_entropy = policy_loss_grad(
-        params,
-        flat_psi,
-        phi.reshape(-1, *phi.shape[-2:]),
-        batch["actions"].ravel(),
-        flat_adv,
-        entropy_coef,
-    )
-    value_error = values.ravel() - returns.ravel()
-    grads["v"] = value_coef * flat_psi.T @ value_error / len(value_error)
-    grads, norm = clip_by_global_norm(grads, max_grad_norm)
-    optimiser.step(params, grads)
-    return UpdateStats(
-        entropy=mean_entropy, value_loss=float(np.mean(value_error**2)), grad_norm=norm
-    )
+    flat_psi = psi.reshape(-1, psi.shape[-1])
+    flat_phi = phi.reshape(-1, *phi.shape[-2:])
+    actions = batch["actions"].ravel()
+    flat_returns = returns.ravel()
+    first_log_prob = _log_prob(params, flat_psi, flat_phi, actions) if epochs > 1 else None
+    stats = None
+    for epoch in range(epochs):
+        weights = flat_adv
+        if epoch:
+            ratio = np.exp(_log_prob(params, flat_psi, flat_phi, actions) - first_log_prob)
+            flat = ((ratio > 1 + clip) & (flat_adv > 0)) | ((ratio < 1 - clip) & (flat_adv < 0))
+            weights = np.where(flat, 0.0, ratio * flat_adv)
+        grads, mean_entropy = policy_loss_grad(
+            params, flat_psi, flat_phi, actions, weights, entropy_coef
+        )
+        value_error = (values.ravel() if epoch == 0 else value(params, flat_psi)) - flat_returns
+        grads["v"] = value_coef * flat_psi.T @ value_error / len(value_error)
+        grads, norm = clip_by_global_norm(grads, max_grad_norm)
+        optimiser.step(params, grads)
+        if stats is None:
+            stats = UpdateStats(
+                entropy=mean_entropy, value_loss=float(np.mean(value_error**2)), grad_norm=norm
+            )
+    return stats
+
+
+def _log_prob(
+    params: dict[str, np.ndarray], psi: np.ndarray, phi: np.ndarray, actions: np.ndarray
+) -> np.ndarray:
+    """The log-probability log π(a_b | s_b) of each sample b's action."""
+    log_pi = log_softmax(policy_logits(params, psi, phi))
+    return log_pi[np.arange(len(actions)), actions]

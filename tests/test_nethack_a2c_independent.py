@@ -262,3 +262,87 @@ def test_nearly_equal_advantages_are_normalised_without_dividing_by_zero():
     pi = softmax(policy_logits(params, batch["psi"][0, 0], batch["phi"][0, 0]))[MOVE]
     # game 0 (advantage −0.5) in state e_0 played move-north: ∂L/∂W[0, a] = 0.5 (1 − π_a) / 2
     assert recorder.grads["W"][0, MOVE] == pytest.approx(0.25 * (1 - pi), rel=1e-6)
+
+
+class SteppingOptimiser:
+    """Plain gradient descent; keeps, for every step, the parameters it met and the gradients."""
+
+    def __init__(self, learning_rate):
+        self.learning_rate = learning_rate
+        self.seen = []
+
+    def step(self, params, grads):
+        self.seen.append(({k: p.copy() for k, p in params.items()}, grads))
+        for name, grad in grads.items():
+            params[name] -= self.learning_rate * grad
+
+
+def test_ppo_epochs_follow_the_clipped_objective_of_the_first_policy():
+    """Steps after the first: finite differences of −mean min(ρÂ, clip(ρ, 1 ± ε)Â) − βH + critic."""
+    batch = random_batch(4)
+    rng = np.random.default_rng(5)
+    params = {name: 0.1 * rng.normal(size=p.shape) for name, p in init_params(DS, DD).items()}
+    settings = {**SETTINGS, "entropy_coef": 0.02, "epochs": 3, "clip": 0.1}
+    stepper = SteppingOptimiser(learning_rate=2.0)  # large: the ratios leave [0.9, 1.1]
+    a2c_update({k: p.copy() for k, p in params.items()}, stepper, batch, **settings)
+    assert len(stepper.seen) == 3
+
+    psi, phi, actions = batch["psi"], batch["phi"], batch["actions"]
+    advantages, returns = gae_reference(
+        batch["rewards"],
+        psi @ params["v"],
+        batch["last_psi"] @ params["v"],
+        batch["terminated"],
+        settings["gamma"],
+        settings["gae_lambda"],
+    )
+    normalised = (advantages - advantages.mean()) / advantages.std()
+
+    def log_p_and_entropy(candidate):
+        log_p = log_softmax(policy_logits(candidate, psi, phi))
+        chosen = np.take_along_axis(log_p, actions[..., None], axis=-1)[..., 0]
+        return chosen, -(np.exp(log_p) * log_p).sum(axis=-1)
+
+    first, _ = log_p_and_entropy(params)
+    clipped_samples = 0
+    for before, grads in stepper.seen[1:]:
+        chosen, _ = log_p_and_entropy(before)
+        ratio = np.exp(chosen - first)
+        clipped_samples += int(np.sum((ratio > 1.1) & (normalised > 0)))
+        clipped_samples += int(np.sum((ratio < 0.9) & (normalised < 0)))
+
+        def actor_loss(candidate):
+            chosen, entropy = log_p_and_entropy(candidate)
+            ratio = np.exp(chosen - first)
+            surrogate = np.minimum(ratio * normalised, np.clip(ratio, 0.9, 1.1) * normalised)
+            return -np.mean(surrogate + settings["entropy_coef"] * entropy)
+
+        for name in ("W", "theta_move", "theta_kick"):
+
+            def loss_of(array, name=name, before=before):
+                return actor_loss({**before, name: array})
+
+            numeric = numerical_gradient(loss_of, before[name])
+            np.testing.assert_allclose(grads[name], numeric, rtol=1e-5, atol=1e-8)
+
+        def critic_loss(v):
+            return settings["value_coef"] * 0.5 * np.mean((psi @ v - returns) ** 2)
+
+        numeric_v = numerical_gradient(critic_loss, before["v"])
+        np.testing.assert_allclose(grads["v"], numeric_v, rtol=1e-6, atol=1e-9)
+    assert clipped_samples > 0  # the clip's flat side was reached and checked
+
+
+def test_the_first_of_several_epochs_is_the_a2c_step_and_bad_settings_are_refused():
+    batch = random_batch(6)
+    rng = np.random.default_rng(7)
+    params = {name: 0.1 * rng.normal(size=p.shape) for name, p in init_params(DS, DD).items()}
+    a2c, ppo = RecordingOptimiser(), SteppingOptimiser(learning_rate=1.0)
+    a2c_update({k: p.copy() for k, p in params.items()}, a2c, batch, **SETTINGS)
+    a2c_update({k: p.copy() for k, p in params.items()}, ppo, batch, **SETTINGS, epochs=2)
+    for name, grad in a2c.grads.items():
+        np.testing.assert_array_equal(ppo.seen[0][1][name], grad)
+        assert not np.array_equal(ppo.seen[1][1][name], grad)  # the second step is another
+    for bad in ({"epochs": 0}, {"clip": 0.0}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            a2c_update(params, RecordingOptimiser(), batch, **SETTINGS, **bad)

@@ -329,3 +329,7 @@ def test_cli_reports_missing_and_corrupt_runs_in_one_line(tmp_path, capsys):
     assert "final_lr_fraction must be in [0, 1], got 2.0" in capsys.readouterr().err
     assert main([*args, "--gamma", "1.5"]) == 2
     assert "gamma must be in [0, 1], got 1.5" in capsys.readouterr().err
+    assert main([*args, "--epochs", "0"]) == 2
+    assert "epochs must be an integer >= 1, got 0" in capsys.readouterr().err
+    assert main([*args, "--clip", "0"]) == 2
+    assert "clip must be > 0, got 0.0" in capsys.readouterr().err
