@@ -113,6 +113,19 @@ def random_batch(seed, steps=4, games=3):
     }
 
 
+def normalised_advantages(batch, params, settings):
+    """The reference's normalised advantages and λ-returns of a batch under ``params``."""
+    advantages, returns = gae_reference(
+        batch["rewards"] * settings["reward_scale"],
+        batch["psi"] @ params["v"],
+        batch["last_psi"] @ params["v"],
+        batch["terminated"],
+        settings["gamma"],
+        settings["gae_lambda"],
+    )
+    return (advantages - advantages.mean()) / advantages.std(), returns
+
+
 def test_gradients_handed_to_the_optimiser_equal_finite_differences_of_the_losses():
     batch = random_batch(0)
     rng = np.random.default_rng(1)
@@ -122,16 +135,7 @@ def test_gradients_handed_to_the_optimiser_equal_finite_differences_of_the_losse
     a2c_update({k: p.copy() for k, p in params.items()}, recorder, batch, **settings)
 
     psi, phi, actions = batch["psi"], batch["phi"], batch["actions"]
-    values = psi @ params["v"]
-    advantages, returns = gae_reference(
-        batch["rewards"] * settings["reward_scale"],
-        values,
-        batch["last_psi"] @ params["v"],
-        batch["terminated"],
-        settings["gamma"],
-        settings["gae_lambda"],
-    )
-    normalised = (advantages - advantages.mean()) / advantages.std()
+    normalised, returns = normalised_advantages(batch, params, settings)
 
     def actor_loss(candidate):
         z = policy_logits(candidate, psi, phi)
@@ -288,15 +292,7 @@ def test_ppo_epochs_follow_the_clipped_objective_of_the_first_policy():
     assert len(stepper.seen) == 3
 
     psi, phi, actions = batch["psi"], batch["phi"], batch["actions"]
-    advantages, returns = gae_reference(
-        batch["rewards"],
-        psi @ params["v"],
-        batch["last_psi"] @ params["v"],
-        batch["terminated"],
-        settings["gamma"],
-        settings["gae_lambda"],
-    )
-    normalised = (advantages - advantages.mean()) / advantages.std()
+    normalised, returns = normalised_advantages(batch, params, settings)
 
     def log_p_and_entropy(candidate):
         log_p = log_softmax(policy_logits(candidate, psi, phi))
