@@ -308,6 +308,8 @@ def test_config_round_trips_through_json():
         "value_coef",
         "max_grad_norm",
         "reward_scale",
+        "epochs",
+        "clip",
     }
 
 
