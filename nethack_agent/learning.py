@@ -11,9 +11,8 @@ from dataclasses import dataclass
 import numba
 import numpy as np
 
-from gradients import log_softmax
 from gradients.optim import Adam
-from nethack_agent.policy import policy_logits, policy_loss_grad, value
+from nethack_agent.policy import action_log_probs, policy_loss_grad, value
 
 __all__ = [
     "Adam",
@@ -203,12 +202,12 @@ def a2c_update(
     flat_phi = phi.reshape(-1, *phi.shape[-2:])
     actions = batch["actions"].ravel()
     flat_returns = returns.ravel()
-    first_log_prob = _log_prob(params, flat_psi, flat_phi, actions) if epochs > 1 else None
+    first_log_prob = action_log_probs(params, flat_psi, flat_phi, actions) if epochs > 1 else None
     stats = None
     for epoch in range(epochs):
         weights = flat_adv
         if epoch:
-            ratio = np.exp(_log_prob(params, flat_psi, flat_phi, actions) - first_log_prob)
+            ratio = np.exp(action_log_probs(params, flat_psi, flat_phi, actions) - first_log_prob)
             flat = ((ratio > 1 + clip) & (flat_adv > 0)) | ((ratio < 1 - clip) & (flat_adv < 0))
             weights = np.where(flat, 0.0, ratio * flat_adv)
         grads, mean_entropy = policy_loss_grad(
@@ -223,11 +222,3 @@ def a2c_update(
                 entropy=mean_entropy, value_loss=float(np.mean(value_error**2)), grad_norm=norm
             )
     return stats
-
-
-def _log_prob(
-    params: dict[str, np.ndarray], psi: np.ndarray, phi: np.ndarray, actions: np.ndarray
-) -> np.ndarray:
-    """The log-probability log π(a_b | s_b) of each sample b's action."""
-    log_pi = log_softmax(policy_logits(params, psi, phi))
-    return log_pi[np.arange(len(actions)), actions]

@@ -57,6 +57,7 @@ __all__ = [
     "PARAM_NAMES",
     "POLICY_KINDS",
     "action_mask",
+    "action_log_probs",
     "action_probabilities",
     "init_mlp_params",
     "init_params",
@@ -273,6 +274,14 @@ def policy_loss(
     z = policy_logits(params, psi, phi)
     log_pi_a = np.take_along_axis(log_softmax(z), actions[:, None], axis=-1)[:, 0]
     return float(-np.mean(advantages * log_pi_a + entropy_coef * softmax_entropy(z)))
+
+
+def action_log_probs(
+    params: dict[str, np.ndarray], psi: np.ndarray, phi: np.ndarray, actions: np.ndarray
+) -> np.ndarray:
+    """The log-probability log π(a_b | s_b) of each sample's action, (B,)."""
+    log_pi = log_softmax(policy_logits(params, psi, phi))
+    return np.take_along_axis(log_pi, actions[:, None], axis=-1)[:, 0]
 
 
 def policy_loss_grad(
