@@ -272,7 +272,7 @@ def policy_loss(
         The scalar loss.
     """
     z = policy_logits(params, psi, phi)
-    log_pi_a = np.take_along_axis(log_softmax(z), actions[:, None], axis=-1)[:, 0]
+    log_pi_a = _chosen_log_probs(z, actions)
     return float(-np.mean(advantages * log_pi_a + entropy_coef * softmax_entropy(z)))
 
 
@@ -280,8 +280,12 @@ def action_log_probs(
     params: dict[str, np.ndarray], psi: np.ndarray, phi: np.ndarray, actions: np.ndarray
 ) -> np.ndarray:
     """The log-probability log π(a_b | s_b) of each sample's action, (B,)."""
-    log_pi = log_softmax(policy_logits(params, psi, phi))
-    return np.take_along_axis(log_pi, actions[:, None], axis=-1)[:, 0]
+    return _chosen_log_probs(policy_logits(params, psi, phi), actions)
+
+
+def _chosen_log_probs(logits: np.ndarray, actions: np.ndarray) -> np.ndarray:
+    """The log-probability log π(a_b | s_b) from the logits (B, A) and the actions (B,)."""
+    return np.take_along_axis(log_softmax(logits), actions[:, None], axis=-1)[:, 0]
 
 
 def policy_loss_grad(
