@@ -1,4 +1,4 @@
-"""Command line: python -m nethack_agent {train,evaluate,watch}.
+"""Command line: python -m nethack_agent {train,evaluate,curve,watch}.
 
 Bad input (a usage error, a bad setting, an unknown --env, an unwritable path, a missing or
 corrupt run directory) is one line "error: ..." on stderr and exit status 2, checked before any
@@ -16,7 +16,7 @@ import logging
 import signal
 import sys
 
-from gradients.cli import Parser, non_negative_int, output_dir, positive_int, run
+from gradients.cli import Parser, non_negative_int, output_dir, output_file, positive_int, run
 from nethack_agent.config import TrainConfig
 
 
@@ -99,6 +99,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         output_dir(args.ttyrec, "--ttyrec")
     if args.env is not None:
         known_env(args.env)
+    plot = None if args.plot is None else output_file(args.plot, "--plot", ".png")
     result, games = evaluate(
         args.run_dir,
         episodes=args.episodes,
@@ -113,12 +114,12 @@ def _evaluate(args: argparse.Namespace) -> int:
         address=args.address,
         max_keys=args.max_keys,
     )
-    if args.plot:
+    if plot is not None:
         from nethack_agent.plots import plot_scores_by_role  # matplotlib only when asked
 
         plot_scores_by_role(
             {f"agent ({args.policy})": games["agent"], "random": games["random"]},
-            args.plot,
+            plot,
             title=f"{result['env']}: in-game score by role, {result['episodes']} games",
         )
     if args.json:
@@ -168,8 +169,49 @@ def _evaluate(args: argparse.Namespace) -> int:
         rest = sum(row["games"] for row in result["deaths"][15:])
         others = f"{len(result['deaths']) - 15} other causes"
         print(f"  {others:<48}{rest:>5}")
-    if args.plot:
-        print(f"score by role: {args.plot}")
+    if plot is not None:
+        print(f"score by role: {plot}")
+    return 0
+
+
+def _curve(args: argparse.Namespace) -> int:
+    from nethack_agent.curve import evaluation_curve
+
+    if args.env is not None:
+        known_env(args.env)
+    plot = None if args.plot is None else output_file(args.plot, "--plot", ".png")
+    points = evaluation_curve(
+        args.run_dir,
+        episodes=args.episodes,
+        seed=args.seed,
+        policy=args.policy,
+        n_workers=args.workers,
+        env_id=args.env,
+        max_keys=args.max_keys,
+    )
+    if plot is not None:
+        from nethack_agent.plots import plot_evaluation_curve  # matplotlib only when asked
+
+        last = args.seed + args.episodes - 1
+        plot_evaluation_curve(
+            points, plot, title=f"{args.run_dir}: games seeded {args.seed}..{last}"
+        )
+    if args.json:
+        print(json.dumps(points))
+        return 0
+    print(f"{'minutes':>8} {'steps':>11} {'median':>8}  {'95% CI':<16}{'mean':>8}  snapshot")
+    for p in points:
+        interval = (
+            f"[{p['median_ci_low']:.0f}, {p['median_ci_high']:.0f}]"
+            if p["median_ci_low"] is not None
+            else "-"
+        )
+        print(
+            f"{p['minutes']:>8.1f} {p['step']:>11,} {p['median_score']:>8.1f}  {interval:<16}"
+            f"{p['mean_score']:>8.1f}  {p['snapshot']}"
+        )
+    if plot is not None:
+        print(f"curve: {plot}")
     return 0
 
 
@@ -202,6 +244,12 @@ _TRAIN_SETTINGS = (
     ("--epochs", "epochs", "optimiser steps per rollout (1: A2C; more: PPO's clipped objective)"),
     ("--clip", "clip", "PPO's clip range ε, > 0 (with --epochs above 1)"),
     ("--checkpoint-minutes", "checkpoint_minutes", "minutes between checkpoints"),
+    (
+        "--snapshot-minutes",
+        "snapshot_minutes",
+        "keep a copy of the run every this many minutes in RUN_DIR/snapshots (0: none), for "
+        "`curve`",
+    ),
     (
         "--death-penalty",
         "death_penalty",
@@ -326,6 +374,26 @@ def build_parser() -> argparse.ArgumentParser:
     _add_env_api(p)
     _add_backend(p)
     p.set_defaults(run=_evaluate)
+
+    p = commands.add_parser(
+        "curve", help="the learning curve on fixed games: every snapshot of a run plays them"
+    )
+    p.add_argument("run_dir", help="a run trained with --snapshot-minutes")
+    p.add_argument("--episodes", type=int, default=100, help="games per snapshot, at least 2")
+    p.add_argument("--seed", type=non_negative_int, default=10000, help="seed of the first game")
+    p.add_argument(
+        "--policy", choices=("sampled", "greedy"), default="sampled", help="how the agent acts"
+    )
+    p.add_argument("--env", help="NLE task to play (default: the one the run was trained on)")
+    p.add_argument(
+        "--max-keys",
+        type=positive_int,
+        help="key cap per game (default: the Challenge's 10^6, else the run's)",
+    )
+    p.add_argument("--plot", metavar="PNG", help="write the curve here")
+    p.add_argument("--workers", type=non_negative_int, default=2, help="worker processes (0: none)")
+    p.add_argument("--json", action="store_true", help="print the points as one JSON list")
+    p.set_defaults(run=_curve)
 
     p = commands.add_parser("watch", help="watch the policy play one game in the terminal")
     p.add_argument("run_dir", help="a training run directory")

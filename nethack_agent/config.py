@@ -53,6 +53,9 @@ class TrainConfig:
     """NLE's time limit, in key presses"""
     checkpoint_minutes: float = 3.0
     """minutes between checkpoints"""
+    snapshot_minutes: float = 0.0
+    """minutes of training between kept copies of the run (``snapshots/step-N/``, each a run
+    directory that ``evaluate`` and ``curve`` read); 0 keeps none"""
     death_penalty: float = 0.0
     """reward shaping: subtracted (in score points) from the reward of a step on which the
     character dies; 0 trains on the in-game score alone (metrics and evaluation always report
@@ -71,7 +74,8 @@ class TrainConfig:
         for name in ("gamma", "gae_lambda", "final_lr_fraction"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
-        for name in ("n_workers", "entropy_coef", "value_coef", "reward_scale", "death_penalty"):
+        non_negative = ("n_workers", "entropy_coef", "value_coef", "reward_scale")
+        for name in (*non_negative, "death_penalty", "snapshot_minutes"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1:

@@ -8,7 +8,13 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-__all__ = ["plot_learning_curve", "plot_scores_by_role", "rolling_mean", "rolling_median"]
+__all__ = [
+    "plot_evaluation_curve",
+    "plot_learning_curve",
+    "plot_scores_by_role",
+    "rolling_mean",
+    "rolling_median",
+]
 
 
 def rolling_mean(values: np.ndarray, window: int) -> np.ndarray:
@@ -115,6 +121,38 @@ def plot_scores_by_role(games: dict[str, list], out_png: str | Path, title: str 
     ax.set_yscale("symlog", linthresh=10)
     ax.set_ylim(bottom=0)
     ax.set_ylabel("in-game score")
+    ax.legend(loc="upper left")
+    ax.set_title(title)
+    figure.savefig(out_png, dpi=110)
+
+
+def plot_evaluation_curve(points: list[dict], out_png: str | Path, title: str = "") -> None:
+    """The median score (with its 95 % interval) and the mean score against training minutes.
+
+    Args:
+        points: ``nethack_agent.curve.evaluation_curve``'s output.
+        out_png: where to write the figure.
+        title: the figure's title.
+    """
+    figure = Figure(figsize=(7, 4.5), layout="constrained")
+    FigureCanvasAgg(figure)
+    ax = figure.subplots()
+    minutes = np.array([p["minutes"] for p in points])
+    median = np.array([p["median_score"] for p in points])
+    # no interval for fewer than 6 games: None becomes nan, and no bar is drawn
+    bounds = np.array([[p["median_ci_low"], p["median_ci_high"]] for p in points], dtype=float)
+    ax.errorbar(
+        minutes,
+        median,
+        yerr=[median - bounds[:, 0], bounds[:, 1] - median],
+        fmt="o-",
+        capsize=3,
+        label="median (95 % interval)",
+    )
+    ax.plot(minutes, [p["mean_score"] for p in points], "s--", label="mean")
+    ax.set_xlabel("minutes of training")
+    ax.set_ylabel("in-game score")
+    ax.set_ylim(bottom=0)
     ax.legend(loc="upper left")
     ax.set_title(title)
     figure.savefig(out_png, dpi=110)

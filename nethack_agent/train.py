@@ -2,7 +2,8 @@
 
 Read top to bottom: set up (new run or ``--resume``), then loop until the step or time budget is
 spent: one rollout of ``rollout_length`` steps in every environment, one A2C update, one row per
-finished game in ``metrics.csv``, a checkpoint every ``checkpoint_minutes``. Ctrl-C, the end of
+finished game in ``metrics.csv``, a checkpoint every ``checkpoint_minutes`` (and a kept copy,
+``snapshots/step-N``, every ``snapshot_minutes`` of training, if asked). Ctrl-C, the end of
 the budget and errors all leave a complete checkpoint; non-finite weights stop the run and keep
 the last good one.
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import copy
 import csv
 import dataclasses
+import math
 import time
 from collections import deque
 from pathlib import Path
@@ -30,11 +32,19 @@ from nethack_agent.policy import init_mlp_params, init_params
 from nethack_agent.ray_runner import RayRunner
 from nethack_agent.workers import ParallelRunner
 
-__all__ = ["METRICS_COLUMNS", "TrainingDiverged", "budget_spent", "make_runner", "train"]
+__all__ = [
+    "METRICS_COLUMNS",
+    "SNAPSHOTS_NAME",
+    "TrainingDiverged",
+    "budget_spent",
+    "make_runner",
+    "train",
+]
 
 METRICS_COLUMNS = ("step", "return", "length", "score", "depth", "wall_time")
 METRICS_NAME = "metrics.csv"
 CURVE_NAME = "learning_curve.png"
+SNAPSHOTS_NAME = "snapshots"
 
 
 class TrainingDiverged(FloatingPointError):
@@ -191,6 +201,7 @@ def train(
     steps_per_rollout = config.rollout_length * config.n_envs
     started = time.monotonic()
     last_checkpoint = started
+    next_snapshot = _next_snapshot(state.elapsed, config.snapshot_minutes)
     recent_returns: deque[float] = deque(maxlen=100)
     recent_scores: deque[float] = deque(maxlen=100)
     bar = progress_bar(total_steps, initial=state.step, unit="step", disable=not progress)
@@ -260,6 +271,12 @@ def train(
                 entropy=f"{stats.entropy:.2f}",
                 games=state.episodes,
             )
+            elapsed = state.elapsed + time.monotonic() - started
+            if elapsed >= next_snapshot:
+                snapshot = run_dir / SNAPSHOTS_NAME / f"step-{state.step:011d}"
+                snapshot.mkdir(parents=True, exist_ok=True)
+                save_checkpoint(snapshot, dataclasses.replace(state, elapsed=elapsed))
+                next_snapshot = _next_snapshot(elapsed, config.snapshot_minutes)
             if time.monotonic() - last_checkpoint > config.checkpoint_minutes * 60:
                 _save(state, run_dir, time.monotonic() - started)
                 last_checkpoint = time.monotonic()
@@ -275,6 +292,13 @@ def train(
         if not diverged:
             _save(state, run_dir, 0.0)
     return state
+
+
+def _next_snapshot(elapsed: float, minutes: float) -> float:
+    """Training seconds (over all sessions) at which the next snapshot is due: inf for none."""
+    if not minutes:
+        return math.inf
+    return (elapsed // (minutes * 60) + 1) * minutes * 60
 
 
 def _save(state: TrainState, run_dir: Path, session_seconds: float) -> None:

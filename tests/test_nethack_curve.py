@@ -1,0 +1,109 @@
+"""Snapshots of a training run (``--snapshot-minutes``) and the learning curve on fixed games
+(``curve``): when snapshots are taken, what they hold, and that each point of the curve is the
+evaluation of that snapshot on the same seeds."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from nethack_agent.__main__ import main
+from nethack_agent.checkpoint import load_checkpoint
+from nethack_agent.config import TrainConfig
+from nethack_agent.curve import evaluation_curve, snapshot_dirs
+from nethack_agent.evaluate import evaluate
+from nethack_agent.train import SNAPSHOTS_NAME, _next_snapshot, train
+
+# Short games, 64 agent steps per update; a tiny interval keeps a snapshot after every update.
+SMALL = TrainConfig(
+    n_workers=0,
+    envs_per_worker=4,
+    rollout_length=16,
+    max_episode_steps=300,
+    snapshot_minutes=1e-9,
+)
+
+
+def test_the_next_snapshot_is_due_at_the_next_multiple_of_the_interval():
+    assert _next_snapshot(0.0, 3.0) == 180.0
+    assert _next_snapshot(179.9, 3.0) == 180.0
+    assert _next_snapshot(180.0, 3.0) == 360.0  # one taken at 180 s: the next at 360 s
+    assert _next_snapshot(400.0, 3.0) == 540.0  # a resumed run keeps the same grid
+    assert _next_snapshot(400.0, 0.0) == math.inf  # 0: none
+    with pytest.raises(ValueError, match="snapshot_minutes must be >= 0, got -1"):
+        TrainConfig(snapshot_minutes=-1)
+
+
+def test_snapshots_hold_the_run_after_each_update_and_resume_adds_to_them(tmp_path):
+    state = train(SMALL, tmp_path, total_steps=320, progress=False)
+    snapshots = snapshot_dirs(tmp_path)
+    assert snapshots[-1] == tmp_path  # the final weights close the curve
+    steps = [load_checkpoint(d).step for d in snapshots[:-1]]
+    assert steps == [64, 128, 192, 256, 320]
+    assert [d.name for d in snapshots[:-1]] == [f"step-{s:011d}" for s in steps]
+    saved = [load_checkpoint(d) for d in snapshots[:-1]]
+    assert [s.updates for s in saved] == [1, 2, 3, 4, 5]
+    assert all(a.elapsed <= b.elapsed for a, b in zip(saved, saved[1:], strict=False))
+    for name in state.params:  # the last one holds the weights after the last update
+        np.testing.assert_array_equal(saved[-1].params[name], state.params[name])
+    assert any(np.any(saved[0].params[n] != saved[1].params[n]) for n in state.params)
+    first = {d.name: (d / "checkpoint.npz").read_bytes() for d in snapshots[:-1]}
+    train(SMALL, tmp_path, total_steps=448, resume=True, progress=False)
+    resumed = snapshot_dirs(tmp_path)[:-1]
+    assert [load_checkpoint(d).step for d in resumed] == [64, 128, 192, 256, 320, 384, 448]
+    assert {d.name: (d / "checkpoint.npz").read_bytes() for d in resumed[:5]} == first
+
+
+def test_no_snapshots_without_an_interval(tmp_path, capsys):
+    none = TrainConfig(**{**vars(SMALL), "snapshot_minutes": 0.0})
+    train(none, tmp_path, total_steps=64, progress=False)
+    assert not (tmp_path / SNAPSHOTS_NAME).exists()
+    assert main(["curve", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no snapshots" in err and "--snapshot-minutes" in err
+
+
+def test_each_point_is_the_evaluation_of_its_snapshot_on_the_same_games(tmp_path):
+    train(SMALL, tmp_path, total_steps=192, progress=False)
+    points = evaluation_curve(tmp_path, episodes=6, seed=5, n_workers=0)
+    directories = snapshot_dirs(tmp_path)
+    assert [p["snapshot"] for p in points] == [str(d) for d in directories]
+    assert [p["step"] for p in points] == [64, 128, 192, 192]
+    for point, directory in zip(points, directories, strict=True):
+        agent = evaluate(directory, episodes=6, seed=5, n_workers=0)[0]["agent"]
+        assert {k: v for k, v in point.items() if k in agent} == agent
+        assert point["minutes"] == load_checkpoint(directory).elapsed / 60
+    # the weights differ between the first and the last point, and so do the games they play
+    assert points[0]["mean_return"] != points[-1]["mean_return"]
+
+
+def test_cli_curve_prints_plots_and_refuses_bad_input(tmp_path, capsys, saved_figures):
+    run = tmp_path / "run"
+    args = ["train", "--run-dir", str(run), "--total-steps", "128", "--workers", "0"]
+    small = ["--envs-per-worker", "4", "--rollout-length", "16", "--max-keys", "300"]
+    assert main([*args, *small, "--snapshot-minutes", "-1"]) == 2
+    assert "snapshot_minutes must be >= 0, got -1.0" in capsys.readouterr().err
+    assert not run.exists()
+    assert main([*args, *small, "--snapshot-minutes", "1e-9", "--no-progress"]) == 0
+    capsys.readouterr()
+    curve = ["curve", str(run), "--episodes", "6", "--seed", "5", "--workers", "0"]
+    assert main([*curve, "--json"]) == 0
+    points = json.loads(capsys.readouterr().out)
+    assert [p["step"] for p in points] == [64, 128, 128]
+    assert main([*curve, "--plot", str(tmp_path / "curve")]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 + len(points) + 1 and lines[-1] == f"curve: {tmp_path / 'curve.png'}"
+    for line, point in zip(lines[1:], points, strict=False):
+        assert line.split()[2] == f"{point['median_score']:.1f}"
+    assert (tmp_path / "curve.png").stat().st_size > 0
+    median_line = saved_figures[-1].axes[0].get_lines()[0]
+    np.testing.assert_allclose(median_line.get_xdata(), [p["minutes"] for p in points])
+    np.testing.assert_allclose(median_line.get_ydata(), [p["median_score"] for p in points])
+    for bad, message in (
+        (["--episodes", "1"], "episodes must be >= 2, got 1"),
+        (["--plot", str(tmp_path / "missing" / "c.png")], "--plot"),
+    ):
+        assert main([*curve, *bad]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err
