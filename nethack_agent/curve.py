@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from gradients.cli import progress_bar
 from nethack_agent.checkpoint import CheckpointError, load_checkpoint
 from nethack_agent.evaluate import key_cap, play_games, summarize
 from nethack_agent.train import SNAPSHOTS_NAME
@@ -54,6 +55,7 @@ def evaluation_curve(
     envs_per_worker: int = 8,
     env_id: str | None = None,
     max_keys: int | None = None,
+    progress: bool = True,
 ) -> list[dict[str, Any]]:
     """Play every snapshot of a run, and its final weights, on the same seeded games.
 
@@ -66,6 +68,7 @@ def evaluation_curve(
         envs_per_worker: games played at once per process.
         env_id: the NLE task (default: the one the run was trained on).
         max_keys: a key cap per game (default: ``key_cap``).
+        progress: a progress bar over the snapshots on stderr, with the last point's median.
 
     Returns:
         One point per snapshot, in training order: ``{"snapshot" (its directory), "step",
@@ -78,7 +81,9 @@ def evaluation_curve(
     if max_keys is not None and max_keys < 1:
         raise ValueError(f"max_keys must be >= 1, got {max_keys}")
     points = []
-    for directory in snapshot_dirs(run_dir):
+    directories = snapshot_dirs(run_dir)
+    bar = progress_bar(len(directories), unit="snapshot", disable=not progress)
+    for directory in directories:
         state = load_checkpoint(directory)
         env = env_id or state.config.env_id
         games = play_games(
@@ -100,4 +105,7 @@ def evaluation_curve(
                 **summarize(returns, scores),
             }
         )
+        bar.update()
+        bar.set_postfix(step=state.step, median=points[-1]["median_score"])
+    bar.close()
     return points

@@ -66,7 +66,7 @@ def test_no_snapshots_without_an_interval(tmp_path, capsys):
 
 def test_each_point_is_the_evaluation_of_its_snapshot_on_the_same_games(tmp_path):
     train(SMALL, tmp_path, total_steps=192, progress=False)
-    points = evaluation_curve(tmp_path, episodes=6, seed=5, n_workers=0)
+    points = evaluation_curve(tmp_path, episodes=6, seed=5, n_workers=0, progress=False)
     directories = snapshot_dirs(tmp_path)
     assert [p["snapshot"] for p in points] == [str(d) for d in directories]
     assert [p["step"] for p in points] == [64, 128, 192, 192]
