@@ -29,19 +29,22 @@ def snapshot_dirs(run_dir: str | Path) -> list[Path]:
         run_dir: a training run directory.
 
     Returns:
-        ``run_dir/snapshots/step-*`` sorted by step, and ``run_dir``.
+        ``run_dir/snapshots/step-*`` sorted by step, and ``run_dir`` unless the last snapshot
+        already holds its final weights (a snapshot due at the run's last update).
 
     Raises:
         CheckpointError: the run holds no snapshots (it was trained without
             ``--snapshot-minutes``).
     """
     run_dir = Path(run_dir)
-    load_checkpoint(run_dir)  # one clear error for a missing or corrupt run first
+    final = load_checkpoint(run_dir)  # one clear error for a missing or corrupt run first
     snapshots = sorted((run_dir / SNAPSHOTS_NAME).glob("step-*"))
     if not snapshots:
         raise CheckpointError(
             f"{run_dir}: no snapshots in it (train with --snapshot-minutes M to keep them)"
         )
+    if load_checkpoint(snapshots[-1]).step == final.step:
+        return snapshots
     return [*snapshots, run_dir]
 
 

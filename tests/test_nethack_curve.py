@@ -4,6 +4,7 @@ evaluation of that snapshot on the same seeds."""
 
 import json
 import math
+import shutil
 
 import numpy as np
 import pytest
@@ -37,22 +38,25 @@ def test_the_next_snapshot_is_due_at_the_next_multiple_of_the_interval():
 
 def test_snapshots_hold_the_run_after_each_update_and_resume_adds_to_them(tmp_path):
     state = train(SMALL, tmp_path, total_steps=320, progress=False)
+    # a snapshot after every update, the last one too: the run itself is not played twice
     snapshots = snapshot_dirs(tmp_path)
-    assert snapshots[-1] == tmp_path  # the final weights close the curve
-    steps = [load_checkpoint(d).step for d in snapshots[:-1]]
+    steps = [load_checkpoint(d).step for d in snapshots]
     assert steps == [64, 128, 192, 256, 320]
-    assert [d.name for d in snapshots[:-1]] == [f"step-{s:011d}" for s in steps]
-    saved = [load_checkpoint(d) for d in snapshots[:-1]]
+    assert [d.name for d in snapshots] == [f"step-{s:011d}" for s in steps]
+    saved = [load_checkpoint(d) for d in snapshots]
     assert [s.updates for s in saved] == [1, 2, 3, 4, 5]
     assert all(a.elapsed <= b.elapsed for a, b in zip(saved, saved[1:], strict=False))
     for name in state.params:  # the last one holds the weights after the last update
         np.testing.assert_array_equal(saved[-1].params[name], state.params[name])
     assert any(np.any(saved[0].params[n] != saved[1].params[n]) for n in state.params)
-    first = {d.name: (d / "checkpoint.npz").read_bytes() for d in snapshots[:-1]}
+    first = {d.name: (d / "checkpoint.npz").read_bytes() for d in snapshots}
     train(SMALL, tmp_path, total_steps=448, resume=True, progress=False)
-    resumed = snapshot_dirs(tmp_path)[:-1]
+    resumed = snapshot_dirs(tmp_path)
     assert [load_checkpoint(d).step for d in resumed] == [64, 128, 192, 256, 320, 384, 448]
     assert {d.name: (d / "checkpoint.npz").read_bytes() for d in resumed[:5]} == first
+    # a run that ended between two snapshots closes its curve with its final weights
+    shutil.rmtree(resumed[-1])
+    assert snapshot_dirs(tmp_path) == [*resumed[:-1], tmp_path]
 
 
 def test_no_snapshots_without_an_interval(tmp_path, capsys):
@@ -69,7 +73,7 @@ def test_each_point_is_the_evaluation_of_its_snapshot_on_the_same_games(tmp_path
     points = evaluation_curve(tmp_path, episodes=6, seed=5, n_workers=0, progress=False)
     directories = snapshot_dirs(tmp_path)
     assert [p["snapshot"] for p in points] == [str(d) for d in directories]
-    assert [p["step"] for p in points] == [64, 128, 192, 192]
+    assert [p["step"] for p in points] == [64, 128, 192]
     for point, directory in zip(points, directories, strict=True):
         agent = evaluate(directory, episodes=6, seed=5, n_workers=0)[0]["agent"]
         assert {k: v for k, v in point.items() if k in agent} == agent
@@ -90,7 +94,7 @@ def test_cli_curve_prints_plots_and_refuses_bad_input(tmp_path, capsys, saved_fi
     curve = ["curve", str(run), "--episodes", "6", "--seed", "5", "--workers", "0"]
     assert main([*curve, "--json"]) == 0
     points = json.loads(capsys.readouterr().out)
-    assert [p["step"] for p in points] == [64, 128, 128]
+    assert [p["step"] for p in points] == [64, 128]
     assert main([*curve, "--plot", str(tmp_path / "curve")]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1 + len(points) + 1 and lines[-1] == f"curve: {tmp_path / 'curve.png'}"
