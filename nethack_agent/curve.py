@@ -108,7 +108,7 @@ def evaluation_curve(
                 **summarize(returns, scores),
             }
         )
+        bar.set_postfix(step=state.step, median=points[-1]["median_score"], refresh=False)
         bar.update()
-        bar.set_postfix(step=state.step, median=points[-1]["median_score"])
     bar.close()
     return points
