@@ -15,6 +15,7 @@ import json
 import logging
 import signal
 import sys
+from pathlib import Path
 
 from gradients.cli import Parser, non_negative_int, output_dir, output_file, positive_int, run
 from nethack_agent.config import TrainConfig
@@ -91,15 +92,20 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_env_and_plot(args: argparse.Namespace) -> Path | None:
+    """One-line errors for --env and --plot before any game is played; the figure's path."""
+    if args.env is not None:
+        known_env(args.env)
+    return None if args.plot is None else output_file(args.plot, "--plot", ".png")
+
+
 def _evaluate(args: argparse.Namespace) -> int:
     from nethack_agent.evaluate import evaluate
 
     _check_backend(args, args.workers)
     if args.ttyrec is not None:
         output_dir(args.ttyrec, "--ttyrec")
-    if args.env is not None:
-        known_env(args.env)
-    plot = None if args.plot is None else output_file(args.plot, "--plot", ".png")
+    plot = _check_env_and_plot(args)
     result, games = evaluate(
         args.run_dir,
         episodes=args.episodes,
@@ -177,9 +183,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _curve(args: argparse.Namespace) -> int:
     from nethack_agent.curve import evaluation_curve
 
-    if args.env is not None:
-        known_env(args.env)
-    plot = None if args.plot is None else output_file(args.plot, "--plot", ".png")
+    plot = _check_env_and_plot(args)
     points = evaluation_curve(
         args.run_dir,
         episodes=args.episodes,
