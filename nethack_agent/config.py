@@ -74,8 +74,15 @@ class TrainConfig:
         for name in ("gamma", "gae_lambda", "final_lr_fraction"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
-        non_negative = ("n_workers", "entropy_coef", "value_coef", "reward_scale")
-        for name in (*non_negative, "death_penalty", "snapshot_minutes"):
+        non_negative = (
+            "n_workers",
+            "entropy_coef",
+            "value_coef",
+            "reward_scale",
+            "death_penalty",
+            "snapshot_minutes",
+        )
+        for name in non_negative:
             if getattr(self, name) < 0:
                 raise ValueError(f"{name} must be >= 0, got {getattr(self, name)}")
         if isinstance(self.epochs, bool) or not isinstance(self.epochs, int) or self.epochs < 1:
