@@ -12,11 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from gradients.cli import progress_bar
 from nethack_agent.checkpoint import CheckpointError, load_checkpoint
-from nethack_agent.evaluate import key_cap, play_games, summarize
+from nethack_agent.evaluate import check_play_settings, key_cap, play_games, summarize_games
 from nethack_agent.train import SNAPSHOTS_NAME
 
 __all__ = ["evaluation_curve", "snapshot_dirs"]
@@ -75,14 +73,9 @@ def evaluation_curve(
 
     Returns:
         One point per snapshot, in training order: ``{"snapshot" (its directory), "step",
-        "minutes" (of training), **summarize(returns, scores)}``.
+        "minutes" (of training), **summarize_games(games)}``.
     """
-    if episodes < 2:
-        raise ValueError(f"episodes must be >= 2, got {episodes}")
-    if policy not in ("sampled", "greedy"):
-        raise ValueError(f"policy must be 'sampled' or 'greedy', got {policy!r}")
-    if max_keys is not None and max_keys < 1:
-        raise ValueError(f"max_keys must be >= 1, got {max_keys}")
+    check_play_settings(episodes, policy, max_keys)
     points = []
     directories = snapshot_dirs(run_dir)
     bar = progress_bar(len(directories), unit="snapshot", disable=not progress)
@@ -98,14 +91,12 @@ def evaluation_curve(
             envs_per_worker=envs_per_worker,
             max_episode_steps=max_keys or key_cap(env, state.config),
         )
-        returns = np.array([g.ret for g in games])
-        scores = np.array([g.score for g in games])
         points.append(
             {
                 "snapshot": str(directory),
                 "step": state.step,
                 "minutes": state.elapsed / 60,
-                **summarize(returns, scores),
+                **summarize_games(games),
             }
         )
         bar.set_postfix(step=state.step, median=points[-1]["median_score"], refresh=False)

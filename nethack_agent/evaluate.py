@@ -28,6 +28,7 @@ from nethack_agent.ray_runner import RayRunner
 from nethack_agent.workers import ParallelRunner
 
 __all__ = [
+    "check_play_settings",
     "evaluate",
     "key_cap",
     "mean_interval",
@@ -35,6 +36,7 @@ __all__ = [
     "play_games",
     "role_stats",
     "summarize",
+    "summarize_games",
 ]
 
 _ALIVE_ENDS = ("key cap", NO_PROGRESS)
@@ -121,6 +123,21 @@ _INTERVALS = (
     "median_ci_low, median_ci_high: distribution-free 95% interval of the median in-game score "
     "(order statistics; null for fewer than 6 games)"
 )
+
+
+def summarize_games(games: list[Episode]) -> dict[str, Any]:
+    """``summarize`` of the games' returns and in-game scores."""
+    return summarize(np.array([g.ret for g in games]), np.array([g.score for g in games]))
+
+
+def check_play_settings(episodes: int, policy: str, max_keys: int | None) -> None:
+    """A ValueError naming the setting, for too few games, an unknown policy or a key cap < 1."""
+    if episodes < 2:
+        raise ValueError(f"episodes must be >= 2, got {episodes}")
+    if policy not in ("sampled", "greedy"):
+        raise ValueError(f"policy must be 'sampled' or 'greedy', got {policy!r}")
+    if max_keys is not None and max_keys < 1:
+        raise ValueError(f"max_keys must be >= 1, got {max_keys}")
 
 
 def key_cap(env_id: str, config: TrainConfig) -> int:
@@ -253,14 +270,9 @@ def evaluate(
         "death", "key cap" and "no-progress timeout"}``, and the games themselves:
         ``{"agent": [Episode, ...], "random": [...]}`` in seed order.
     """
-    if episodes < 2:
-        raise ValueError(f"episodes must be >= 2, got {episodes}")
-    if policy not in ("sampled", "greedy"):
-        raise ValueError(f"policy must be 'sampled' or 'greedy', got {policy!r}")
+    check_play_settings(episodes, policy, max_keys)
     state = load_checkpoint(run_dir)
     env_id = env_id or state.config.env_id
-    if max_keys is not None and max_keys < 1:
-        raise ValueError(f"max_keys must be >= 1, got {max_keys}")
     if unseeded and env_id != CHALLENGE.name:
         raise ValueError(f"unseeded play is for {CHALLENGE.name} only, got env {env_id!r}")
     seeds = list(range(seed, seed + episodes))
@@ -292,9 +304,7 @@ def evaluate(
         )
         if record is not None:
             _write_games(Path(record) / "games.csv", games)
-        result[name] = summarize(
-            np.array([g.ret for g in games]), np.array([g.score for g in games])
-        )
+        result[name] = summarize_games(games)
         played[name] = games
     result["roles"] = role_stats(played["agent"])
     result["deaths"] = tally_causes(g.cause for g in played["agent"])

@@ -271,12 +271,11 @@ def train(
                 entropy=f"{stats.entropy:.2f}",
                 games=state.episodes,
             )
-            elapsed = state.elapsed + time.monotonic() - started
-            if elapsed >= next_snapshot:
+            if wall_time >= next_snapshot:  # training time over all sessions, as logged
                 snapshot = run_dir / SNAPSHOTS_NAME / f"step-{state.step:011d}"
                 snapshot.mkdir(parents=True, exist_ok=True)
-                save_checkpoint(snapshot, dataclasses.replace(state, elapsed=elapsed))
-                next_snapshot = _next_snapshot(elapsed, config.snapshot_minutes)
+                save_checkpoint(snapshot, dataclasses.replace(state, elapsed=wall_time))
+                next_snapshot = _next_snapshot(wall_time, config.snapshot_minutes)
             if time.monotonic() - last_checkpoint > config.checkpoint_minutes * 60:
                 _save(state, run_dir, time.monotonic() - started)
                 last_checkpoint = time.monotonic()
