@@ -56,6 +56,7 @@ from nethack_agent.policy import (  # the mask's feature indices: the policy's o
     _ON_SEARCH_SPOT,
     _ON_UPSTAIRS,
     _PASSIVE,
+    _PATH_SEARCH,
     _PRAYER_SAFE,
     _SEARCHES_HERE,
     _STUCK,
@@ -141,6 +142,11 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
                 for a in range(n_actions):
                     z[a] += x * w[k, a]
         offered = False  # whether any action but search is offered
+        stuck = psi[e, _STUCK] > 0 and psi[e, _MONSTER_CLOSE] == 0
+        on_spot = stuck and psi[e, _ON_SEARCH_SPOT] > 0
+        to_spot = False  # some move starts a path to the nearest search spot
+        for d in range(N_DIRECTIONS):
+            to_spot = to_spot or phi[e, d, _PATH_SEARCH] > 0
         for d in range(N_DIRECTIONS):
             move = 0.0
             kick = 0.0
@@ -148,7 +154,8 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
                 move += phi[e, d, k] * theta_move[k]
                 kick += phi[e, d, k] * theta_kick[k]
             blocked = phi[e, d, _PASSIVE] > 0 or phi[e, d, _WALL] > 0
-            blocked = blocked or phi[e, d, _DOOR_DIAGONAL] > 0
+            blocked = blocked or phi[e, d, _DOOR_DIAGONAL] > 0 or on_spot
+            blocked = blocked or (stuck and to_spot and phi[e, d, _PATH_SEARCH] == 0)
             z[MOVE + d] += move + (MASK_LOGIT if blocked else 0.0)
             door = phi[e, d, _LOCKED_DOOR] > 0 and psi[e, _IN_MINES] == 0
             z[KICK + d] += kick + (0.0 if door else MASK_LOGIT)

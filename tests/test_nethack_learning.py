@@ -120,6 +120,41 @@ def test_action_mask_by_hand():
     assert set(np.unique(mask)) == {0.0, MASK_LOGIT}
 
 
+@pytest.mark.parametrize(
+    ("case", "moves"),
+    [
+        ("stuck, a spot north and north-east", {0, 4}),
+        ("stuck, no spot in reach", set(range(8))),
+        ("stuck, on a spot", set()),
+        ("stuck, a monster close", set(range(8))),
+        ("not stuck", set(range(8))),
+    ],
+)
+def test_stuck_the_moves_offered_lead_to_the_nearest_search_spot(case, moves):
+    # stuck (no frontier, no down-staircase) with no monster near: a move off the paths to the
+    # nearest search spot is withheld, and on the spot every move (search or rest there)
+    psi = np.zeros((1, N_STATE_FEATURES))
+    phi = np.zeros((1, 8, N_DIRECTION_FEATURES))
+    S, F = STATE_FEATURES.index, DIRECTION_FEATURES.index
+    psi[0, S("hp_frac")] = 1.0
+    psi[0, S("stuck")] = case.startswith("stuck")
+    if "spot north" in case or case in ("stuck, a monster close", "not stuck"):
+        phi[0, [0, 4], F("path_search")] = 1.0
+    if case == "stuck, on a spot":
+        psi[0, S("on_search_spot")] = 1.0
+    if case == "stuck, a monster close":
+        psi[0, S("monster_close")] = 1.0
+    offered = action_mask(psi, phi)[0] == 0
+    assert set(np.flatnonzero(offered[MOVE : MOVE + 8])) == moves
+    assert offered[SEARCH] == case.startswith("stuck")
+    assert offered[REST] == (case == "stuck, on a spot")
+    params = init_params(DS, DD)
+    params["W"][:] = np.random.default_rng(4).normal(size=params["W"].shape)
+    params["theta_move"][:] = np.random.default_rng(5).normal(size=DD)
+    _, fast = sample_policy(params, psi, phi, np.zeros(1))  # the compiled step: the same rule
+    np.testing.assert_allclose(fast, action_probabilities(params, psi, phi), rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("opening", [None, "move", "kick", "escape", "pick_up"])
 def test_search_is_offered_when_every_other_action_is_withheld(opening):
     # walls all round, full HP, no question, nothing here: withheld everywhere, so a pressed

@@ -274,6 +274,38 @@ def test_eating_with_nothing_to_eat_is_remembered_until_a_pick_up():
     runner.close()
 
 
+class _ScriptedEating:
+    """A game whose ``e`` offers a corpse on the floor and whose ``n`` then finds no food."""
+
+    def __init__(self, message: np.ndarray):
+        self.message = message
+
+    def press(self, key: int) -> tuple[float, bool, int]:
+        text = {
+            int(nethack.Command.EAT): b"There is a lichen corpse here; eat it? [ynq] (n)",
+            ord("n"): b"You don't have anything to eat.",
+        }.get(key, b"")
+        self.message[:] = 0
+        self.message[: len(text)] = np.frombuffer(text, dtype=np.uint8)
+        return 0.0, False, 0
+
+    def in_text_prompt(self) -> bool:
+        return False
+
+
+def test_nothing_to_eat_after_a_corpse_declined_is_remembered():
+    # a corpse not of the agent's own fresh kill is declined, then NetHack finds nothing in the
+    # pack: eat is withheld from then on (a Weak Monk once chose it 11,028 times, no turn passing)
+    runner = GameRunner(CHALLENGE_ID, 1, episode_seeds=[1])
+    game, runner.envs[0] = runner.envs[0], _ScriptedEating(runner.message[0])
+    runner.frozen_keys[0] = 0
+    runner._act(0, EAT)
+    assert b"You don't have anything to eat." in runner.message[0].tobytes()
+    assert runner.agent_flags()[0, AGENT_FEATURES.index("no_food")] == 1.0
+    runner.envs[0] = game
+    runner.close()
+
+
 def test_actions_that_pass_no_time_are_masked():
     psi = np.zeros((4, N_STATE_FEATURES))
     phi = np.zeros((4, N_DIRECTIONS, N_DIRECTION_FEATURES))
