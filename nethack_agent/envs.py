@@ -150,6 +150,10 @@ _REFUSED_MOVES = (  # a move NetHack refuses, and no time passes: the same move 
     b"You can't move diagonally",  # into or out of an intact doorway
     b"You are carrying too much to get through",  # a diagonal squeeze
     _PEACEFUL,
+    # a boulder with a monster behind it (NetHack shows "I" there): a Knight between it and an
+    # acid blob pushed it 247,000 times and starved — withheld from this square, not
+    # remembered as a wall (the monster may move on)
+    b"Perhaps that's why you cannot move it.",
 )
 _CLOSED_FOR_INVENTORY = b"Closed for inventory"
 """What NetHack engraves in the dust in front of a shop's locked door (``mkroom.c``)."""

@@ -538,6 +538,26 @@ def test_a_boulder_that_will_not_move_is_remembered_as_a_wall(text):
     runner.close()
 
 
+def test_a_boulder_a_monster_holds_is_not_pushed_again_from_this_square():
+    runner = GameRunner(SCORE_ID, 1, episode_seeds=[1])
+    start = runner._where(0)
+
+    def moves_offered() -> np.ndarray:
+        runner._features = None
+        psi, phi = runner.features()
+        return action_mask(psi, phi)[0, MOVE : MOVE + N_DIRECTIONS] == 0
+
+    before = moves_offered()
+    d = int(np.flatnonzero(before)[0])
+    text = b"You hear a monster behind the boulder.  Perhaps that's why you cannot move it."
+    runner._note_move(0, MOVE + d, start, text)
+    after = moves_offered()
+    assert not after[d] and after.sum() == before.sum() - 1
+    dy, dx = DIRECTIONS[d]
+    assert runner.memory.kind[0, start[2] + dy, start[3] + dx] != glyphs.WALL  # it may move on
+    runner.close()
+
+
 def test_a_kick_refused_before_its_direction_is_followed_by_a_search():
     # wounded legs ("Your legs are in no shape for kicking."): NetHack asks no direction and
     # lets no time pass; kicking again would loop forever (seen: 3,794 kicks in one game)
