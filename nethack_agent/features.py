@@ -59,7 +59,7 @@ State block ψ(s), ``STATE_FEATURES`` (also the value baseline's features):
         square searched fewer than ``SEARCH_ENOUGH`` times (once every spot in reach has been,
         twice as many, and so on) that ends a corridor (one walkable
         neighbour) or lies by a room wall with unexplored space behind it, where hidden
-        corridors and doors are (``_search_spot``).
+        corridors and doors are (``_search_spot``); after four rounds, any corridor square too.
     on_search_spot: when stuck, the agent's own square is such a spot.
     can_engrave: the task lets the agent type a line of text (the Challenge: Elbereth) and
         NetHack has not refused an engraving on this square (a fountain, an altar, a grave).
@@ -130,6 +130,7 @@ stuck, each gets as many again (a second round misses with probability 0.01), up
 ``_SEARCH_LIMIT`` — NetHackScore games wandered stuck on Dlvl 1 for 2,000 steps with no spot
 left (25 of 200 games ended at the key cap on Dlvl 1–2)."""
 _SEARCH_LIMIT = 4 * SEARCH_ENOUGH
+_CORRIDOR = glyphs.CORRIDOR
 TARGETS = ("downstairs", "frontier", "gold", "item", "monster")
 _STATUS_FEATURES = (
     "bias",
@@ -749,26 +750,33 @@ def _map_features(
                         target_mask[t] |= first[c]
 
         # Stuck (no down-staircase, no frontier): the nearest square still worth searching.
-        # Every spot searched SEARCH_ENOUGH times and still stuck: another round, as often.
+        # Every spot searched SEARCH_ENOUGH times and still stuck: another round, as often, up
+        # to _SEARCH_LIMIT; then the same rounds over every corridor square as well (a hidden
+        # corridor square can lie beside any of them: a dead end two squares wide is no spot).
         spot_dist, spot_mask, on_spot = -1, np.uint8(0), False
-        enough = SEARCH_ENOUGH
-        while target_dist[0] == -1 and target_dist[1] == -1 and enough <= _SEARCH_LIMIT:
-            for i in range(tail):
-                c = queue[i]
-                if spot_dist != -1 and dist[c] > spot_dist:
-                    break  # farther than the nearest spot (the queue is in order of distance)
-                if searched[e, c // pad_width - 1, c % pad_width - 1] >= enough:
-                    continue
-                if not _search_spot(bits, c, steps):
-                    continue
-                if i == 0:
-                    on_spot = True  # the agent's own square: search here first, no way on
+        for every_corridor in (False, True):
+            enough = SEARCH_ENOUGH
+            while target_dist[0] == -1 and target_dist[1] == -1 and enough <= _SEARCH_LIMIT:
+                for i in range(tail):
+                    c = queue[i]
+                    if spot_dist != -1 and dist[c] > spot_dist:
+                        break  # farther than the nearest spot (the queue is in distance order)
+                    row, column = c // pad_width - 1, c % pad_width - 1
+                    if searched[e, row, column] >= enough:
+                        continue
+                    corridor = every_corridor and mem[row, column] == _CORRIDOR
+                    if not (corridor or _search_spot(bits, c, steps)):
+                        continue
+                    if i == 0:
+                        on_spot = True  # the agent's own square: search here first, no way on
+                        break
+                    spot_dist = dist[c]
+                    spot_mask |= first[c]
+                if on_spot or spot_dist != -1:
                     break
-                spot_dist = dist[c]
-                spot_mask |= first[c]
+                enough += SEARCH_ENOUGH
             if on_spot or spot_dist != -1:
                 break
-            enough += SEARCH_ENOUGH
         near_spot = 8.0 / (8.0 + spot_dist) if spot_dist > 0 else 0.0
         psi_map[e, 14] = near_spot
         psi_map[e, 15] = on_spot

@@ -362,6 +362,28 @@ def test_once_every_spot_is_searched_enough_another_round_begins(
     assert bits(phi[0], "path_search") == way
 
 
+def test_after_four_rounds_every_corridor_square_is_a_spot():
+    # every spot searched four rounds and still stuck: the way on may be a hidden corridor
+    # square beside any corridor square (a dead end two squares wide is no spot) — the nearest
+    # corridor square searched less is next; then further rounds over them all
+    g = room_map()
+    g[5, 22:26] = cmap(CORRIDOR)
+    g[5, 23] = AGENT
+    memory = MapMemory(1)
+    features_of([g], [blstats_at(5, 23)], memory)
+    memory.visits[0] = 1
+    memory.searched[0] = 4 * SEARCH_ENOUGH
+    memory.searched[0, 5, 24] = 0  # a corridor square, two walkable neighbours: no spot
+    memory.searched[0, 4, 18] = 0  # a room square by no wall: never one
+    psi, phi = features_of([g], [blstats_at(5, 23)], memory)
+    assert psi[0, SF["stuck"]] == 1.0 and psi[0, SF["on_search_spot"]] == 0.0
+    np.testing.assert_allclose(psi[0, SF["search_near"]], 8 / 9)
+    assert bits(phi[0], "path_search") == {E}
+    memory.searched[0, 5, 24] = 4 * SEARCH_ENOUGH
+    psi, phi = features_of([g], [blstats_at(5, 23)], memory)
+    assert psi[0, SF["search_near"]] == 0.0 and not bits(phi[0], "path_search")
+
+
 def test_standing_on_a_spot_it_searches_there_first():
     g = room_map()
     g[5, 22:26] = cmap(CORRIDOR)
