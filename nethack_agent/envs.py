@@ -150,11 +150,12 @@ _REFUSED_MOVES = (  # a move NetHack refuses, and no time passes: the same move 
     b"You can't move diagonally",  # into or out of an intact doorway
     b"You are carrying too much to get through",  # a diagonal squeeze
     _PEACEFUL,
-    # a boulder with a monster behind it (NetHack shows "I" there): a Knight between it and an
-    # acid blob pushed it 247,000 times and starved — withheld from this square, not
-    # remembered as a wall (the monster may move on)
-    b"Perhaps that's why you cannot move it.",
 )
+_HELD_BOULDER = b"Perhaps that's why you cannot move it."
+"""A boulder a monster behind it holds: no time passed, and the monster may move on."""
+HELD_BOULDER_TRIES = 50
+"""Pushes of boulders held by a monster (each followed by a search: a turn) after which the
+boulder last pushed is remembered as a wall: a mold behind one never moves."""
 _CLOSED_FOR_INVENTORY = b"Closed for inventory"
 """What NetHack engraves in the dust in front of a shop's locked door (``mkroom.c``)."""
 _NO_ENGRAVING = (b"You can't write on", b"small smudge", b"towards the altar")
@@ -426,6 +427,7 @@ class GameRunner:
         self.to_wield: list[list[int]] = [[] for _ in range(n_envs)]
         self.to_try = np.zeros((n_envs, 2), dtype=bool)  # (to_wear, to_wield) are not empty
         self.no_food = np.zeros(n_envs, dtype=bool)  # "You don't have anything to eat."
+        self.held_pushes = np.zeros(n_envs, dtype=np.int64)  # boulders a monster held
         self.armed = np.zeros(n_envs, dtype=bool)
         self.challenge = self.settings.allow_all_modes  # screens are the agent's to answer
         # The per-game Python of a step reads and writes single numbers through memoryviews:
@@ -507,6 +509,7 @@ class GameRunner:
         self.to_wear[i], self.to_wield[i] = [], []
         self.to_try[i] = False
         self.no_food[i] = False
+        self.held_pushes[i] = 0
         self.armed[i] = False
         self._note_items(i, -1)  # an object on the first square
 
@@ -709,7 +712,8 @@ class GameRunner:
     ) -> None:
         """After a move from ``start``: what the message (``text``) says of the square moved to.
 
-        Rock or a wall bumped into is remembered as a wall (``MapMemory.remember_wall``); a
+        Rock or a wall bumped into is remembered as a wall (``MapMemory.remember_wall``), and
+        so is a boulder a monster holds at every ``HELD_BOULDER_TRIES``-th such push; a
         monster killed there is remembered with its corpse's square and turn; the square where
         "Closed for inventory" is read is remembered as a shop's front (``_shop_door``); a move
         NetHack refused without passing time ("This door is locked.", "You can't move
@@ -724,7 +728,10 @@ class GameRunner:
                 self.refused[i] = (*start, 0)
             group = 1 if _PEACEFUL in text else 2 if _LOCKED in text else 0
             self.refused[i, 4] |= 1 << (group * N_DIRECTIONS + action - MOVE)
-        if any(bump in text for bump in _BUMPS):  # no time passed: never try it again
+        held = _HELD_BOULDER in text
+        self.held_pushes[i] += held
+        held_too_long = held and self.held_pushes[i] % HELD_BOULDER_TRIES == 0
+        if held_too_long or any(bump in text for bump in _BUMPS):  # never try it again
             if self._where(i)[:2] == start[:2]:
                 self.memory.remember_wall(i, start[2] + dy, start[3] + dx)
         found = _KILLED.search(text)
@@ -784,17 +791,21 @@ class GameRunner:
         # A kick NetHack refused before asking where (wounded legs, as after "Ouch!  That
         # hurts!" from a wall; too heavy a load): no time passed, and the same kick would pass
         # none again, forever — so a search follows, and the legs heal in a few turns.
-        refused_kick = (
+        then_search = (
             KICK <= action < KICK + N_DIRECTIONS
             and self._bl[i][nethack.NLE_BL_TIME] == turn
             and b"direction?" not in self.message[i].tobytes()
         )
         if not self.challenge and not self._message[i, 0]:  # nothing said: no kill, object
-            if refused_kick:  # or question
+            if then_search:  # or question
                 return self._search_after(i, reward)
             return reward, terminated, truncated
         text = self.message[i].tobytes()
         self._note_refusals(i, action, text)
+        # a boulder a monster holds: a search lets a turn pass (a Knight between one and an
+        # acid blob pushed it 247,000 times, the watchdog's search every 200 keys its only
+        # turns, and starved); withheld instead, the move left a way on blocked for good
+        then_search = then_search or (moving and _HELD_BOULDER in text)
         if moving:
             self._note_move(i, action, start, text)
         self._note_items(i, action, text)
@@ -819,12 +830,13 @@ class GameRunner:
                     return reward, terminated, truncated
             text = self.message[i].tobytes()
             self._note_refusals(i, action, text)
+            then_search = then_search or (moving and _HELD_BOULDER in text)  # after --More--
             if moving:
                 self._note_move(i, action, start, text)
             self._note_items(i, action, text)
             if action == PRAY and any(w in text for w in _ANGRY_GOD):
                 self.god_angry[i] = True  # prayed too soon: the god will not hear again
-        if refused_kick:
+        if then_search:
             return self._search_after(i, reward)
         return reward, terminated, truncated
 
