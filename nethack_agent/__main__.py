@@ -119,6 +119,7 @@ def _evaluate(args: argparse.Namespace) -> int:
         backend=args.backend,
         address=args.address,
         max_keys=args.max_keys,
+        progress=True,
     )
     if plot is not None:
         from nethack_agent.plots import plot_scores_by_role  # matplotlib only when asked

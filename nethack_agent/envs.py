@@ -1160,8 +1160,17 @@ class GameRunner:
             entry = self._fused_entries[key] = _compiled_entry(_observe_and_sample, args)
         return entry
 
-    def play(self, params: dict[str, np.ndarray] | None, policy: str) -> list[Episode]:
-        """Play every evaluation seed to its end; the finished games, in order of seed."""
+    def play(
+        self,
+        params: dict[str, np.ndarray] | None,
+        policy: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Episode]:
+        """Play every evaluation seed to its end; the finished games, in order of seed.
+
+        ``progress``, if given, is called with the number of games finished so far each time
+        one ends.
+        """
         if self._queue is None:
             raise ValueError("play() needs episode_seeds (an evaluation runner)")
         episodes: list[Episode] = []
@@ -1170,6 +1179,8 @@ class GameRunner:
             actions, _ = self.choose(params, policy)
             *_, finished, _ = self.step(actions, raw_keys=policy == "random")
             episodes.extend(Episode(**{**vars(e), "t": t}) for e in finished)
+            if finished and progress is not None:
+                progress(len(episodes))
             t += 1
         return sorted(episodes, key=lambda e: e.seed)
 

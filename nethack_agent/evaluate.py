@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from gradients.cli import progress_bar
 from nethack_agent.checkpoint import load_checkpoint
 from nethack_agent.config import TrainConfig
 from nethack_agent.deaths import tally_causes
@@ -183,6 +184,7 @@ def play_games(
     backend: str = "local",
     address: str | None = None,
     unseeded: bool = False,
+    progress: bool = False,
 ) -> list[Episode]:
     """Play one game per seed with ``policy`` ("sampled", "greedy" or "random").
 
@@ -200,6 +202,7 @@ def play_games(
         address: the Ray cluster for "ray" (None: start one here).
         unseeded: play NLE's own NetHackChallenge class, never seeded (``env_id`` must be the
             Challenge); the seeds then only label the games.
+        progress: a progress bar over the games on stderr (with Ray: complete at the end).
 
     Returns:
         The finished games, in order of seed.
@@ -219,9 +222,15 @@ def play_games(
         runner = GameRunner(n_envs=per_runner, episode_seeds=seeds, **common)
     else:
         runner = ParallelRunner(n_workers, per_runner, episode_seeds=seeds, **common)
+    bar = progress_bar(len(seeds), unit="game", desc=f"{policy} ", disable=not progress)
+
+    def games_done(n: int) -> None:
+        bar.update(max(0, min(n, len(seeds)) - bar.n))  # (a restarted worker counts anew)
+
     try:
-        return runner.play(params, policy)
+        return runner.play(params, policy, progress=games_done)
     finally:
+        bar.close()
         runner.close()
 
 
@@ -240,6 +249,7 @@ def evaluate(
     env_id: str | None = None,
     unseeded: bool = False,
     max_keys: int | None = None,
+    progress: bool = False,
 ) -> tuple[dict[str, Any], dict[str, list[Episode]]]:
     """Evaluate a run's policy against the uniformly random one on seeds seed … seed+episodes−1.
 
@@ -260,6 +270,7 @@ def evaluate(
         unseeded: play NLE's own NetHackChallenge class, never seeded (``env_id`` must be
             "NetHackChallenge-v0").
         max_keys: a key cap per game (default: ``key_cap``, the Challenge's 10⁶ or the run's).
+        progress: a progress bar over each policy's games on stderr.
 
     Returns:
         ``{"env", "episodes", "seed", "policy", "unseeded", "policy_kind"
@@ -301,6 +312,7 @@ def evaluate(
             backend=backend,
             address=address,
             unseeded=unseeded,
+            progress=progress,
         )
         if record is not None:
             _write_games(Path(record) / "games.csv", games)

@@ -171,7 +171,7 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
       there until it has been searched enough, then the next spot is offered), elsewhere a move
       off every shortest path to the nearest search spot — trained policies walked about
       a closed room, or a level explored to its dead ends, for 10,000–35,000 actions without
-      searching, and starved (11 of 200 Challenge games, ``docs/nethack-challenge.md``);
+      searching, and starved (``docs/nethack-challenge.md``, the fourteenth session);
     - a kick except toward a door NetHack just called locked ("This door is locked.", met by
       moving into it), outside the Gnomish Mines: a move into a closed door opens it (NetHack's
       ``autoopen``), a kick breaks it — and a shop's broken door sends its shopkeeper after

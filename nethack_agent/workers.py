@@ -14,8 +14,9 @@ import logging
 import mmap
 import multiprocessing as mp
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from multiprocessing import connection as mp_connection
 from typing import Any
 
@@ -29,14 +30,19 @@ log = logging.getLogger(__name__)
 
 
 def _worker(
-    connection: Any, kwargs: dict[str, Any], shared: Sequence[Any] = (), capacity: int = 0
+    connection: Any,
+    kwargs: dict[str, Any],
+    shared: Sequence[Any] = (),
+    capacity: int = 0,
+    played: Any = None,
 ) -> None:
     """A worker process: one GameRunner answering the parent's commands.
 
     A rollout of at most ``capacity`` steps is written into one of the two buffers ``shared``
     (memory shared with the parent, laid out by ``rollout_arrays``), in turn, and only its
     length and buffer travel through the pipe: while the parent copies one rollout out, the
-    next (already asked for) goes into the other.
+    next (already asked for) goes into the other. While it plays evaluation games, the number
+    finished so far is kept in ``played`` (8 bytes shared with the parent), if given.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's terminate() ends a worker
@@ -56,7 +62,9 @@ def _worker(
                     batch, episodes, presses = runner.rollout(params, n_steps)
                 connection.send((batch, episodes, presses, runner.state(), runner.restarts))
             elif command == "play":
-                connection.send(runner.play(*args))
+                counter = None if played is None else np.frombuffer(played, dtype=np.int64)
+                progress = None if counter is None else partial(counter.__setitem__, 0)
+                connection.send(runner.play(*args, progress=progress))
             elif command == "close":
                 break
     finally:
@@ -176,11 +184,28 @@ class WorkerPool:
         self.send_rollout(params, n_steps)
         return self.receive_rollout()
 
-    def play(self, params: dict[str, np.ndarray] | None, policy: str) -> list[Episode]:
-        """``GameRunner.play`` on every worker at once; the games in order of seed."""
+    def play(
+        self,
+        params: dict[str, np.ndarray] | None,
+        policy: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[Episode]:
+        """``GameRunner.play`` on every worker at once; the games in order of seed.
+
+        ``progress``, if given, is called with the number of games finished so far: as they
+        end where the workers share memory with this process (``ParallelRunner``), once at the
+        end otherwise.
+        """
         self._send_all(("play", params, policy))
+        self._await_games(progress)
         replies = self._receive_all()
-        return sorted((e for reply in replies for e in reply), key=lambda e: e.seed)
+        games = sorted((e for reply in replies for e in reply), key=lambda e: e.seed)
+        if progress is not None:
+            progress(len(games))
+        return games
+
+    def _await_games(self, progress: Callable[[int], None] | None) -> None:
+        """Report the games finished while the workers play (here: nothing to report)."""
 
     def state(self) -> list[dict[str, Any]]:
         """Every worker's last reported ``GameRunner.state()``."""
@@ -229,6 +254,9 @@ class ParallelRunner(WorkerPool):
             [rollout_arrays(rollout_capacity, envs_per_worker, buffer) for buffer in buffers]
             for buffers in self._shared
         ]
+        # each worker's count of evaluation games finished (``_await_games`` reads them)
+        self._played = [mmap.mmap(-1, 8) for _ in range(n_workers)]
+        self._game_counts = [np.frombuffer(buffer, dtype=np.int64) for buffer in self._played]
         self._context = mp.get_context("fork")
         self._pending: tuple | None = None
         self._awaiting: list[bool] = []  # sent the pending command, answer not read yet
@@ -241,11 +269,23 @@ class ParallelRunner(WorkerPool):
         parent, child = self._context.Pipe()
         kwargs = {**self._kwargs[w], "state": self.states[w]}
         process = self._context.Process(
-            target=_worker, args=(child, kwargs, self._shared[w], self._capacity), daemon=True
+            target=_worker,
+            args=(child, kwargs, self._shared[w], self._capacity, self._played[w]),
+            daemon=True,
         )
         process.start()
         child.close()
         self._processes[w], self._connections[w] = process, parent
+
+    def _await_games(self, progress: Callable[[int], None] | None) -> None:
+        """Until every worker has answered, report the games they have finished, twice a second."""
+        if progress is None:
+            return
+        waiting = [c for c, sent in zip(self._connections, self._awaiting, strict=True) if sent]
+        while waiting:
+            ready = mp_connection.wait(waiting, timeout=0.5)  # an answer, or a worker's end
+            waiting = [connection for connection in waiting if connection not in ready]
+            progress(sum(int(count[0]) for count in self._game_counts))
 
     def _call(self, w: int, message: tuple) -> Any:
         """Restart dead worker w from its last reported state and ask it again."""
@@ -263,6 +303,9 @@ class ParallelRunner(WorkerPool):
 
     def _send_all(self, message: tuple) -> None:
         """Send a command to every worker without waiting (``_receive_all`` collects)."""
+        if message[0] == "play":
+            for count in self._game_counts:
+                count[0] = 0  # (before the command: a worker counts up from its first game)
         self._pending = message
         self._awaiting = []
         for connection in self._connections:

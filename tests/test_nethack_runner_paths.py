@@ -622,3 +622,25 @@ def test_every_floor_food_question_is_answered_before_the_pack_is_offered():
     runner.step(np.array([EAT]))
     assert bytes(pressed) == b"ennh" and not floor
     runner.close()
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_play_reports_the_games_finished_and_plays_the_same_games(workers):
+    seeds = [3, 4, 5, 6, 7]
+
+    def runner():
+        common = {"env_id": SCORE_ID, "episode_seeds": seeds, "max_episode_steps": 300}
+        if workers == 0:
+            return GameRunner(n_envs=2, **common)
+        return ParallelRunner(workers, 2, **common)
+
+    counts = []
+    played = runner()
+    games = played.play(None, "random", progress=counts.append)
+    played.close()
+    again = runner()
+    assert again.play(None, "random") == games  # a report changes no game
+    again.close()
+    assert counts and counts == sorted(counts) and counts[-1] == len(seeds)
+    if workers == 0:  # in the process itself: each time a game ends, never twice the same
+        assert len(set(counts)) == len(counts)
