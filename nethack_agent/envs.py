@@ -160,6 +160,7 @@ _CLOSED_FOR_INVENTORY = b"Closed for inventory"
 """What NetHack engraves in the dust in front of a shop's locked door (``mkroom.c``)."""
 _NO_ENGRAVING = (b"You can't write on", b"small smudge", b"towards the altar")
 """NetHack refuses an engraving here (a fountain, the water, a grave; on an altar it is sin)."""
+_HUNGRY = 2  # NetHack's hunger state (u.uhs) "Hungry"; 0 Satiated, 1 Not Hungry
 _FOOD_LETTERS = re.compile(rb"What do you want to eat\? \[([a-zA-Z])")
 _SEE_HERE = re.compile(rb"You see here (.+?)\.(?=  |\x00|$)")
 _PILE = b"objects here"  # "There are several (many) objects here.": more than five
@@ -572,8 +573,13 @@ class GameRunner:
         if action == EAT and (b"eat it?" in text or b"eat one?" in text):
             # only a corpse of this square's own fresh, safe kill (nethack_agent.food)
             fresh = self._fresh_kill_here(i) and corpse_on_offer(text) == self.kill_name[i]
+            if fresh:
+                self.kill[i] = -1  # eaten: the next eat is not this corpse's
             return (_KEY["yes"] if fresh else _KEY["no"],)
         if action == EAT and (food := _FOOD_LETTERS.search(text)):
+            if self.blstats[i, nethack.NLE_BL_HUNGER] < _HUNGRY:
+                self.kill[i] = -1  # offered for a kill's corpse, none lies here: keep the food
+                return (_KEY["esc"],)
             return (food.group(1)[0],)
         if action == PICKUP and b"Continue?" in text:
             return (_KEY["no"],)  # "You have a little trouble lifting …": never get Burdened
@@ -1309,15 +1315,15 @@ def _fresh_safe_kill(kill, kill_safe, fresh, e, turn):
 
 @numba.njit  # not cached (see _observe)
 def _corpse_directions(blstats, agent, phi):
-    """φ's ``corpse_to_eat``: the direction of the agent's own fresh, safe kill when Hungry.
+    """φ's ``corpse_to_eat``: the direction of the agent's own fresh, safe kill, not Satiated.
 
     The kill's square (``GameRunner.kill``: dungeon, level, y, x, turn) must be next to the
-    agent on its level, at most ``fresh`` turns old, of a safe corpse (``kill_safe``); Hungry or
-    worse is NetHack's hunger state ≥ 2 (blstats 21).
+    agent on its level, at most ``fresh`` turns old, of a safe corpse (``kill_safe``); not
+    Satiated is NetHack's hunger state ≥ 1 (blstats 21).
     """
     kill, kill_safe, _, fresh = agent[5:9]
     for e in range(blstats.shape[0]):
-        if blstats[e, 21] < 2 or not _fresh_safe_kill(kill, kill_safe, fresh, e, blstats[e, 20]):
+        if blstats[e, 21] < 1 or not _fresh_safe_kill(kill, kill_safe, fresh, e, blstats[e, 20]):
             continue
         if kill[e, 0] != blstats[e, 23] or kill[e, 1] != blstats[e, 24]:
             continue

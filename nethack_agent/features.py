@@ -91,11 +91,12 @@ Direction block φ(s, d), ``DIRECTION_FEATURES``, for the square n next to the a
     flee_low_hp: flee × low_hp.
     locked_door: n is a closed door × msg_locked (kick it).
     monster_difficulty: difficulty / 10 of the monster on n (NetHack's own rating), 0 if none.
-    passive_monster: the monster on n hurts whoever hits it bare-handed (floating eye, gas
-        spore, cockatrice, acid blob, molds, jellies): never attack it.
+    passive_monster: the monster on n hurts whoever hits it bare-handed: 1 if that can kill
+        (floating eye: paralysis; gas spore: explosion; cockatrice, chickatrice: stoning), 0.5
+        if it stings (acid blob, molds, jellies); never attack it.
     path_search, near_search: as path_* and near_* for the nearest search spot (when stuck).
     corpse_to_eat: n holds the fresh, safe corpse of the agent's own kill (``fresh_corpse_here``
-        once there) and the agent is Hungry or worse: step there, then eat. Set by the runner
+        once there) and the agent is not Satiated: step there, then eat. Set by the runner
         (``nethack_agent.envs``), which keeps the kills; 0 from ``extract_features``.
 """
 

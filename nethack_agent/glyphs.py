@@ -140,13 +140,13 @@ def _object_index(name: str) -> int:
     raise LookupError(f"no NetHack object named {name!r}")
 
 
-# Monsters a bare-handed monk must not hit: passive stoning, paralysis, explosion, acid, ...
+# Monsters whose passive response to a hit kills: stoning (bare-handed), paralysis (its gaze,
+# helpless for up to ~127 turns beside whatever comes), an explosion of 4d6.
+DEADLY_PASSIVE_MONSTERS = ("chickatrice", "cockatrice", "gas spore", "floating eye")
+# Monsters a bare-handed monk must not hit: the deadly ones, and acid, stings, ...
 PASSIVE_MONSTERS = (
+    *DEADLY_PASSIVE_MONSTERS,
     "acid blob",
-    "chickatrice",
-    "cockatrice",
-    "gas spore",
-    "floating eye",
     "blue jelly",
     "spotted jelly",
     "ochre jelly",
@@ -163,14 +163,16 @@ def monster_info() -> np.ndarray:
     Returns:
         float64 array (MAX_GLYPH + 1, 2): column 0 the monster's difficulty / 10 (NetHack's
         ``permonst.difficulty``; 0 for non-monsters), column 1 1.0 for the monsters in
-        ``PASSIVE_MONSTERS`` (never melee them bare-handed).
+        ``DEADLY_PASSIVE_MONSTERS``, 0.5 for the other ``PASSIVE_MONSTERS`` (never melee them
+        bare-handed).
     """
     info = np.zeros((nethack.MAX_GLYPH + 1, 2))
     for glyph in range(nethack.MAX_GLYPH):
         if nethack.glyph_is_monster(glyph) and not nethack.glyph_is_pet(glyph):
             monster = nethack.permonst(nethack.glyph_to_mon(glyph))
             info[glyph, 0] = monster.difficulty / 10.0
-            info[glyph, 1] = monster.mname in PASSIVE_MONSTERS
+            if monster.mname in PASSIVE_MONSTERS:
+                info[glyph, 1] = 1.0 if monster.mname in DEADLY_PASSIVE_MONSTERS else 0.5
     return info
 
 

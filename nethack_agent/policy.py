@@ -9,8 +9,9 @@ features)::
 so π(a|s) ∝ exp(θ·φ(s, a)) with φ(s, a) stacking ψ(s) in action a's block of W and, for the
 sixteen directional actions, φ(s, d) in the block of θ_move or θ_kick. Some actions are offered
 only where they can help (invalid-action masking, Huang & Ontañón 2022; ``action_mask``): they
-get a fixed logit offset of ``MASK_LOGIT`` = −30 elsewhere. The offset is no parameter, so the
-gradients below are unchanged. The value baseline is linear too:
+get a fixed logit offset of ``MASK_LOGIT`` = −30 elsewhere, and a move or kick onto a monster
+whose passive response kills gets ``NEVER_LOGIT`` (π = 0). The offsets are no parameters, so
+the gradients below are unchanged. The value baseline is linear too:
 V(s) = ψ(s)·v.
 
 The MLP policy (``init_mlp_params``) adds a hidden layer over the same features: a direction
@@ -53,6 +54,7 @@ from nethack_agent.features import DIRECTION_FEATURES, STATE_FEATURES
 
 __all__ = [
     "MASK_LOGIT",
+    "NEVER_LOGIT",
     "MLP_PARAM_NAMES",
     "PARAM_NAMES",
     "POLICY_KINDS",
@@ -81,6 +83,11 @@ measured so: trained weights can outgrow it (a 15-minute NetHackScore policy gav
 1.8 % of its probability, attacks on gas spores among them); a hard mask (−10⁴: π = 0, no
 gradient) trained no better — median 724 against 802.5 on the same 200 seeds, more games stuck
 to the key cap (55 against 27); docs/nethack-challenge.md, "A soft mask, measured"."""
+NEVER_LOGIT = -1.0e4
+"""Logit offset of a move or kick onto a monster whose passive response kills (π = 0 exactly):
+the −30 offset was outgrown — trained Challenge policies gave the move onto a floating eye
+weight +1.5 to +8 (``passive_monster``), moved onto one with p = 0.63 and died paralysed
+(``docs/nethack-challenge.md``, the fifteenth session)."""
 _LOCKED_DOOR = DIRECTION_FEATURES.index("locked_door")
 _HP_FRAC = STATE_FEATURES.index("hp_frac")
 _ON_SEARCH_SPOT = STATE_FEATURES.index("on_search_spot")
@@ -88,6 +95,7 @@ _ON_DOWNSTAIRS = STATE_FEATURES.index("on_downstairs")
 _STUCK = STATE_FEATURES.index("stuck")
 _SEARCHES_HERE = STATE_FEATURES.index("searches_here")
 _IN_MINES = STATE_FEATURES.index("in_mines")
+_SATIATED = STATE_FEATURES.index("satiated")
 _TROUBLE_AND_SAFE = STATE_FEATURES.index("trouble_and_safe")
 _HUNGRY = STATE_FEATURES.index("hungry")
 _WEAK = STATE_FEATURES.index("weak")
@@ -161,8 +169,9 @@ def policy_logits(params: dict[str, np.ndarray], psi: np.ndarray, phi: np.ndarra
 def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     """Logit offsets that withhold actions where they cannot help: 0 or ``MASK_LOGIT``.
 
-    - a move onto a monster that hurts whoever hits it bare-handed (floating eye: paralysis;
-      cockatrice: stoning; gas spore: explosion; acid blob, molds, jellies), or into a wall
+    - a move onto a monster that hurts whoever hits it bare-handed (acid blob, molds, jellies;
+      and, with ``NEVER_LOGIT``, the deadly ones: floating eye: paralysis; cockatrice:
+      stoning; gas spore: explosion — a move or a kick), or into a wall
       (no time passes: "It's a wall.") — rock it once bumped into ("It's solid stone.") reads
       as wall (``MapMemory.remember_wall``), and so does a move NetHack refused from this
       square ("This door is locked.", "You are carrying too much to get through.") —, or
@@ -188,8 +197,11 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     - ``pray`` unless in major trouble with a prayer more likely heard than not (a prayer made
       too soon angers the god; ``nethack_agent.prayer``) — or Fainting from hunger with any
       chance of being heard (starvation is near; the last resort);
-    - ``eat`` unless Hungry or Weak (eating when Satiated or Not Hungry risks choking), and
-      after "You don't have anything to eat." until a pick up, unless a fresh corpse lies here;
+    - ``eat`` unless Hungry or Weak, or on the fresh, safe corpse of the agent's own kill and
+      not Satiated (eating when Satiated risks choking); and after "You don't have anything to
+      eat." until a pick up, unless such a corpse lies here. On such a corpse with no monster
+      within 4 squares, every move is withheld: roles that start without food starved near
+      turn 1,200 (or fainted and were killed by a newt) when kills were eaten only once Hungry;
     - ``escape`` unless a question waits (otherwise ESC only passes a key, not time);
     - ``ascend`` off an up-staircase or on level 1 (up from there leaves the dungeon: the end);
     - ``engrave_elbereth`` where no line of text can be typed (NetHackScore escapes it), with
@@ -215,10 +227,14 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     on_spot = stuck & (psi[..., _ON_SEARCH_SPOT] > 0)
     to_spot = phi[..., _PATH_SEARCH] > 0
     off_path = (stuck & to_spot.any(axis=-1))[..., None] & ~to_spot
-    blocked |= on_spot[..., None] | off_path
+    meal = (psi[..., _FRESH_CORPSE] > 0) & (psi[..., _SATIATED] == 0)
+    blocked |= (on_spot | (meal & (psi[..., _MONSTER_CLOSE] == 0)))[..., None] | off_path
     mask[..., _MOVES] = np.where(blocked, MASK_LOGIT, 0.0)
     door = (phi[..., _LOCKED_DOOR] > 0) & (psi[..., None, _IN_MINES] == 0)
     mask[..., _KICKS] = np.where(door, 0.0, MASK_LOGIT)
+    deadly = np.where(phi[..., _PASSIVE] >= 1.0, NEVER_LOGIT, 0.0)
+    mask[..., _MOVES] += deadly
+    mask[..., _KICKS] += deadly
     rest = (psi[..., _HP_FRAC] < 1.0) | (psi[..., _ON_SEARCH_SPOT] > 0)
     mask[..., REST] = np.where(rest, 0.0, MASK_LOGIT)
     mask[..., DESCEND] = np.where(psi[..., _ON_DOWNSTAIRS] > 0, 0.0, MASK_LOGIT)
@@ -231,7 +247,7 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     mask[..., PRAY] = np.where(pray, 0.0, MASK_LOGIT)
     hungry = (psi[..., _HUNGRY] > 0) | (psi[..., _WEAK] > 0)
     food = (psi[..., _NO_FOOD] == 0) | (psi[..., _FRESH_CORPSE] > 0)
-    mask[..., EAT] = np.where(hungry & food, 0.0, MASK_LOGIT)
+    mask[..., EAT] = np.where((hungry & food) | meal, 0.0, MASK_LOGIT)
     mask[..., ESCAPE] = np.where(psi[..., _MSG_PROMPT] > 0, 0.0, MASK_LOGIT)
     up = (psi[..., _ON_UPSTAIRS] > 0) & (psi[..., _DEPTH] >= 0.2)  # depth / 10
     mask[..., ASCEND] = np.where(up, 0.0, MASK_LOGIT)

@@ -58,6 +58,7 @@ from nethack_agent.policy import (  # the mask's feature indices: the policy's o
     _PASSIVE,
     _PATH_SEARCH,
     _PRAYER_SAFE,
+    _SATIATED,
     _SEARCHES_HERE,
     _STUCK,
     _TO_WEAR,
@@ -67,6 +68,7 @@ from nethack_agent.policy import (  # the mask's feature indices: the policy's o
     _WALL,
     _WEAK,
     MASK_LOGIT,
+    NEVER_LOGIT,
     action_probabilities,
 )
 
@@ -144,6 +146,8 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
         offered = False  # whether any action but search is offered
         stuck = psi[e, _STUCK] > 0 and psi[e, _MONSTER_CLOSE] == 0
         on_spot = stuck and psi[e, _ON_SEARCH_SPOT] > 0
+        meal = psi[e, _FRESH_CORPSE] > 0 and psi[e, _SATIATED] == 0
+        on_meal = meal and psi[e, _MONSTER_CLOSE] == 0
         to_spot = False  # some move starts a path to the nearest search spot
         for d in range(N_DIRECTIONS):
             to_spot = to_spot or phi[e, d, _PATH_SEARCH] > 0
@@ -154,11 +158,12 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
                 move += phi[e, d, k] * theta_move[k]
                 kick += phi[e, d, k] * theta_kick[k]
             blocked = phi[e, d, _PASSIVE] > 0 or phi[e, d, _WALL] > 0
-            blocked = blocked or phi[e, d, _DOOR_DIAGONAL] > 0 or on_spot
+            blocked = blocked or phi[e, d, _DOOR_DIAGONAL] > 0 or on_spot or on_meal
             blocked = blocked or (stuck and to_spot and phi[e, d, _PATH_SEARCH] == 0)
-            z[MOVE + d] += move + (MASK_LOGIT if blocked else 0.0)
+            deadly = NEVER_LOGIT if phi[e, d, _PASSIVE] >= 1.0 else 0.0
+            z[MOVE + d] += move + (MASK_LOGIT if blocked else 0.0) + deadly
             door = phi[e, d, _LOCKED_DOOR] > 0 and psi[e, _IN_MINES] == 0
-            z[KICK + d] += kick + (0.0 if door else MASK_LOGIT)
+            z[KICK + d] += kick + (0.0 if door else MASK_LOGIT) + deadly
             offered = offered or not blocked or door
         rest = psi[e, _HP_FRAC] < 1.0 or psi[e, _ON_SEARCH_SPOT] > 0
         z[REST] += 0.0 if rest else MASK_LOGIT
@@ -172,7 +177,7 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
         z[PRAY] += 0.0 if pray else MASK_LOGIT
         hungry = psi[e, _HUNGRY] > 0 or psi[e, _WEAK] > 0
         food = psi[e, _NO_FOOD] == 0 or psi[e, _FRESH_CORPSE] > 0
-        eat = hungry and food
+        eat = (hungry and food) or meal
         z[EAT] += 0.0 if eat else MASK_LOGIT
         escape = psi[e, _MSG_PROMPT] > 0
         z[ESCAPE] += 0.0 if escape else MASK_LOGIT

@@ -258,9 +258,10 @@ def test_only_fresh_safe_kills_are_eaten():
     offer = b"There is a jackal corpse here; eat it? [ynq] (n)"
     runner.message[0, : len(offer)] = np.frombuffer(offer, np.uint8)
     runner._record_kill(0, where, turn, "jackal")
-    assert runner._answer(0, EAT) == (ord("y"),)
     assert runner.agent_flags()[0, AGENT_FEATURES.index("fresh_corpse_here")] == 1.0
-    runner.kill[0, 4] = turn - FRESH_TURNS - 1  # too old
+    assert runner._answer(0, EAT) == (ord("y"),)
+    assert runner.agent_flags()[0, AGENT_FEATURES.index("fresh_corpse_here")] == 0.0  # eaten
+    runner._record_kill(0, where, turn - FRESH_TURNS - 1, "jackal")  # too old
     assert runner._answer(0, EAT) == (ord("n"),)
     runner._record_kill(0, where, turn, "newt")  # not the corpse offered
     assert runner._answer(0, EAT) == (ord("n"),)

@@ -237,24 +237,29 @@ def test_prayer_features_follow_trouble_and_the_chance_a_prayer_is_heard():
     assert psi[:, SF["weak"]].tolist() == [1.0, 1.0]
 
 
+def _monster(name: str) -> int:
+    return next(i for i in range(nethack.NUMMONS) if nethack.permonst(i).mname == name)
+
+
 def test_passive_monsters_and_difficulty():
-    eye = next(i for i in range(nethack.NUMMONS) if nethack.permonst(i).mname == "floating eye")
-    jackal = next(i for i in range(nethack.NUMMONS) if nethack.permonst(i).mname == "jackal")
+    eye, jackal, blob = _monster("floating eye"), _monster("jackal"), _monster("acid blob")
     g = room_map()
     g[5, 15] = AGENT
     g[5, 16] = nethack.GLYPH_MON_OFF + eye
     g[5, 14] = nethack.GLYPH_MON_OFF + jackal
+    g[4, 15] = nethack.GLYPH_MON_OFF + blob
     psi, phi = features_of([g], [blstats_at(5, 15)])
-    assert phi[0, E, F["passive_monster"]] == 1.0 and phi[0, W, F["passive_monster"]] == 0.0
+    passive = phi[0, :, F["passive_monster"]]
+    assert (passive[E], passive[W], passive[N]) == (1.0, 0.0, 0.5)  # deadly, harmless, stings
     np.testing.assert_allclose(
         phi[0, E, F["monster_difficulty"]], nethack.permonst(eye).difficulty / 10
     )
     np.testing.assert_allclose(
         phi[0, W, F["monster_difficulty"]], nethack.permonst(jackal).difficulty / 10
     )
-    hardest = max(nethack.permonst(eye).difficulty, nethack.permonst(jackal).difficulty) / 10
+    hardest = max(nethack.permonst(m).difficulty for m in (eye, jackal, blob)) / 10
     np.testing.assert_allclose(psi[0, SF["adjacent_difficulty"]], hardest)
-    assert psi[0, SF["adjacent_monsters"]] == 2 / 3
+    assert psi[0, SF["adjacent_monsters"]] == 1.0
 
 
 def _every_row_read(glyph_maps, blstats, memory):

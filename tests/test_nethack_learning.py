@@ -78,6 +78,26 @@ def test_rest_at_full_hp_is_offered_only_on_a_search_spot():
     np.testing.assert_allclose(probabilities, action_probabilities(params, psi, phi))  # compiled
 
 
+def test_no_weight_outgrows_the_mask_on_a_deadly_passive_monster():
+    # Trained weights outgrew the −30 offset (a move onto a floating eye with p = 0.63): onto a
+    # deadly one (1) a move or kick has π = 0 whatever the weights; onto one that stings (0.5)
+    # the offset stays soft.
+    psi = np.zeros((2, N_STATE_FEATURES))
+    phi = np.zeros((2, 8, N_DIRECTION_FEATURES))
+    F = DIRECTION_FEATURES.index
+    phi[:, 1, F("kind_monster")] = 1.0
+    phi[:, 1, F("passive_monster")] = [1.0, 0.5]  # east: a floating eye, an acid blob
+    params = init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES)
+    params["theta_move"][F("passive_monster")] = 100.0
+    params["theta_kick"][F("passive_monster")] = 100.0
+    reference = action_probabilities(params, psi, phi)
+    _, compiled = sample_policy(params, psi, phi, np.full(2, 0.5))
+    for probabilities in (reference, compiled):
+        assert probabilities[0, MOVE + 1] == 0.0 and probabilities[0, KICK + 1] == 0.0
+        assert probabilities[1, [MOVE + 1, KICK + 1]].sum() > 0.99  # 100 · 0.5 outgrows −30
+    np.testing.assert_allclose(compiled, reference, atol=1e-12)
+
+
 def test_action_mask_by_hand():
     psi = np.zeros((2, N_STATE_FEATURES))
     phi = np.zeros((2, 8, N_DIRECTION_FEATURES))
@@ -88,14 +108,14 @@ def test_action_mask_by_hand():
     psi[1, S("hungry")] = 1.0  # only the second may eat
     phi[:, 2, F("kind_closed_door")] = phi[:, 2, F("locked_door")] = 1.0  # south: locked
     phi[0, 3, F("kind_closed_door")] = 1.0  # west of the first: a closed door, not locked
-    phi[0, 1, F("passive_monster")] = 1.0  # a floating eye east of the first
+    phi[0, 1, F("passive_monster")] = 0.5  # an acid blob east of the first
     phi[0, 4, F("door_diagonal")] = 1.0  # and a door to its north-east: no diagonal move
     psi[1, S("in_mines")] = 1.0  # the second is in the Mines: no kicking there
     psi[1, S("stuck")] = 1.0  # and nothing to explore: it may search
     mask = action_mask(psi, phi)
     offered = mask == 0
     assert offered[0].tolist() == [
-        *(d not in (1, 4) for d in range(8)),  # moves, except onto the eye and into the door
+        *(d not in (1, 4) for d in range(8)),  # moves, except onto the blob and into the door
         *(d == 2 for d in range(8)),  # kicks: only the locked door (moving opens the other)
         False,
         False,  # search: not stuck, no monster near — explore instead

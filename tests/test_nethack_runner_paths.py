@@ -309,6 +309,43 @@ def test_nothing_to_eat_after_a_corpse_declined_is_remembered():
     runner.close()
 
 
+def test_a_fresh_kill_is_eaten_unless_satiated_and_never_the_packs_food_when_not_hungry():
+    # on its own fresh, safe kill the agent eats unless Satiated (roles without food starved
+    # near turn 1,200 when kills were eaten only once Hungry); a monster near lets it move
+    psi = np.zeros((4, N_STATE_FEATURES))
+    phi = np.zeros((4, N_DIRECTIONS, N_DIRECTION_FEATURES))
+    s = STATE_FEATURES.index
+    psi[:, s("fresh_corpse_here")] = 1.0
+    psi[1, s("satiated")] = 1.0
+    psi[2, s("monster_close")] = 1.0
+    psi[3, s("fresh_corpse_here")] = 0.0
+    offered = action_mask(psi, phi) == 0.0
+    assert offered[:, EAT].tolist() == [True, False, True, False]
+    assert offered[:, MOVE].tolist() == [False, True, True, True]
+    params = _random_params(4)
+    _, probabilities = sample_policy(params, psi, phi, np.full(4, 0.5))
+    np.testing.assert_allclose(probabilities, action_probabilities(params, psi, phi), atol=1e-12)
+    # the runner: its own kill's corpse is eaten and forgotten; asked for the pack's food while
+    # Not Hungry (no corpse here after all), it escapes and forgets the kill
+    runner = GameRunner(CHALLENGE_ID, 1, episode_seeds=[1])
+    assert runner.blstats[0, nethack.NLE_BL_HUNGER] == 1  # Not Hungry
+    eat = int(nethack.Command.EAT)
+    for offer, key in [
+        (b"There is a newt corpse here; eat it? [ynq] (n)", ord("y")),
+        (b"What do you want to eat? [fg or ?*]", 27),
+    ]:
+        turn = int(runner.blstats[0, nethack.NLE_BL_TIME])
+        runner._record_kill(0, runner._where(0), turn, "newt")
+        assert runner.agent_flags()[0, AGENT_FEATURES.index("fresh_corpse_here")] == 1.0
+        game, runner.envs[0] = runner.envs[0], _ScriptedGame(runner.message[0], {eat: offer})
+        runner.frozen_keys[0] = 0
+        runner._act(0, EAT)
+        assert runner.envs[0].keys[:2] == [eat, key]
+        assert runner.agent_flags()[0, AGENT_FEATURES.index("fresh_corpse_here")] == 0.0
+        runner.envs[0] = game
+    runner.close()
+
+
 def test_actions_that_pass_no_time_are_masked():
     psi = np.zeros((4, N_STATE_FEATURES))
     phi = np.zeros((4, N_DIRECTIONS, N_DIRECTION_FEATURES))
@@ -322,7 +359,8 @@ def test_actions_that_pass_no_time_are_masked():
     offered = mask == 0.0
     assert offered[:, EAT].tolist() == [True, False, True, True]
     assert offered[:, ESCAPE].tolist() == [False, False, False, True]
-    assert not offered[:, MOVE + 2].any() and offered[:, MOVE].all()
+    assert not offered[:, MOVE + 2].any()
+    assert offered[:, MOVE].tolist() == [True, True, False, True]  # on the corpse: eat it
     # the compiled policy step withholds the same actions
     params = _random_params(4)
     _, probabilities = sample_policy(params, psi, phi, np.full(4, 0.5))
@@ -501,12 +539,12 @@ def test_a_door_is_kicked_only_when_locked_and_never_a_closed_shops(env_id):
     runner.close()
 
 
-def test_the_direction_of_a_fresh_safe_kill_is_offered_to_a_hungry_agent():
+def test_the_direction_of_a_fresh_safe_kill_is_offered_unless_satiated():
     corpse = DIRECTION_FEATURES.index("corpse_to_eat")
     runner = GameRunner(CHALLENGE_ID, 6, seed=0)
     b = runner.blstats
     b[:, nethack.NLE_BL_TIME] = 500
-    b[:, nethack.NLE_BL_HUNGER] = [2, 3, 1, 2, 2, 2]  # Hungry, Weak, not hungry, Hungry …
+    b[:, nethack.NLE_BL_HUNGER] = [1, 3, 0, 2, 2, 2]  # not hungry, Weak, Satiated, Hungry …
     here = np.stack(
         [b[:, nethack.NLE_BL_DNUM], b[:, nethack.NLE_BL_DLEVEL], b[:, nethack.NLE_BL_Y],
          b[:, nethack.NLE_BL_X]], axis=1
@@ -519,8 +557,8 @@ def test_the_direction_of_a_fresh_safe_kill_is_offered_to_a_hungry_agent():
         runner._record_kill(i, here[i] + [0, 0, dy, dx], 500 - age, name)
     phi = runner.features()[1][:, :, corpse]
     expected = np.zeros((6, N_DIRECTIONS))
-    expected[0, 2] = expected[1, 5] = 1.0  # hungry / weak, fresh, safe, next to it
-    # not hungry; a kobold (poisonous); too old; not adjacent: nothing
+    expected[0, 2] = expected[1, 5] = 1.0  # not hungry / weak, fresh, safe, next to it
+    # Satiated; a kobold (poisonous); too old; not adjacent: nothing
     np.testing.assert_array_equal(phi, expected)
     runner.close()
 
@@ -619,6 +657,7 @@ def test_every_floor_food_question_is_answered_before_the_pack_is_offered():
         return 0.0, False, 0
 
     runner.envs[0].press = scripted
+    runner.blstats[0, nethack.NLE_BL_HUNGER] = 2  # Hungry: the pack's food is eaten too
     runner.step(np.array([EAT]))
     assert bytes(pressed) == b"ennh" and not floor
     runner.close()
