@@ -176,6 +176,10 @@ def _evaluate(args: argparse.Namespace) -> int:
         rest = sum(row["games"] for row in result["deaths"][15:])
         others = f"{len(result['deaths']) - 15} other causes"
         print(f"  {others:<48}{rest:>5}")
+    if result["helpless"]:
+        print(f"of the deaths, while the agent could not act{'':<6}games")
+        for row in result["helpless"]:
+            print(f"  while {row['while']:<42}{row['games']:>5}")
     if plot is not None:
         print(f"score by role: {plot}")
     return 0

@@ -5,7 +5,9 @@ When a game ends, NetHack appends one line to its ``xlogfile`` (``topten.c``
 jackal", "choked on a food ration", "starvation"…), ``role``, ``race``, ``gender``, ``align``,
 ``maxlvl`` and ``points``. NLE keeps that file in each game's private directory. A game that NLE
 ends itself (the key cap, the no-progress timeout) is quit there (``death=quit``): the agent was
-still alive.
+still alive. A death while the hero could not act ends in ", while …" (``formatkiller``:
+"killed by a sewer rat, while fainted from lack of food", "…, while frozen by a monster's
+gaze"): the monster named is then seldom the cause, so ``helpless_reason`` keeps it apart.
 """
 
 from __future__ import annotations
@@ -16,11 +18,19 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["ALIVE", "death_cause", "last_xlog_entry", "parse_xlog_line", "tally_causes"]
+__all__ = [
+    "ALIVE",
+    "death_cause",
+    "helpless_reason",
+    "last_xlog_entry",
+    "parse_xlog_line",
+    "tally_causes",
+]
 
 ALIVE = "alive"
 """The cause of a game that ended with the agent alive (key cap, no-progress timeout)."""
 _SUFFIXES = re.compile(r", while .*$| \(with the Amulet\)$")
+_WHILE = re.compile(r", while (.*?)(?: \(with the Amulet\))?$")
 _NAMED = re.compile(r" (called|named) .*$")
 _GOD = re.compile(r"^killed by (the wrath of|a minion of) ")
 _TAIL_BYTES = 16384
@@ -77,6 +87,17 @@ def death_cause(death: str) -> str:
     if _GOD.match(death):
         return "killed by an angry god (prayer)"
     return death
+
+
+def helpless_reason(death: str) -> str:
+    """What kept the hero from acting when it died, "" if nothing did.
+
+    Example:
+        >>> helpless_reason("killed by a newt, while fainted from lack of food")
+        'fainted from lack of food'
+    """
+    found = _WHILE.search(death.strip())
+    return "" if found is None else found.group(1)
 
 
 def tally_causes(causes: Iterable[str]) -> list[dict[str, int | str]]:

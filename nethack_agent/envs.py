@@ -46,7 +46,7 @@ from nethack_agent.actions import (
     WIELD,
 )
 from nethack_agent.character import RACES, ROLES, read_character
-from nethack_agent.deaths import ALIVE, death_cause, last_xlog_entry
+from nethack_agent.deaths import ALIVE, death_cause, helpless_reason, last_xlog_entry
 from nethack_agent.features import (
     AGENT_FEATURES,
     DIRECTION_FEATURES,
@@ -200,6 +200,9 @@ class Episode:
     """how it ended (``nethack_agent.deaths.death_cause``: "killed by a jackal", "alive", …)"""
     end: str = ""
     """one of "death", "key cap", ``NO_PROGRESS``."""
+    helpless: str = ""
+    """what kept the agent from acting when it died (``nethack_agent.deaths.helpless_reason``:
+    "fainted from lack of food", "frozen by a monster's gaze", …), "" if nothing did"""
 
 
 def runner_settings(env_id: str, max_episode_steps: int, env_api: str = "nle") -> TaskSettings:
@@ -953,9 +956,11 @@ class GameRunner:
 
     def _finished(self, i: int, last_reward: float, died: bool) -> Episode:
         """The record of environment i's game, which ended with ``last_reward``."""
+        helpless = ""
         if died:
             end = "death"
-            cause = death_cause(last_xlog_entry(_xlogfile(self.envs[i])).get("death", ""))
+            death = last_xlog_entry(_xlogfile(self.envs[i])).get("death", "")
+            cause, helpless = death_cause(death), helpless_reason(death)
         else:
             cap = self.ep_keys[i] >= self.settings.max_episode_steps
             end, cause = ("key cap" if cap else NO_PROGRESS), ALIVE
@@ -972,6 +977,7 @@ class GameRunner:
             role=ROLES[self.roles[i]] if self.roles[i] >= 0 else "",
             cause=cause,
             end=end,
+            helpless=helpless,
         )
 
     def features(self) -> tuple[np.ndarray, np.ndarray]:

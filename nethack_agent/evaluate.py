@@ -277,7 +277,9 @@ def evaluate(
         (the checkpoint's "linear" or "mlp"), "agent": summarize(...),
         "random": summarize(...), "roles": role_stats(agent's games), "deaths":
         [{"cause", "games"}, …] of the agent's games, most frequent first, "random_deaths": the
-        same for the random policy, "agent_ends" and "random_ends": how many games ended by
+        same for the random policy, "helpless": [{"while", "games"}, …] of the agent's deaths
+        while it could not act (``Episode.helpless``: "fainted from lack of food", …), most
+        frequent first, "agent_ends" and "random_ends": how many games ended by
         "death", "key cap" and "no-progress timeout"}``, and the games themselves:
         ``{"agent": [Episode, ...], "random": [...]}`` in seed order.
     """
@@ -321,6 +323,8 @@ def evaluate(
     result["roles"] = role_stats(played["agent"])
     result["deaths"] = tally_causes(g.cause for g in played["agent"])
     result["random_deaths"] = tally_causes(g.cause for g in played["random"])
+    helpless = tally_causes(g.helpless for g in played["agent"] if g.helpless)
+    result["helpless"] = [{"while": row["cause"], "games": row["games"]} for row in helpless]
     for name in ("agent", "random"):
         ends = Counter(g.end for g in played[name])
         result[f"{name}_ends"] = {end: ends[end] for end in ("death", *_ALIVE_ENDS)}
@@ -331,8 +335,9 @@ def _write_games(path: Path, games: list[Episode]) -> None:
     with open(path, "w", newline="") as file:
         writer = csv.writer(file)
         writer.writerow(
-            ["seed", "score", "return", "length", "depth", "role", "end", "cause", "ttyrec"]
+            ["seed", "score", "return", "length", "depth", "role", "end", "cause", "helpless"]
+            + ["ttyrec"]
         )
         for g in games:
             row = [g.seed, g.score, f"{g.ret:.2f}", g.length, g.depth, g.role, g.end, g.cause]
-            writer.writerow([*row, g.ttyrec])
+            writer.writerow([*row, g.helpless, g.ttyrec])

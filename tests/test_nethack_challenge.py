@@ -10,7 +10,13 @@ from nle import nethack
 
 from nethack_agent.actions import ASCEND, EAT, ENGRAVE, MOVE, SEARCH
 from nethack_agent.character import Character, character_from_status, parse_welcome
-from nethack_agent.deaths import ALIVE, death_cause, parse_xlog_line, tally_causes
+from nethack_agent.deaths import (
+    ALIVE,
+    death_cause,
+    helpless_reason,
+    parse_xlog_line,
+    tally_causes,
+)
 from nethack_agent.envs import Episode, GameRunner
 from nethack_agent.evaluate import role_stats
 from nethack_agent.features import (
@@ -94,6 +100,10 @@ def test_death_causes_from_recorded_xlogfile_lines():
     assert death_cause("quit") == ALIVE
     assert death_cause("choked on a food ration") == "choked on a food ration"
     assert death_cause("killed by a jackal, while helpless") == "killed by a jackal"
+    fainted = "killed by a newt, while fainted from lack of food"
+    assert (death_cause(fainted), helpless_reason(fainted)) == ("killed by a newt", fainted[24:])
+    assert helpless_reason("killed by a jackal, while helpless") == "helpless"
+    assert helpless_reason(entry["death"]) == helpless_reason("quit") == ""
     assert death_cause("killed by a little dog named Hachi") == "killed by a little dog"
     assert death_cause("killed by the wrath of Anhur") == "killed by an angry god (prayer)"
     tally = tally_causes(["b", "a", "b", ALIVE, "a", "b"])

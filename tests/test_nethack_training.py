@@ -5,6 +5,7 @@ import csv
 import json
 import os
 import signal
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -291,6 +292,8 @@ def test_cli_evaluate_json_ttyrec_and_watch(tmp_path, capsys):
     }
     assert sum(row["games"] for row in result["deaths"]) == 3
     assert {row["cause"] for row in result["deaths"]} == {g["cause"] for g in games}
+    helpless = Counter(g["helpless"] for g in games if g["helpless"])
+    assert {row["while"]: row["games"] for row in result["helpless"]} == dict(helpless)
     # The text report shows the JSON's numbers (same medians, one decimal).
     assert main([a for a in args if a != "--json"]) == 0
     text = capsys.readouterr().out.splitlines()
