@@ -5,9 +5,10 @@ When a game ends, NetHack appends one line to its ``xlogfile`` (``topten.c``
 jackal", "choked on a food ration", "starvation"…), ``role``, ``race``, ``gender``, ``align``,
 ``maxlvl`` and ``points``. NLE keeps that file in each game's private directory. A game that NLE
 ends itself (the key cap, the no-progress timeout) is quit there (``death=quit``): the agent was
-still alive. A death while the hero could not act ends in ", while …" (``formatkiller``:
-"killed by a sewer rat, while fainted from lack of food", "…, while frozen by a monster's
-gaze"): the monster named is then seldom the cause, so ``helpless_reason`` keeps it apart.
+still alive. A death while the hero could not act gets a ``while`` field ("fainted from lack of
+food", "frozen by a monster's gaze"; the tombstone's "killed by a sewer rat, while fainted from
+lack of food"): the monster named is then seldom the cause, so ``helpless_reason`` keeps it
+apart.
 """
 
 from __future__ import annotations
@@ -89,15 +90,18 @@ def death_cause(death: str) -> str:
     return death
 
 
-def helpless_reason(death: str) -> str:
+def helpless_reason(entry: dict[str, str]) -> str:
     """What kept the hero from acting when it died, "" if nothing did.
 
+    NetHack 3.6 writes it to the xlogfile's ``while`` field; a ``death`` text in the
+    tombstone's form ("…, while fainted from lack of food") gives it too.
+
     Example:
-        >>> helpless_reason("killed by a newt, while fainted from lack of food")
+        >>> helpless_reason({"death": "killed by a newt", "while": "fainted from lack of food"})
         'fainted from lack of food'
     """
-    found = _WHILE.search(death.strip())
-    return "" if found is None else found.group(1)
+    found = _WHILE.search(entry.get("death", "").strip())
+    return entry.get("while", "") or ("" if found is None else found.group(1))
 
 
 def tally_causes(causes: Iterable[str]) -> list[dict[str, int | str]]:

@@ -959,8 +959,8 @@ class GameRunner:
         helpless = ""
         if died:
             end = "death"
-            death = last_xlog_entry(_xlogfile(self.envs[i])).get("death", "")
-            cause, helpless = death_cause(death), helpless_reason(death)
+            entry = last_xlog_entry(_xlogfile(self.envs[i]))
+            cause, helpless = death_cause(entry.get("death", "")), helpless_reason(entry)
         else:
             cap = self.ep_keys[i] >= self.settings.max_episode_steps
             end, cause = ("key cap" if cap else NO_PROGRESS), ALIVE

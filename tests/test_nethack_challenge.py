@@ -100,10 +100,18 @@ def test_death_causes_from_recorded_xlogfile_lines():
     assert death_cause("quit") == ALIVE
     assert death_cause("choked on a food ration") == "choked on a food ration"
     assert death_cause("killed by a jackal, while helpless") == "killed by a jackal"
-    fainted = "killed by a newt, while fainted from lack of food"
-    assert (death_cause(fainted), helpless_reason(fainted)) == ("killed by a newt", fainted[24:])
-    assert helpless_reason("killed by a jackal, while helpless") == "helpless"
-    assert helpless_reason(entry["death"]) == helpless_reason("quit") == ""
+    # NetHack 3.6 writes what held the hero to a field of its own (topten.c writexlentry)
+    frozen = parse_xlog_line(
+        line.replace("\tconduct", "\twhile=frozen by a monster's gaze\tconduct")
+    )
+    assert death_cause(frozen["death"]) == "killed by a sewer rat"
+    assert helpless_reason(frozen) == "frozen by a monster's gaze"
+    fainted = "killed by a newt, while fainted from lack of food"  # the tombstone's form
+    assert (death_cause(fainted), helpless_reason({"death": fainted})) == (
+        "killed by a newt",
+        "fainted from lack of food",
+    )
+    assert helpless_reason(entry) == helpless_reason({"death": "quit"}) == ""
     assert death_cause("killed by a little dog named Hachi") == "killed by a little dog"
     assert death_cause("killed by the wrath of Anhur") == "killed by an angry god (prayer)"
     tally = tally_causes(["b", "a", "b", ALIVE, "a", "b"])
