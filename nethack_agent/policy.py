@@ -55,7 +55,6 @@ from nethack_agent.features import DIRECTION_FEATURES, STATE_FEATURES
 __all__ = [
     "MASK_LOGIT",
     "NEVER_LOGIT",
-    "REST_BELOW",
     "MLP_PARAM_NAMES",
     "PARAM_NAMES",
     "POLICY_KINDS",
@@ -84,10 +83,6 @@ measured so: trained weights can outgrow it (a 15-minute NetHackScore policy gav
 1.8 % of its probability, attacks on gas spores among them); a hard mask (−10⁴: π = 0, no
 gradient) trained no better — median 724 against 802.5 on the same 200 seeds, more games stuck
 to the key cap (55 against 27); docs/nethack-challenge.md, "A soft mask, measured"."""
-REST_BELOW = 2.0 / 3.0
-"""``rest`` (20 turns) is offered below this fraction of max HP: above it, 20 turns heal one
-or two HP at low experience levels and cost 20 of a stomach's 900 turns — in the fifteenth
-session 30 % of a trained policy's Challenge games ended in starvation or fainted from hunger."""
 NEVER_LOGIT = -1.0e4
 """Logit offset of a move or kick onto a monster whose passive response kills (π = 0 exactly):
 the −30 offset was outgrown — trained Challenge policies gave the move onto a floating eye
@@ -191,8 +186,8 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
       ``autoopen``), a kick breaks it — and a shop's broken door sends its shopkeeper after
       the agent with a wand of striking; kicking walls hurts and kills weak characters;
       kicking Minetown's doors sets the watch on you;
-    - ``rest`` at ``REST_BELOW`` (2/3) of max HP or more (it would idle away food), unless on a
-      search spot while stuck (its 20 turns are 20 searches there, for three keys);
+    - ``rest`` at full HP (it would only idle), unless on a search spot while stuck (its 20
+      turns are 20 searches there, for three keys);
     - ``search`` unless stuck (no frontier, no down-staircase in reach: hidden passages are
       what is left) or on a search spot, or — for at most 20 turns on one square — on Elbereth
       or with a monster within 4 squares (let it come): elsewhere a turn searched is a turn
@@ -240,7 +235,7 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     deadly = np.where(phi[..., _PASSIVE] >= 1.0, NEVER_LOGIT, 0.0)
     mask[..., _MOVES] += deadly
     mask[..., _KICKS] += deadly
-    rest = (psi[..., _HP_FRAC] < REST_BELOW) | (psi[..., _ON_SEARCH_SPOT] > 0)
+    rest = (psi[..., _HP_FRAC] < 1.0) | (psi[..., _ON_SEARCH_SPOT] > 0)
     mask[..., REST] = np.where(rest, 0.0, MASK_LOGIT)
     mask[..., DESCEND] = np.where(psi[..., _ON_DOWNSTAIRS] > 0, 0.0, MASK_LOGIT)
     waiting = (psi[..., _ON_ELBERETH] > 0) | (psi[..., _MONSTER_CLOSE] > 0)

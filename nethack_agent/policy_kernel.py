@@ -69,7 +69,6 @@ from nethack_agent.policy import (  # the mask's feature indices: the policy's o
     _WEAK,
     MASK_LOGIT,
     NEVER_LOGIT,
-    REST_BELOW,
     action_probabilities,
 )
 
@@ -79,8 +78,7 @@ log = logging.getLogger(__name__)
 CHECK_EVERY = 16
 """A runner compares the kernel with the numpy policy on the first step of every 16th rollout
 (the first included): a comparison costs about 1 ms, a worker's rollout 20–60 ms."""
-# action_mask compares features with 0, 0.2, 0.5, REST_BELOW (2/3) and 1
-_BOUNDARIES = (0.0, 0.2, 0.25, 0.5, 0.6, REST_BELOW, 0.7, 1.0)
+_BOUNDARIES = (0.0, 0.2, 0.25, 0.5, 1.0)  # action_mask compares features with 0, 0.2, 0.5, 1
 
 
 def is_linear(params: dict[str, np.ndarray]) -> bool:
@@ -167,7 +165,7 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
             door = phi[e, d, _LOCKED_DOOR] > 0 and psi[e, _IN_MINES] == 0
             z[KICK + d] += kick + (0.0 if door else MASK_LOGIT) + deadly
             offered = offered or not blocked or door
-        rest = psi[e, _HP_FRAC] < REST_BELOW or psi[e, _ON_SEARCH_SPOT] > 0
+        rest = psi[e, _HP_FRAC] < 1.0 or psi[e, _ON_SEARCH_SPOT] > 0
         z[REST] += 0.0 if rest else MASK_LOGIT
         descend = psi[e, _ON_DOWNSTAIRS] > 0
         z[DESCEND] += 0.0 if descend else MASK_LOGIT
