@@ -18,9 +18,9 @@ VI_KEYS = {"n": "k", "e": "l", "s": "j", "w": "h", "ne": "u", "se": "n", "sw": "
 KICK_ACTIONS = {direction: KICK + i for i, direction in enumerate(VI_KEYS)}  # N E S W NE SE SW NW
 
 
-def answer(text: bytes, action: int, turn: int = 1234):
-    """The runner's answer to ``text`` after ``action`` (one game, no kill remembered), as a
-    tuple of keys or None, and the runner after it.
+def answer(text: bytes, action: int, turn: int = 1234, hunger: int = 2):
+    """The runner's answer to ``text`` after ``action`` (one game, no kill remembered, NetHack's
+    hunger state ``hunger``: 2 Hungry), as a tuple of keys or None, and the runner after it.
 
     The runner keeps one row of NLE's buffers per game; this is a runner of one such row.
     """
@@ -29,6 +29,7 @@ def answer(text: bytes, action: int, turn: int = 1234):
     runner.message[0, : len(text)] = np.frombuffer(text, dtype=np.uint8)
     runner.blstats = np.zeros((1, nethack.BLSTATS_SHAPE[0]), dtype=np.int64)
     runner.blstats[0, nethack.NLE_BL_TIME] = turn
+    runner.blstats[0, nethack.NLE_BL_HUNGER] = hunger
     runner._bl = [memoryview(row) for row in runner.blstats]  # the runner's views of its rows
     runner.last_prayer_turn = np.full(1, -1.0)
     runner.kill = np.full((1, 5), -1, dtype=np.int64)
@@ -74,6 +75,12 @@ def test_a_peaceful_monster_is_never_attacked(action):
 )
 def test_eating_answers(text, expected):
     assert answer(text, EAT)[0] == (expected,)
+
+
+@pytest.mark.parametrize(("hunger", "expected"), [(0, ESC), (1, ESC), (2, ord("f")), (3, ord("f"))])
+def test_the_packs_food_is_eaten_only_when_hungry(hunger, expected):
+    # Satiated (0) or Not Hungry (1), eat was pressed for a kill's corpse: keep the pack's food
+    assert answer(b"What do you want to eat? [fg or ?*]", EAT, hunger=hunger)[0] == (expected,)
 
 
 @pytest.mark.parametrize(
