@@ -334,10 +334,8 @@ def evaluate(
 def _write_games(path: Path, games: list[Episode]) -> None:
     with open(path, "w", newline="") as file:
         writer = csv.writer(file)
-        writer.writerow(
-            ["seed", "score", "return", "length", "depth", "role", "end", "cause", "helpless"]
-            + ["ttyrec"]
-        )
+        header = ["seed", "score", "return", "length", "depth", "role", "end", "cause"]
+        writer.writerow([*header, "helpless", "ttyrec"])
         for g in games:
             row = [g.seed, g.score, f"{g.ret:.2f}", g.length, g.depth, g.role, g.end, g.cause]
             writer.writerow([*row, g.helpless, g.ttyrec])
