@@ -77,7 +77,7 @@ from nethack_agent.items import (
 from nethack_agent.policy import action_probabilities, sample_actions
 from nethack_agent.policy_kernel import KernelCheck, is_linear, sample_policy
 from nethack_agent.policy_kernel import _sample as _policy_kernel  # in _observe_and_sample
-from nethack_agent.prayer import INITIAL_TIMEOUT, MAJOR_TROUBLE_LIMIT, heard_table
+from nethack_agent.prayer import INITIAL_TIMEOUT, MAJOR_TROUBLE_LIMIT, god_angered, heard_table
 from nethack_agent.questions import (
     ESC,
     MORE,
@@ -120,7 +120,6 @@ SCREEN_KEY = "tty_chars"
 screens itself (the Challenge), through the gym api (which shows no opening messages: the
 character is read off the screen) or when ``extra_keys`` ask for it (watching) — NetHack redraws
 it at every key press, ≈ 4 µs of a 13–18 µs press on this machine."""
-_ANGRY_GOD = (b"is displeased", b"You feel guilty", b"Thou hast angered me", b"Thou durst")
 _SETTLE_KEYS = 12
 """At most this many keys answer the questions one action leaves (on the Challenge, every screen,
 before and after it; the watchdog and the Challenge's no-progress timeout take care of the
@@ -843,7 +842,7 @@ class GameRunner:
             if moving:
                 self._note_move(i, action, start, text)
             self._note_items(i, action, text)
-            if action == PRAY and any(w in text for w in _ANGRY_GOD):
+            if action == PRAY and god_angered(text):
                 self.god_angry[i] = True  # prayed too soon: the god will not hear again
         if then_search:
             return self._search_after(i, reward)

@@ -203,7 +203,9 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
       within 4 squares, every move is withheld: roles that start without food starved near
       turn 1,200 (or fainted and were killed by a newt) when kills were eaten only once Hungry;
     - ``escape`` unless a question waits (otherwise ESC only passes a key, not time);
-    - ``ascend`` off an up-staircase or on level 1 (up from there leaves the dungeon: the end);
+    - ``ascend`` off an up-staircase, on level 1 (up from there leaves the dungeon: the end),
+      or with no monster within 4 squares (it is for fleeing: trained policies climbed back
+      up the moment they arrived, 97–195 times in one game, and starved on the stairs);
     - ``engrave_elbereth`` where no line of text can be typed (NetHackScore escapes it), with
       no monster within 4 squares, or on a square that bears it already;
     - ``pick_up`` unless a useful object (or a pile) lies here and the agent is not Burdened,
@@ -250,6 +252,7 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     mask[..., EAT] = np.where((hungry & food) | meal, 0.0, MASK_LOGIT)
     mask[..., ESCAPE] = np.where(psi[..., _MSG_PROMPT] > 0, 0.0, MASK_LOGIT)
     up = (psi[..., _ON_UPSTAIRS] > 0) & (psi[..., _DEPTH] >= 0.2)  # depth / 10
+    up &= psi[..., _MONSTER_CLOSE] > 0
     mask[..., ASCEND] = np.where(up, 0.0, MASK_LOGIT)
     danger = psi[..., _MONSTER_CLOSE] > 0
     engrave = (psi[..., _CAN_ENGRAVE] > 0) & danger & (psi[..., _ON_ELBERETH] == 0)

@@ -181,7 +181,7 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
         z[EAT] += 0.0 if eat else MASK_LOGIT
         escape = psi[e, _MSG_PROMPT] > 0
         z[ESCAPE] += 0.0 if escape else MASK_LOGIT
-        up = psi[e, _ON_UPSTAIRS] > 0 and psi[e, _DEPTH] >= 0.2
+        up = psi[e, _ON_UPSTAIRS] > 0 and psi[e, _DEPTH] >= 0.2 and psi[e, _MONSTER_CLOSE] > 0
         z[ASCEND] += 0.0 if up else MASK_LOGIT
         engrave = (
             psi[e, _CAN_ENGRAVE] > 0 and psi[e, _MONSTER_CLOSE] > 0 and psi[e, _ON_ELBERETH] == 0

@@ -24,6 +24,7 @@ import numpy as np
 __all__ = [
     "INITIAL_TIMEOUT",
     "MAJOR_TROUBLE_LIMIT",
+    "god_angered",
     "heard_probability",
     "heard_table",
     "rnz_pmf",
@@ -33,6 +34,28 @@ INITIAL_TIMEOUT = 300
 """``u.ublesscnt`` at the start of a game (``u_init.c``)."""
 MAJOR_TROUBLE_LIMIT = 200
 """In major trouble a prayer is heard when the timeout is at most this (``can_pray``)."""
+_ANGERED = (
+    b"is displeased",
+    b"You feel guilty",
+    b"Thou hast angered me",
+    b"Thou durst",
+    b"Thou must relearn",
+)
+
+
+def god_angered(message: bytes) -> bool:
+    """Whether the messages after a prayer say it angered the god (``pray.c`` ``angrygods``).
+
+    A prayer made too soon, or with negative Luck or alignment, ends in one of: "You feel that
+    Kos is displeased.", "Thou art arrogant, mortal." "Thou must relearn thy lessons!" (a level
+    lost), "Thou hast angered me." (a curse, a ball and chain, lightning), or "Thou durst call
+    upon me?" (a minion). From then on no prayer is heard.
+
+    Example:
+        >>> god_angered(b"You feel a hopeful feeling.  You feel much better.")
+        False
+    """
+    return any(words in message for words in _ANGERED)
 
 
 @cache

@@ -345,6 +345,7 @@ def test_masks_at_their_thresholds():
     psi[2:, STATE_FEATURES.index("fainting")] = 1.0  # fainting: any chance at all is taken
     psi[:, STATE_FEATURES.index("on_upstairs")] = 1.0
     psi[:, STATE_FEATURES.index("depth")] = [0.2, 0.1, 0.2, 0.1]  # depth 1 would leave
+    psi[:, STATE_FEATURES.index("monster_close")] = 1.0  # up is to flee
     mask = action_mask(psi, phi)
     assert mask[:, PRAY].tolist() == [0.0, MASK_LOGIT, 0.0, MASK_LOGIT]
     assert mask[:, ASCEND].tolist() == [0.0, MASK_LOGIT, 0.0, MASK_LOGIT]
