@@ -251,10 +251,9 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     food = (psi[..., _NO_FOOD] == 0) | (psi[..., _FRESH_CORPSE] > 0)
     mask[..., EAT] = np.where((hungry & food) | meal, 0.0, MASK_LOGIT)
     mask[..., ESCAPE] = np.where(psi[..., _MSG_PROMPT] > 0, 0.0, MASK_LOGIT)
-    up = (psi[..., _ON_UPSTAIRS] > 0) & (psi[..., _DEPTH] >= 0.2)  # depth / 10
-    up &= psi[..., _MONSTER_CLOSE] > 0
-    mask[..., ASCEND] = np.where(up, 0.0, MASK_LOGIT)
     danger = psi[..., _MONSTER_CLOSE] > 0
+    up = (psi[..., _ON_UPSTAIRS] > 0) & (psi[..., _DEPTH] >= 0.2) & danger  # depth / 10
+    mask[..., ASCEND] = np.where(up, 0.0, MASK_LOGIT)
     engrave = (psi[..., _CAN_ENGRAVE] > 0) & danger & (psi[..., _ON_ELBERETH] == 0)
     mask[..., ENGRAVE] = np.where(engrave, 0.0, MASK_LOGIT)
     mask[..., PICKUP] = np.where(psi[..., _USEFUL_ITEM] > 0, 0.0, MASK_LOGIT)
