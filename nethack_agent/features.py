@@ -250,6 +250,7 @@ _MEMORY_BITS[glyphs.DOWNSTAIRS] |= _DOWN
 # … and of what is seen there now
 _SEEN_BITS = np.zeros(glyphs.N_KINDS, dtype=np.uint8)
 _SEEN_BITS[[glyphs.GOLD, glyphs.ITEM, glyphs.MONSTER]] = (_GOLD, _ITEM, _MONSTER)
+_NOT_WALK = np.uint8(0xFF ^ _WALK)
 _STEPS = np.array([dy * _PAD_WIDTH + dx for dy, dx in DIRECTIONS], dtype=np.int64)
 _WINDOW = 6  # monsters farther (Chebyshev) from the agent than this never change a feature
 
@@ -577,6 +578,9 @@ def _see_row(e, y, glyph_maps, ay, ax, mem, seen, last, bits):
     Returns whether a square of the row changed between walkable and not, door and not.
     Every square not hidden by a monster is remembered; under a monster or the agent what was
     there is kept (or floor, if never seen); the agent's own square counts as what it remembers.
+    No path leads through a monster that must never be hit (``glyphs.PASSIVE_MONSTERS``): a
+    Priest in a corridor between a floating eye and a mold walked to and fro for 24,000 moves,
+    each move's shortest path to the frontier running through the other one.
     """
     width = seen.shape[1]
     for x in range(width):
@@ -594,6 +598,8 @@ def _see_row(e, y, glyph_maps, ay, ax, mem, seen, last, bits):
     paths_changed = False
     for x in range(width):
         b = _MEMORY_BITS[mem[y, x]] | _SEEN_BITS[seen[y, x]]
+        if _MONSTER_INFO[last[y, x], 1] > 0:  # a passive monster is never hit: no way through
+            b &= _NOT_WALK
         paths_changed |= ((b ^ bits[y + 1, x + 1]) & (_WALK | _DOOR)) != 0
         bits[y + 1, x + 1] = b
     return paths_changed

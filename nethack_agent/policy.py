@@ -116,6 +116,7 @@ _PASSIVE = DIRECTION_FEATURES.index("passive_monster")
 _WALL = DIRECTION_FEATURES.index("kind_wall")
 _DOOR_DIAGONAL = DIRECTION_FEATURES.index("door_diagonal")
 _PATH_SEARCH = DIRECTION_FEATURES.index("path_search")
+_CORPSE_TO_EAT = DIRECTION_FEATURES.index("corpse_to_eat")
 _MOVES = slice(MOVE, MOVE + N_DIRECTIONS)
 _KICKS = slice(KICK, KICK + N_DIRECTIONS)
 
@@ -202,6 +203,9 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
       eat." until a pick up, unless such a corpse lies here. On such a corpse with no monster
       within 4 squares, every move is withheld: roles that start without food starved near
       turn 1,200 (or fainted and were killed by a newt) when kills were eaten only once Hungry;
+      next to one (``corpse_to_eat``) with no monster within 4 squares, every move but the step
+      onto it: trained policies left 93 % of their safe kills uneaten, and every character
+      that starved had prayed for food until its god was angered;
     - ``escape`` unless a question waits (otherwise ESC only passes a key, not time);
     - ``ascend`` off an up-staircase, on level 1 (up from there leaves the dungeon: the end),
       or with no monster within 4 squares (it is for fleeing: trained policies climbed back
@@ -230,7 +234,10 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     to_spot = phi[..., _PATH_SEARCH] > 0
     off_path = (stuck & to_spot.any(axis=-1))[..., None] & ~to_spot
     meal = (psi[..., _FRESH_CORPSE] > 0) & (psi[..., _SATIATED] == 0)
-    blocked |= (on_spot | (meal & (psi[..., _MONSTER_CLOSE] == 0)))[..., None] | off_path
+    calm = psi[..., _MONSTER_CLOSE] == 0
+    blocked |= (on_spot | (meal & calm))[..., None] | off_path
+    to_corpse = (phi[..., _CORPSE_TO_EAT] > 0) & ~blocked
+    blocked |= (to_corpse.any(axis=-1) & calm)[..., None] & ~to_corpse
     mask[..., _MOVES] = np.where(blocked, MASK_LOGIT, 0.0)
     door = (phi[..., _LOCKED_DOOR] > 0) & (psi[..., None, _IN_MINES] == 0)
     mask[..., _KICKS] = np.where(door, 0.0, MASK_LOGIT)

@@ -40,6 +40,7 @@ from nethack_agent.actions import (
 from nethack_agent.features import DIRECTION_FEATURES, STATE_FEATURES
 from nethack_agent.policy import (  # the mask's feature indices: the policy's own
     _CAN_ENGRAVE,
+    _CORPSE_TO_EAT,
     _DEPTH,
     _DOOR_DIAGONAL,
     _FAINTING,
@@ -136,6 +137,7 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
     n_state, n_actions = w.shape
     n_direction = theta_move.shape[0]
     z = np.empty(n_actions)
+    moves_blocked = np.empty(N_DIRECTIONS, dtype=np.bool_)
     for e in range(psi.shape[0]):
         z[:] = 0.0
         for k in range(n_state):
@@ -152,14 +154,20 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
         for d in range(N_DIRECTIONS):
             to_spot = to_spot or phi[e, d, _PATH_SEARCH] > 0
         for d in range(N_DIRECTIONS):
+            b = phi[e, d, _PASSIVE] > 0 or phi[e, d, _WALL] > 0
+            b = b or phi[e, d, _DOOR_DIAGONAL] > 0 or on_spot or on_meal
+            moves_blocked[d] = b or (stuck and to_spot and phi[e, d, _PATH_SEARCH] == 0)
+        to_corpse = False  # a step onto the agent's fresh kill is offered, no monster close
+        for d in range(N_DIRECTIONS):
+            to_corpse = to_corpse or (phi[e, d, _CORPSE_TO_EAT] > 0 and not moves_blocked[d])
+        to_corpse = to_corpse and psi[e, _MONSTER_CLOSE] == 0
+        for d in range(N_DIRECTIONS):
             move = 0.0
             kick = 0.0
             for k in range(n_direction):
                 move += phi[e, d, k] * theta_move[k]
                 kick += phi[e, d, k] * theta_kick[k]
-            blocked = phi[e, d, _PASSIVE] > 0 or phi[e, d, _WALL] > 0
-            blocked = blocked or phi[e, d, _DOOR_DIAGONAL] > 0 or on_spot or on_meal
-            blocked = blocked or (stuck and to_spot and phi[e, d, _PATH_SEARCH] == 0)
+            blocked = moves_blocked[d] or (to_corpse and phi[e, d, _CORPSE_TO_EAT] == 0)
             deadly = NEVER_LOGIT if phi[e, d, _PASSIVE] >= 1.0 else 0.0
             z[MOVE + d] += move + (MASK_LOGIT if blocked else 0.0) + deadly
             door = phi[e, d, _LOCKED_DOOR] > 0 and psi[e, _IN_MINES] == 0

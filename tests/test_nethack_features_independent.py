@@ -254,6 +254,21 @@ def test_diagonal_moves_into_a_door_are_flagged():
     assert phi[S, DIRECTION_FEATURES.index("path_frontier")] == 1
 
 
+def test_no_path_leads_through_a_monster_never_to_be_hit():
+    # The room's only way out, a gap in its east wall at (5, 20), leads on to never-seen stone.
+    # A newt in the gap is fought through: the way to the frontier starts east. A floating eye
+    # there is never hit, so no way leads through it (the bug: paths through it, and a Priest
+    # walking to and fro between one and a mold for 24,000 moves).
+    EYE, _ = monster("floating eye")
+    path = DIRECTION_FEATURES.index("path_frontier")
+    for blocker, east in ((NEWT, 1.0), (EYE, 0.0)):
+        g = room()
+        g[5, 20], g[5, 19] = blocker, AGENT
+        _, phi = observe(MapMemory(1), g, blstats(5, 19, hp=10, max_hp=10))
+        assert phi[E, path] == east
+        assert phi[E, DIRECTION_FEATURES.index("kind_monster")] == 1.0
+
+
 # ------------------------------------------------------------------------------------------
 # The map memory across levels.
 # ------------------------------------------------------------------------------------------
