@@ -204,8 +204,9 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
       within 4 squares, every move is withheld: roles that start without food starved near
       turn 1,200 (or fainted and were killed by a newt) when kills were eaten only once Hungry;
       next to one (``corpse_to_eat``) with no monster within 4 squares, every move but the step
-      onto it: trained policies left 93 % of their safe kills uneaten, and every character
-      that starved had prayed for food until its god was angered;
+      onto it: a trained policy ate 356 corpses of its 4,783 safe kills (NetHack leaves a
+      corpse for a half to a third of them), and every character of its that starved had
+      prayed for food until its god was angered;
     - ``escape`` unless a question waits (otherwise ESC only passes a key, not time);
     - ``ascend`` off an up-staircase, on level 1 (up from there leaves the dungeon: the end),
       or with no monster within 4 squares (it is for fleeing: trained policies climbed back

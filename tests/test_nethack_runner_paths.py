@@ -540,7 +540,7 @@ def test_a_door_is_kicked_only_when_locked_and_never_a_closed_shops(env_id):
 
 
 def test_next_to_a_fresh_kill_with_no_monster_close_the_only_move_is_onto_it():
-    # trained policies left 93 % of their safe kills uneaten and starved once their god was
+    # a trained policy ate 356 corpses of its 4,783 safe kills, and starved once its god was
     # angered; a monster close, or the step onto the corpse withheld (a wall: the record was
     # wrong), leaves the moves as they were
     east = DIRECTIONS.index((0, 1))
