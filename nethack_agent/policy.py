@@ -230,12 +230,13 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     """
     mask = np.zeros((*psi.shape[:-1], N_ACTIONS))
     blocked = (phi[..., _PASSIVE] > 0) | (phi[..., _WALL] > 0) | (phi[..., _DOOR_DIAGONAL] > 0)
-    stuck = (psi[..., _STUCK] > 0) & (psi[..., _MONSTER_CLOSE] == 0)
+    calm = psi[..., _MONSTER_CLOSE] == 0  # no monster within 4 squares
+    danger = psi[..., _MONSTER_CLOSE] > 0
+    stuck = (psi[..., _STUCK] > 0) & calm
     on_spot = stuck & (psi[..., _ON_SEARCH_SPOT] > 0)
     to_spot = phi[..., _PATH_SEARCH] > 0
     off_path = (stuck & to_spot.any(axis=-1))[..., None] & ~to_spot
     meal = (psi[..., _FRESH_CORPSE] > 0) & (psi[..., _SATIATED] == 0)
-    calm = psi[..., _MONSTER_CLOSE] == 0
     blocked |= (on_spot | (meal & calm))[..., None] | off_path
     to_corpse = (phi[..., _CORPSE_TO_EAT] > 0) & ~blocked
     blocked |= (to_corpse.any(axis=-1) & calm)[..., None] & ~to_corpse
@@ -248,7 +249,7 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     rest = (psi[..., _HP_FRAC] < 1.0) | (psi[..., _ON_SEARCH_SPOT] > 0)
     mask[..., REST] = np.where(rest, 0.0, MASK_LOGIT)
     mask[..., DESCEND] = np.where(psi[..., _ON_DOWNSTAIRS] > 0, 0.0, MASK_LOGIT)
-    waiting = (psi[..., _ON_ELBERETH] > 0) | (psi[..., _MONSTER_CLOSE] > 0)
+    waiting = (psi[..., _ON_ELBERETH] > 0) | danger
     waiting &= psi[..., _SEARCHES_HERE] < 1.0  # searches_here: searches in a row / 20
     search = (psi[..., _STUCK] > 0) | (psi[..., _ON_SEARCH_SPOT] > 0) | waiting
     mask[..., SEARCH] = np.where(search, 0.0, MASK_LOGIT)
@@ -259,7 +260,6 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     food = (psi[..., _NO_FOOD] == 0) | (psi[..., _FRESH_CORPSE] > 0)
     mask[..., EAT] = np.where((hungry & food) | meal, 0.0, MASK_LOGIT)
     mask[..., ESCAPE] = np.where(psi[..., _MSG_PROMPT] > 0, 0.0, MASK_LOGIT)
-    danger = psi[..., _MONSTER_CLOSE] > 0
     up = (psi[..., _ON_UPSTAIRS] > 0) & (psi[..., _DEPTH] >= 0.2) & danger  # depth / 10
     mask[..., ASCEND] = np.where(up, 0.0, MASK_LOGIT)
     engrave = (psi[..., _CAN_ENGRAVE] > 0) & danger & (psi[..., _ON_ELBERETH] == 0)

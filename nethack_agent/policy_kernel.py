@@ -146,10 +146,12 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
                 for a in range(n_actions):
                     z[a] += x * w[k, a]
         offered = False  # whether any action but search is offered
-        stuck = psi[e, _STUCK] > 0 and psi[e, _MONSTER_CLOSE] == 0
+        calm = psi[e, _MONSTER_CLOSE] == 0  # no monster within 4 squares
+        danger = psi[e, _MONSTER_CLOSE] > 0
+        stuck = psi[e, _STUCK] > 0 and calm
         on_spot = stuck and psi[e, _ON_SEARCH_SPOT] > 0
         meal = psi[e, _FRESH_CORPSE] > 0 and psi[e, _SATIATED] == 0
-        on_meal = meal and psi[e, _MONSTER_CLOSE] == 0
+        on_meal = meal and calm
         to_spot = False  # some move starts a path to the nearest search spot
         for d in range(N_DIRECTIONS):
             to_spot = to_spot or phi[e, d, _PATH_SEARCH] > 0
@@ -160,7 +162,7 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
         to_corpse = False  # a step onto the agent's fresh kill is offered, no monster close
         for d in range(N_DIRECTIONS):
             to_corpse = to_corpse or (phi[e, d, _CORPSE_TO_EAT] > 0 and not moves_blocked[d])
-        to_corpse = to_corpse and psi[e, _MONSTER_CLOSE] == 0
+        to_corpse = to_corpse and calm
         for d in range(N_DIRECTIONS):
             move = 0.0
             kick = 0.0
@@ -177,7 +179,7 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
         z[REST] += 0.0 if rest else MASK_LOGIT
         descend = psi[e, _ON_DOWNSTAIRS] > 0
         z[DESCEND] += 0.0 if descend else MASK_LOGIT
-        waiting = psi[e, _ON_ELBERETH] > 0 or psi[e, _MONSTER_CLOSE] > 0
+        waiting = psi[e, _ON_ELBERETH] > 0 or danger
         waiting = waiting and psi[e, _SEARCHES_HERE] < 1.0
         search = psi[e, _STUCK] > 0 or psi[e, _ON_SEARCH_SPOT] > 0 or waiting
         last_resort = psi[e, _FAINTING] > 0 and psi[e, _PRAYER_SAFE] > 0
@@ -189,11 +191,9 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
         z[EAT] += 0.0 if eat else MASK_LOGIT
         escape = psi[e, _MSG_PROMPT] > 0
         z[ESCAPE] += 0.0 if escape else MASK_LOGIT
-        up = psi[e, _ON_UPSTAIRS] > 0 and psi[e, _DEPTH] >= 0.2 and psi[e, _MONSTER_CLOSE] > 0
+        up = psi[e, _ON_UPSTAIRS] > 0 and psi[e, _DEPTH] >= 0.2 and danger
         z[ASCEND] += 0.0 if up else MASK_LOGIT
-        engrave = (
-            psi[e, _CAN_ENGRAVE] > 0 and psi[e, _MONSTER_CLOSE] > 0 and psi[e, _ON_ELBERETH] == 0
-        )
+        engrave = psi[e, _CAN_ENGRAVE] > 0 and danger and psi[e, _ON_ELBERETH] == 0
         z[ENGRAVE] += 0.0 if engrave else MASK_LOGIT
         pickup = psi[e, _USEFUL_ITEM] > 0
         z[PICKUP] += 0.0 if pickup else MASK_LOGIT
