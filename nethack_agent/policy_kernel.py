@@ -48,6 +48,7 @@ from nethack_agent.policy import (  # the mask's feature indices: the policy's o
     _HP_FRAC,
     _HUNGRY,
     _IN_MINES,
+    _KIND_MONSTER,
     _LOCKED_DOOR,
     _MONSTER_CLOSE,
     _MSG_PROMPT,
@@ -138,6 +139,7 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
     n_direction = theta_move.shape[0]
     z = np.empty(n_actions)
     moves_blocked = np.empty(N_DIRECTIONS, dtype=np.bool_)
+    fights = np.empty(N_DIRECTIONS, dtype=np.bool_)
     for e in range(psi.shape[0]):
         z[:] = 0.0
         for k in range(n_state):
@@ -163,6 +165,17 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
         for d in range(N_DIRECTIONS):
             to_corpse = to_corpse or (phi[e, d, _CORPSE_TO_EAT] > 0 and not moves_blocked[d])
         to_corpse = to_corpse and calm
+        other = False  # a monster adjacent that may be hit (not only blockers)
+        for d in range(N_DIRECTIONS):
+            other = other or (phi[e, d, _KIND_MONSTER] > 0 and phi[e, d, _PASSIVE] == 0)
+        hungry = psi[e, _HUNGRY] > 0 or psi[e, _WEAK] > 0
+        sting = psi[e, _HP_FRAC] >= 0.5 or hungry
+        trapped = False  # a blocker is fought (policy._blocker_fights)
+        for d in range(N_DIRECTIONS):
+            passive = phi[e, d, _PASSIVE]
+            fight = psi[e, _STUCK] > 0 and not other and passive > 0
+            fights[d] = fight and ((passive < 1.0 and sting) or hungry)
+            trapped = trapped or fights[d]
         for d in range(N_DIRECTIONS):
             move = 0.0
             kick = 0.0
@@ -170,18 +183,21 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
                 move += phi[e, d, k] * theta_move[k]
                 kick += phi[e, d, k] * theta_kick[k]
             blocked = moves_blocked[d] or (to_corpse and phi[e, d, _CORPSE_TO_EAT] == 0)
+            if trapped:
+                blocked = not fights[d]
             deadly = NEVER_LOGIT if phi[e, d, _PASSIVE] >= 1.0 else 0.0
-            z[MOVE + d] += move + (MASK_LOGIT if blocked else 0.0) + deadly
+            z[MOVE + d] += move + (MASK_LOGIT if blocked else 0.0) + (0.0 if fights[d] else deadly)
             door = phi[e, d, _LOCKED_DOOR] > 0 and psi[e, _IN_MINES] == 0
             z[KICK + d] += kick + (0.0 if door else MASK_LOGIT) + deadly
             offered = offered or not blocked or door
-        rest = psi[e, _HP_FRAC] < 1.0 or psi[e, _ON_SEARCH_SPOT] > 0
+        rest = (psi[e, _HP_FRAC] < 1.0 or psi[e, _ON_SEARCH_SPOT] > 0) and not trapped
         z[REST] += 0.0 if rest else MASK_LOGIT
         descend = psi[e, _ON_DOWNSTAIRS] > 0
         z[DESCEND] += 0.0 if descend else MASK_LOGIT
         waiting = psi[e, _ON_ELBERETH] > 0 or danger
         waiting = waiting and psi[e, _SEARCHES_HERE] < 1.0
         search = psi[e, _STUCK] > 0 or psi[e, _ON_SEARCH_SPOT] > 0 or waiting
+        search = search and not trapped
         last_resort = psi[e, _FAINTING] > 0 and psi[e, _PRAYER_SAFE] > 0
         pray = psi[e, _TROUBLE_AND_SAFE] >= 0.5 or last_resort
         z[PRAY] += 0.0 if pray else MASK_LOGIT
@@ -194,6 +210,7 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
         up = psi[e, _ON_UPSTAIRS] > 0 and psi[e, _DEPTH] >= 0.2 and danger
         z[ASCEND] += 0.0 if up else MASK_LOGIT
         engrave = psi[e, _CAN_ENGRAVE] > 0 and danger and psi[e, _ON_ELBERETH] == 0
+        engrave = engrave and not trapped
         z[ENGRAVE] += 0.0 if engrave else MASK_LOGIT
         pickup = psi[e, _USEFUL_ITEM] > 0
         z[PICKUP] += 0.0 if pickup else MASK_LOGIT
