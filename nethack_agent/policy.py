@@ -182,8 +182,8 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
       a monster (``_blocker_fights``), the move onto it is the only move offered, and search,
       rest and Elbereth are withheld — trained
       policies starved in corridors between floating eyes and acid blobs, no path leading
-      through them (the eighteenth session: 7 of the 7 longest stays on one level of 200
-      evaluation games);
+      through them (the eighteenth session: 9 of 11 of the longest stays on one level of 200
+      evaluation games looked at);
     - when stuck with no monster within 4 squares: on a search spot, every move (search or rest
       there until it has been searched enough, then the next spot is offered), elsewhere a move
       off every shortest path to the nearest search spot — trained policies walked about
