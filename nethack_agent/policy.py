@@ -296,9 +296,8 @@ def _blocker_fights(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     other = ((phi[..., _KIND_MONSTER] > 0) & (passive == 0)).any(axis=-1)
     trapped = (psi[..., _STUCK] > 0) & ~other
     hungry = (psi[..., _HUNGRY] > 0) | (psi[..., _WEAK] > 0)
-    sting = (psi[..., _HP_FRAC] >= 0.5) | hungry
-    stinging = (passive > 0) & (passive < 1.0) & sting[..., None]
-    return trapped[..., None] & (stinging | ((passive > 0) & hungry[..., None]))
+    stinging = (passive < 1.0) & (psi[..., None, _HP_FRAC] >= 0.5)
+    return trapped[..., None] & (passive > 0) & (hungry[..., None] | stinging)
 
 
 def action_probabilities(

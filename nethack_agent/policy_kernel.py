@@ -168,13 +168,13 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
         other = False  # a monster adjacent that may be hit (not only blockers)
         for d in range(N_DIRECTIONS):
             other = other or (phi[e, d, _KIND_MONSTER] > 0 and phi[e, d, _PASSIVE] == 0)
+        walled_in = psi[e, _STUCK] > 0 and not other
         hungry = psi[e, _HUNGRY] > 0 or psi[e, _WEAK] > 0
-        sting = psi[e, _HP_FRAC] >= 0.5 or hungry
         trapped = False  # a blocker is fought (policy._blocker_fights)
         for d in range(N_DIRECTIONS):
             passive = phi[e, d, _PASSIVE]
-            fight = psi[e, _STUCK] > 0 and not other and passive > 0
-            fights[d] = fight and ((passive < 1.0 and sting) or hungry)
+            stinging = passive < 1.0 and psi[e, _HP_FRAC] >= 0.5
+            fights[d] = walled_in and passive > 0 and (hungry or stinging)
             trapped = trapped or fights[d]
         for d in range(N_DIRECTIONS):
             move = 0.0
