@@ -703,7 +703,7 @@ class GameRunner:
         """A ``name`` killed on ``square`` (dungeon, level, y, x) at ``turn``."""
         self.kill[i] = (*square, turn)
         self.kill_name[i] = name
-        self.kill_safe[i] = name in safe_corpses(self._race(i), self._role(i))
+        self.kill_safe[i] = name in safe_corpses()
 
     def _where(self, i: int) -> tuple[int, int, int, int]:
         """(dungeon, level, y, x) of the agent in environment i."""

@@ -9,7 +9,7 @@ import pytest
 from nle import nethack
 
 from nethack_agent.actions import ASCEND, EAT, ENGRAVE, MOVE, SEARCH
-from nethack_agent.character import RACES, ROLES, Character, character_from_status, parse_welcome
+from nethack_agent.character import Character, character_from_status, parse_welcome
 from nethack_agent.deaths import (
     ALIVE,
     death_cause,
@@ -311,39 +311,6 @@ def test_only_fresh_safe_kills_are_eaten():
     for harmful in ("kobold", "cockatrice", "human zombie", "werejackal", "little dog", "gnome"):
         assert harmful not in safe_corpses(), harmful
     assert corpse_on_offer(b"There are 2 newt corpses here; eat one? [ynq] (n)") == "newt"
-
-
-def test_the_own_race_is_not_eaten_and_the_others_are():
-    """NetHack's cannibalism (``eat.c`` ``maybe_cannibal``): only the eater's own race costs Luck,
-    and Cavemen and orcs may eat even that; with the race unknown, no player race is eaten."""
-    for race, role, eaten, uneaten in (
-        ("human", "Samurai", ("gnome", "dwarf", "hill orc", "Woodland-elf"), ("human", "watchman")),
-        ("gnome", "Wizard", ("dwarf", "dwarf lord", "hill orc"), ("gnome", "gnome lord")),
-        ("dwarf", "Valkyrie", ("gnome lord", "human"), ("dwarf", "dwarf king")),
-        ("elf", "Ranger", ("human", "gnome", "hill orc"), ("Woodland-elf", "Grey-elf")),
-        ("human", "Caveman", ("human", "gnome", "dwarf"), ()),
-        ("orc", "Rogue", ("hill orc", "Mordor orc", "human"), ()),
-        ("", "", ("jackal", "newt"), ("gnome", "dwarf", "human", "hill orc", "Woodland-elf")),
-    ):
-        safe = safe_corpses(race, role)
-        for name in eaten:
-            assert name in safe, (race, role, name)
-        for name in uneaten:
-            assert name not in safe, (race, role, name)
-    harmful_kinds = ("kobold", "werejackal", "human zombie", "kitten", "small mimic", "chameleon")
-    for race in ("human", "orc", ""):  # harmful to every eater, cannibal or not
-        for harmful in harmful_kinds:
-            assert harmful not in safe_corpses(race, "Caveman"), (race, harmful)
-
-
-def test_a_kill_is_safe_to_eat_by_the_race_of_the_character():
-    runner = GameRunner("NetHackChallenge-v0", 2, episode_seeds=[3, 4])
-    runner.races[:] = [RACES.index("human"), RACES.index("gnome")]
-    runner.roles[:] = ROLES.index("Wizard")
-    for i in range(2):
-        runner._record_kill(i, runner._where(i), 1, "gnome lord")
-    assert runner.kill_safe.tolist() == [True, False]
-    runner.close()
 
 
 def test_death_penalty_shaping_by_hand():
