@@ -224,6 +224,33 @@ def _curve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gradient_noise(args: argparse.Namespace) -> int:
+    from nethack_agent.curve import gradient_noise_curve
+
+    points = gradient_noise_curve(
+        args.run_dir, rollouts=args.rollouts, block=args.block, warmup=args.warmup, seed=args.seed
+    )
+    if args.json:
+        print(json.dumps(points))
+        return 0
+    print(
+        f"{'minutes':>8} {'steps':>11} {'|G|^2':>10} {'tr Sigma':>10} {'noise scale':>12}"
+        f" {'(steps)':>12} {'cosine':>7} {'ratio':>7} {'p':>7}"
+    )
+    for p in points:
+        print(
+            f"{p['minutes']:>8.1f} {p['step']:>11,} {p['signal']:>10.2e} {p['noise']:>10.2e}"
+            f" {p['noise_scale']:>12,.0f} {p['noise_scale_steps']:>12,.0f} {p['cosine']:>7.2f}"
+            f" {p['ratio']:>7.2f} {p['p_value']:>7.4f}"
+        )
+    print(
+        "noise scale: rollouts whose mean gradient has as much signal as noise (inf: no signal "
+        "above the noise); cosine: the two halves' mean gradients; ratio ~1 and a large p: no "
+        "gradient left to follow"
+    )
+    return 0
+
+
 def _watch(args: argparse.Namespace) -> int:
     from nethack_agent.watch import watch
 
@@ -403,6 +430,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=non_negative_int, default=2, help="worker processes (0: none)")
     p.add_argument("--json", action="store_true", help="print the points as one JSON list")
     p.set_defaults(run=_curve)
+
+    p = commands.add_parser(
+        "gradient-noise",
+        help="at every snapshot of a run, the policy gradient's signal against its noise: is a "
+        "direction left to climb?",
+    )
+    p.add_argument("run_dir", help="a run trained with --snapshot-minutes")
+    p.add_argument(
+        "--rollouts", type=positive_int, default=1000, help="rollouts measured per snapshot"
+    )
+    p.add_argument(
+        "--block", type=positive_int, default=25, help="consecutive rollouts averaged per block"
+    )
+    p.add_argument(
+        "--warmup", type=non_negative_int, default=20, help="rollouts played first, not measured"
+    )
+    p.add_argument("--seed", type=non_negative_int, default=10000, help="the games' seed")
+    p.add_argument("--json", action="store_true", help="print the points as one JSON list")
+    p.set_defaults(run=_gradient_noise)
 
     p = commands.add_parser("watch", help="watch the policy play one game in the terminal")
     p.add_argument("run_dir", help="a training run directory")

@@ -1,23 +1,37 @@
-"""A run's learning curve on fixed games: each snapshot plays the same seeded games.
+"""A run's learning curve on fixed games, and whether a gradient is left to follow.
+
+``evaluation_curve``: each snapshot plays the same seeded games.
 
 The training games of ``metrics.csv`` are a noisy curve: every game has another seed (another
 character and dungeon), and the policy that plays them samples its exploration and changes
 while they last. ``train --snapshot-minutes M`` keeps a copy of the run every M minutes of
 training (``snapshots/step-N``); ``evaluation_curve`` plays every copy and the final checkpoint on
 the same seeds ``seed … seed + episodes − 1``, so two points differ only by the weights.
+
+``gradient_noise_curve``: at each snapshot, with the weights held still, many rollouts of the
+run's own shape and the policy gradient each gives its update; their mean against their spread
+(``gradients.noise.gradient_noise``) tells a policy still on a slope (a gradient clear of the
+noise) from one at a stationary point of its objective (no gradient the noise does not hide),
+where more training of the same kind cannot lift it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
-from gradients.cli import progress_bar
-from nethack_agent.checkpoint import CheckpointError, load_checkpoint
-from nethack_agent.evaluate import check_play_settings, key_cap, play_games, summarize_games
-from nethack_agent.train import SNAPSHOTS_NAME
+import numpy as np
 
-__all__ = ["evaluation_curve", "snapshot_dirs"]
+from gradients.cli import progress_bar
+from gradients.noise import gradient_noise
+from nethack_agent.checkpoint import CheckpointError, load_checkpoint
+from nethack_agent.envs import GameRunner
+from nethack_agent.evaluate import check_play_settings, key_cap, play_games, summarize_games
+from nethack_agent.learning import policy_gradient_estimate, shaped_rewards
+from nethack_agent.train import SNAPSHOTS_NAME, initial_params, make_runner
+
+__all__ = ["evaluation_curve", "gradient_noise_curve", "snapshot_dirs"]
 
 
 def snapshot_dirs(run_dir: str | Path) -> list[Path]:
@@ -101,5 +115,99 @@ def evaluation_curve(
         )
         bar.set_postfix(step=state.step, median=points[-1]["median_score"], refresh=False)
         bar.update()
+    bar.close()
+    return points
+
+
+def gradient_noise_curve(
+    run_dir: str | Path,
+    *,
+    rollouts: int = 1000,
+    block: int = 25,
+    warmup: int = 20,
+    seed: int = 10000,
+    progress: bool = True,
+) -> list[dict[str, Any]]:
+    """The policy gradient's signal against its noise at the start and every snapshot of a run.
+
+    Each snapshot's weights, held still, play ``warmup`` rollouts (games under way, not all at
+    their first turn), then ``rollouts`` more, each of the run's length on the run's workers
+    and games, seeded ``seed`` (other games than training's). Each rollout's gradient is the
+    one ``a2c_update`` would take from it (shaped by the run's death penalty, with its entropy
+    bonus), and ``gradient_noise`` measures them in blocks of ``block`` consecutive rollouts.
+
+    Args:
+        run_dir: a training run directory trained with ``snapshot_minutes``.
+        rollouts: rollouts measured per snapshot, at least 4 blocks.
+        block: consecutive rollouts per block, ≥ 1.
+        warmup: rollouts played first and not measured, ≥ 0.
+        seed: the games' seed.
+        progress: a progress bar over all the rollouts on stderr.
+
+    Returns:
+        One point for the run's start (``"snapshot": "start"``, its initial weights rebuilt
+        from its settings) and one per snapshot, in training order: ``{"snapshot", "step",
+        "minutes", **gradient_noise(...), "noise_scale_steps"}`` — the noise scale in agent steps
+        (rollouts × steps per rollout).
+
+    Raises:
+        ValueError: rollouts, block or warmup out of range (before any game is played).
+    """
+    if block < 1 or rollouts < 4 * block:
+        raise ValueError(
+            f"need block >= 1 and rollouts >= 4 * block, got rollouts {rollouts}, block {block}"
+        )
+    if warmup < 0:
+        raise ValueError(f"warmup must be >= 0, got {warmup}")
+    directories = snapshot_dirs(run_dir)
+    start = load_checkpoint(directories[0]).config
+    weights = [("start", start, initial_params(start), 0, 0.0)]
+    for directory in directories:
+        state = load_checkpoint(directory)
+        weights.append((str(directory), state.config, state.params, state.step, state.elapsed))
+    points = []
+    bar = progress_bar(len(weights) * (warmup + rollouts), unit="rollout", disable=not progress)
+    for label, config, params, step, elapsed in weights:
+        config = dataclasses.replace(config, seed=seed)
+        settings = config.update_settings()
+        runner = make_runner(config, None)
+        samples = []
+        pipelined = not isinstance(runner, GameRunner)  # workers play while we compute
+        try:
+            if pipelined:
+                runner.send_rollout(params, config.rollout_length)
+            for i in range(warmup + rollouts):
+                if pipelined:
+                    batch, _, _ = runner.receive_rollout(params, config.rollout_length)
+                else:
+                    batch, _, _ = runner.rollout(params, config.rollout_length)
+                bar.update()
+                if i < warmup:
+                    continue
+                batch["rewards"] = shaped_rewards(
+                    batch["rewards"], batch["terminated"], config.death_penalty
+                )
+                samples.append(
+                    policy_gradient_estimate(
+                        params,
+                        batch,
+                        **{
+                            k: settings[k]
+                            for k in ("gamma", "gae_lambda", "entropy_coef", "reward_scale")
+                        },
+                    )
+                )
+        finally:
+            runner.close()
+        noise = gradient_noise(np.array(samples), block)
+        points.append(
+            {
+                "snapshot": label,
+                "step": step,
+                "minutes": elapsed / 60,
+                **noise,
+                "noise_scale_steps": noise["noise_scale"] * config.rollout_length * config.n_envs,
+            }
+        )
     bar.close()
     return points

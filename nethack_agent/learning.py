@@ -20,6 +20,7 @@ __all__ = [
     "a2c_update",
     "clip_by_global_norm",
     "gae",
+    "policy_gradient_estimate",
     "shaped_rewards",
 ]
 
@@ -183,25 +184,9 @@ def a2c_update(
         raise ValueError(f"epochs must be >= 1, got {epochs}")
     if not clip > 0:
         raise ValueError(f"clip must be > 0, got {clip}")
-    psi = batch["psi"].astype(np.float64)
-    phi = batch["phi"].astype(np.float64)
-    values = value(params, psi)
-    last_values = value(params, batch["last_psi"].astype(np.float64))
-    advantages, returns = gae(
-        batch["rewards"] * reward_scale,
-        values,
-        last_values,
-        batch["terminated"],
-        batch["truncated"],
-        gamma,
-        gae_lambda,
+    flat_psi, flat_phi, actions, values, flat_adv, flat_returns = _advantages(
+        params, batch, gamma, gae_lambda, reward_scale
     )
-    flat_adv = advantages.ravel()
-    flat_adv = (flat_adv - flat_adv.mean()) / (flat_adv.std() + 1e-8)
-    flat_psi = psi.reshape(-1, psi.shape[-1])
-    flat_phi = phi.reshape(-1, *phi.shape[-2:])
-    actions = batch["actions"].ravel()
-    flat_returns = returns.ravel()
     first_log_prob = action_log_probs(params, flat_psi, flat_phi, actions) if epochs > 1 else None
     stats = None
     for epoch in range(epochs):
@@ -213,7 +198,7 @@ def a2c_update(
         grads, mean_entropy = policy_loss_grad(
             params, flat_psi, flat_phi, actions, weights, entropy_coef
         )
-        value_error = (values.ravel() if epoch == 0 else value(params, flat_psi)) - flat_returns
+        value_error = (values if epoch == 0 else value(params, flat_psi)) - flat_returns
         grads["v"] = value_coef * flat_psi.T @ value_error / len(value_error)
         grads, norm = clip_by_global_norm(grads, max_grad_norm)
         optimiser.step(params, grads)
@@ -222,3 +207,61 @@ def a2c_update(
                 entropy=mean_entropy, value_loss=float(np.mean(value_error**2)), grad_norm=norm
             )
     return stats
+
+
+def policy_gradient_estimate(
+    params: dict[str, np.ndarray],
+    batch: dict[str, np.ndarray],
+    *,
+    gamma: float,
+    gae_lambda: float,
+    entropy_coef: float,
+    reward_scale: float,
+) -> np.ndarray:
+    """The policy's gradient that ``a2c_update`` takes from one rollout, before clipping.
+
+    The same advantages (GAE on scaled rewards, normalised over the batch) and the same loss
+    as its first optimiser step; the baseline's gradient is left out.
+
+    Args:
+        params: parameters.
+        batch: a rollout, as ``a2c_update`` takes it.
+        gamma: discount γ.
+        gae_lambda: GAE λ.
+        entropy_coef: entropy bonus β.
+        reward_scale: rewards are multiplied by it before GAE.
+
+    Returns:
+        The gradient of the policy's loss with respect to every policy parameter, each
+        flattened and concatenated in ``params``' order (the baseline ``v`` left out).
+    """
+    flat_psi, flat_phi, actions, _, flat_adv, _ = _advantages(
+        params, batch, gamma, gae_lambda, reward_scale
+    )
+    grads, _ = policy_loss_grad(params, flat_psi, flat_phi, actions, flat_adv, entropy_coef)
+    return np.concatenate([grads[name].ravel() for name in params if name != "v"])
+
+
+def _advantages(params, batch, gamma, gae_lambda, reward_scale):
+    """A batch flattened over (T, N): ψ, φ, actions, values, normalised advantages, λ-returns."""
+    psi = batch["psi"].astype(np.float64)
+    values = value(params, psi)
+    advantages, returns = gae(
+        batch["rewards"] * reward_scale,
+        values,
+        value(params, batch["last_psi"].astype(np.float64)),
+        batch["terminated"],
+        batch["truncated"],
+        gamma,
+        gae_lambda,
+    )
+    flat_adv = advantages.ravel()
+    flat_adv = (flat_adv - flat_adv.mean()) / (flat_adv.std() + 1e-8)
+    return (
+        psi.reshape(-1, psi.shape[-1]),
+        batch["phi"].astype(np.float64).reshape(-1, *batch["phi"].shape[-2:]),
+        batch["actions"].ravel(),
+        values.ravel(),
+        flat_adv,
+        returns.ravel(),
+    )

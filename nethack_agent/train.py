@@ -36,6 +36,7 @@ __all__ = [
     "METRICS_COLUMNS",
     "SNAPSHOTS_NAME",
     "TrainingDiverged",
+    "initial_params",
     "budget_spent",
     "make_runner",
     "train",
@@ -179,16 +180,7 @@ def train(
         run_dir.mkdir(parents=True, exist_ok=True)
         state = TrainState(
             config=config,
-            params=(
-                init_mlp_params(
-                    N_STATE_FEATURES,
-                    N_DIRECTION_FEATURES,
-                    config.hidden,
-                    np.random.default_rng([config.seed, 0x4D4C50]),  # a stream of its own
-                )
-                if config.policy == "mlp"
-                else init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES)
-            ),
+            params=initial_params(config),
             optimiser=Adam(learning_rate=config.learning_rate),
         )
 
@@ -291,6 +283,14 @@ def train(
         if not diverged:
             _save(state, run_dir, 0.0)
     return state
+
+
+def initial_params(config: TrainConfig) -> dict[str, np.ndarray]:
+    """The weights a new run of ``config`` starts from (the MLP's drawn from its seed)."""
+    if config.policy == "mlp":
+        rng = np.random.default_rng([config.seed, 0x4D4C50])  # a stream of its own
+        return init_mlp_params(N_STATE_FEATURES, N_DIRECTION_FEATURES, config.hidden, rng)
+    return init_params(N_STATE_FEATURES, N_DIRECTION_FEATURES)
 
 
 def _next_snapshot(elapsed: float, minutes: float) -> float:

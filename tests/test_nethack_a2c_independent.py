@@ -12,7 +12,14 @@ import pytest
 from gradients import log_softmax, numerical_gradient, softmax
 from nethack_agent.actions import MOVE
 from nethack_agent.features import DIRECTION_FEATURES, N_DIRECTION_FEATURES, N_STATE_FEATURES
-from nethack_agent.learning import Adam, a2c_update, clip_by_global_norm, gae, shaped_rewards
+from nethack_agent.learning import (
+    Adam,
+    a2c_update,
+    clip_by_global_norm,
+    gae,
+    policy_gradient_estimate,
+    shaped_rewards,
+)
 from nethack_agent.policy import init_mlp_params, init_params, policy_logits, sample_actions, value
 
 DS, DD = N_STATE_FEATURES, N_DIRECTION_FEATURES
@@ -342,3 +349,21 @@ def test_the_first_of_several_epochs_is_the_a2c_step_and_bad_settings_are_refuse
     for bad in ({"epochs": 0}, {"clip": 0.0}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             a2c_update(params, RecordingOptimiser(), batch, **SETTINGS, **bad)
+
+
+def test_policy_gradient_estimate_is_the_policy_gradient_a2c_update_hands_on():
+    batch = random_batch(5)
+    rng = np.random.default_rng(6)
+    params = {name: 0.1 * rng.normal(size=p.shape) for name, p in init_params(DS, DD).items()}
+    settings = {**SETTINGS, "entropy_coef": 0.02, "reward_scale": 0.3}
+    recorder = RecordingOptimiser()
+    a2c_update({k: p.copy() for k, p in params.items()}, recorder, batch, **settings)
+    estimate = policy_gradient_estimate(
+        params,
+        batch,
+        **{k: settings[k] for k in ("gamma", "gae_lambda", "entropy_coef", "reward_scale")},
+    )
+    handed_on = np.concatenate(
+        [recorder.grads[n].ravel() for n in ("W", "theta_move", "theta_kick")]
+    )
+    np.testing.assert_allclose(estimate, handed_on, rtol=1e-12, atol=1e-15)

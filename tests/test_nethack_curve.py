@@ -1,6 +1,7 @@
 """Snapshots of a training run (``--snapshot-minutes``) and the learning curve on fixed games
 (``curve``): when snapshots are taken, what they hold, and that each point of the curve is the
-evaluation of that snapshot on the same seeds."""
+evaluation of that snapshot on the same seeds; the gradient's noise at each snapshot
+(``gradient-noise``) against a replay through ``a2c_update``."""
 
 import json
 import math
@@ -9,12 +10,15 @@ import shutil
 import numpy as np
 import pytest
 
+from gradients.noise import gradient_noise
 from nethack_agent.__main__ import main
 from nethack_agent.checkpoint import load_checkpoint
 from nethack_agent.config import TrainConfig
-from nethack_agent.curve import evaluation_curve, snapshot_dirs
+from nethack_agent.curve import evaluation_curve, gradient_noise_curve, snapshot_dirs
+from nethack_agent.envs import GameRunner
 from nethack_agent.evaluate import evaluate
-from nethack_agent.train import SNAPSHOTS_NAME, _next_snapshot, train
+from nethack_agent.learning import a2c_update
+from nethack_agent.train import SNAPSHOTS_NAME, _next_snapshot, initial_params, train
 
 # Short games, 64 agent steps per update; a tiny interval keeps a snapshot after every update.
 SMALL = TrainConfig(
@@ -109,5 +113,86 @@ def test_cli_curve_prints_plots_and_refuses_bad_input(tmp_path, capsys, saved_fi
         (["--plot", str(tmp_path / "missing" / "c.png")], "--plot"),
     ):
         assert main([*curve, *bad]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and message in err
+
+
+class RecordingOptimiser:
+    """Takes the place of Adam: keeps the gradients it is handed, moves nothing."""
+
+    def step(self, params, grads):
+        self.grads = grads
+
+
+def replayed_gradients(config, params, seed, warmup, rollouts):
+    """Each rollout's policy gradient as ``a2c_update`` hands it on, shaped by hand."""
+    runner = GameRunner(
+        n_envs=config.envs_per_worker,
+        env_id=config.env_id,
+        seed=seed,
+        max_episode_steps=config.max_episode_steps,
+    )
+    settings = {**config.update_settings(), "max_grad_norm": 1e12}  # not clipped
+    grads = []
+    for i in range(warmup + rollouts):
+        batch, _, _ = runner.rollout(params, config.rollout_length)
+        if i < warmup:
+            continue
+        batch["rewards"] = batch["rewards"] - config.death_penalty * batch["terminated"]
+        recorder = RecordingOptimiser()
+        a2c_update({k: p.copy() for k, p in params.items()}, recorder, batch, **settings)
+        grads.append(np.concatenate([recorder.grads[n].ravel() for n in params if n != "v"]))
+    runner.close()
+    return np.array(grads)
+
+
+def test_gradient_noise_points_are_the_replayed_gradients_measured(tmp_path, monkeypatch):
+    config = TrainConfig(**{**vars(SMALL), "death_penalty": 50.0, "entropy_coef": 0.05})
+    train(config, tmp_path, total_steps=128, progress=False)
+    rollout = GameRunner.rollout
+
+    def dying_rollout(self, params, n_steps):  # short games seldom die: a death in each rollout
+        batch, episodes, steps = rollout(self, params, n_steps)
+        batch["terminated"][n_steps // 2, 1] = True
+        return batch, episodes, steps
+
+    monkeypatch.setattr(GameRunner, "rollout", dying_rollout)
+    points = gradient_noise_curve(tmp_path, rollouts=8, block=2, warmup=3, seed=11, progress=False)
+    directories = snapshot_dirs(tmp_path)
+    assert [p["snapshot"] for p in points] == ["start", *map(str, directories)]
+    assert [p["step"] for p in points] == [0, 64, 128]
+    assert points[0]["minutes"] == 0.0
+    for point, params in zip(
+        points,
+        [initial_params(config), *(load_checkpoint(d).params for d in directories)],
+        strict=True,
+    ):
+        expected = gradient_noise(replayed_gradients(config, params, 11, 3, 8), 2)
+        for key, value in expected.items():
+            assert point[key] == pytest.approx(value, rel=1e-9, abs=1e-15), key
+        assert point["noise_scale_steps"] == pytest.approx(point["noise_scale"] * 64)
+    # the same seed plays the same games; another seed others
+    again = gradient_noise_curve(tmp_path, rollouts=8, block=2, warmup=3, seed=11, progress=False)
+    assert again == points
+    other = gradient_noise_curve(tmp_path, rollouts=8, block=2, warmup=3, seed=12, progress=False)
+    assert other[1]["noise"] != points[1]["noise"]
+
+
+def test_gradient_noise_command_prints_a_table_or_json_and_names_bad_input(tmp_path, capsys):
+    train(SMALL, tmp_path, total_steps=64, progress=False)
+    assert main(["gradient-noise", str(tmp_path), "--rollouts", "4", "--block", "1"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split()[:3] == ["minutes", "steps", "|G|^2"]
+    assert len(table) == 4  # header, the start, one snapshot, the legend
+    args = ["gradient-noise", str(tmp_path), "--rollouts", "4", "--block", "1", "--json"]
+    assert main(args) == 0
+    points = json.loads(capsys.readouterr().out)
+    assert [p["step"] for p in points] == [0, 64]
+    for bad, message in (
+        (["--rollouts", "7", "--block", "2"], "rollouts >= 4 * block, got rollouts 7, block 2"),
+        (["--block", "0"], "--block"),
+        (["--warmup", "-1"], "--warmup"),
+    ):
+        assert main(["gradient-noise", str(tmp_path), *bad]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and message in err
