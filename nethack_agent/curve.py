@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from gradients.cli import progress_bar
 from gradients.noise import gradient_noise
@@ -167,47 +168,46 @@ def gradient_noise_curve(
         weights.append((str(directory), state.config, state.params, state.step, state.elapsed))
     points = []
     bar = progress_bar(len(weights) * (warmup + rollouts), unit="rollout", disable=not progress)
-    for label, config, params, step, elapsed in weights:
-        config = dataclasses.replace(config, seed=seed)
-        settings = config.update_settings()
-        runner = make_runner(config, None)
-        samples = []
-        pipelined = not isinstance(runner, GameRunner)  # workers play while we compute
-        try:
+    with threadpool_limits(limits=1, user_api="blas"):  # bit for bit, and as train computes
+        for label, config, params, step, elapsed in weights:
+            config = dataclasses.replace(config, seed=seed)
+            noise = gradient_noise(_rollout_gradients(config, params, warmup, rollouts, bar), block)
+            points.append(
+                {
+                    "snapshot": label,
+                    "step": step,
+                    "minutes": elapsed / 60,
+                    **noise,
+                    "noise_scale_steps": noise["noise_scale"]
+                    * config.rollout_length
+                    * config.n_envs,
+                }
+            )
+    bar.close()
+    return points
+
+
+def _rollout_gradients(config, params, warmup, rollouts, bar) -> np.ndarray:
+    """(rollouts, d): each rollout's policy gradient, after ``warmup`` unmeasured rollouts."""
+    settings = config.update_settings()
+    settings = {k: settings[k] for k in ("gamma", "gae_lambda", "entropy_coef", "reward_scale")}
+    runner = make_runner(config, None)
+    pipelined = not isinstance(runner, GameRunner)  # the workers play while this one computes
+    samples = []
+    try:
+        if pipelined:
+            runner.send_rollout(params, config.rollout_length)
+        for i in range(warmup + rollouts):
             if pipelined:
-                runner.send_rollout(params, config.rollout_length)
-            for i in range(warmup + rollouts):
-                if pipelined:
-                    batch, _, _ = runner.receive_rollout(params, config.rollout_length)
-                else:
-                    batch, _, _ = runner.rollout(params, config.rollout_length)
-                bar.update()
-                if i < warmup:
-                    continue
+                batch, _, _ = runner.receive_rollout(params, config.rollout_length)
+            else:
+                batch, _, _ = runner.rollout(params, config.rollout_length)
+            bar.update()
+            if i >= warmup:
                 batch["rewards"] = shaped_rewards(
                     batch["rewards"], batch["terminated"], config.death_penalty
                 )
-                samples.append(
-                    policy_gradient_estimate(
-                        params,
-                        batch,
-                        **{
-                            k: settings[k]
-                            for k in ("gamma", "gae_lambda", "entropy_coef", "reward_scale")
-                        },
-                    )
-                )
-        finally:
-            runner.close()
-        noise = gradient_noise(np.array(samples), block)
-        points.append(
-            {
-                "snapshot": label,
-                "step": step,
-                "minutes": elapsed / 60,
-                **noise,
-                "noise_scale_steps": noise["noise_scale"] * config.rollout_length * config.n_envs,
-            }
-        )
-    bar.close()
-    return points
+                samples.append(policy_gradient_estimate(params, batch, **settings))
+    finally:
+        runner.close()
+    return np.array(samples)
