@@ -36,8 +36,8 @@ __all__ = [
     "METRICS_COLUMNS",
     "SNAPSHOTS_NAME",
     "TrainingDiverged",
-    "initial_params",
     "budget_spent",
+    "initial_params",
     "make_runner",
     "train",
 ]

@@ -133,13 +133,19 @@ def normalised_advantages(batch, params, settings):
     return (advantages - advantages.mean()) / advantages.std(), returns
 
 
-def test_gradients_handed_to_the_optimiser_equal_finite_differences_of_the_losses():
-    batch = random_batch(0)
-    rng = np.random.default_rng(1)
+def recorded_update(batch_seed, params_seed, **overrides):
+    """A random batch, small random weights, and what ``a2c_update`` hands the optimiser."""
+    batch = random_batch(batch_seed)
+    rng = np.random.default_rng(params_seed)
     params = {name: 0.1 * rng.normal(size=p.shape) for name, p in init_params(DS, DD).items()}
-    settings = {**SETTINGS, "entropy_coef": 0.03, "reward_scale": 0.5}
+    settings = {**SETTINGS, **overrides}
     recorder = RecordingOptimiser()
     a2c_update({k: p.copy() for k, p in params.items()}, recorder, batch, **settings)
+    return batch, params, settings, recorder
+
+
+def test_gradients_handed_to_the_optimiser_equal_finite_differences_of_the_losses():
+    batch, params, settings, recorder = recorded_update(0, 1, entropy_coef=0.03, reward_scale=0.5)
 
     psi, phi, actions = batch["psi"], batch["phi"], batch["actions"]
     normalised, returns = normalised_advantages(batch, params, settings)
@@ -352,12 +358,7 @@ def test_the_first_of_several_epochs_is_the_a2c_step_and_bad_settings_are_refuse
 
 
 def test_policy_gradient_estimate_is_the_policy_gradient_a2c_update_hands_on():
-    batch = random_batch(5)
-    rng = np.random.default_rng(6)
-    params = {name: 0.1 * rng.normal(size=p.shape) for name, p in init_params(DS, DD).items()}
-    settings = {**SETTINGS, "entropy_coef": 0.02, "reward_scale": 0.3}
-    recorder = RecordingOptimiser()
-    a2c_update({k: p.copy() for k, p in params.items()}, recorder, batch, **settings)
+    batch, params, settings, recorder = recorded_update(5, 6, entropy_coef=0.02, reward_scale=0.3)
     estimate = policy_gradient_estimate(
         params,
         batch,
