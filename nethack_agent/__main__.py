@@ -436,7 +436,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="at every snapshot of a run, the policy gradient's signal against its noise: is a "
         "direction left to climb?",
     )
-    p.add_argument("run_dir", help="a run trained with --snapshot-minutes")
+    p.add_argument(
+        "run_dir", help="a training run directory (without snapshots: its start and its end)"
+    )
     p.add_argument(
         "--rollouts", type=positive_int, default=1000, help="rollouts measured per snapshot"
     )

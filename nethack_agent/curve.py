@@ -138,7 +138,7 @@ def gradient_noise_curve(
     bonus), and ``gradient_noise`` measures them in blocks of ``block`` consecutive rollouts.
 
     Args:
-        run_dir: a training run directory trained with ``snapshot_minutes``.
+        run_dir: a training run directory (without snapshots: its start and final weights).
         rollouts: rollouts measured per snapshot, at least 4 blocks.
         block: consecutive rollouts per block, ≥ 1.
         warmup: rollouts played first and not measured, ≥ 0.
@@ -147,12 +147,14 @@ def gradient_noise_curve(
 
     Returns:
         One point for the run's start (``"snapshot": "start"``, its initial weights rebuilt
-        from its settings) and one per snapshot, in training order: ``{"snapshot", "step",
+        from its settings) and one per snapshot and the final weights (``snapshot_dirs``), in
+        training order: ``{"snapshot", "step",
         "minutes", **gradient_noise(...), "noise_scale_steps"}`` — the noise scale in agent steps
         (rollouts × steps per rollout).
 
     Raises:
         ValueError: rollouts, block or warmup out of range (before any game is played).
+        CheckpointError: ``run_dir`` holds no usable checkpoint.
     """
     if block < 1 or rollouts < 4 * block:
         raise ValueError(
@@ -160,7 +162,8 @@ def gradient_noise_curve(
         )
     if warmup < 0:
         raise ValueError(f"warmup must be >= 0, got {warmup}")
-    directories = snapshot_dirs(run_dir)
+    snapshots = any((Path(run_dir) / SNAPSHOTS_NAME).glob("step-*"))
+    directories = snapshot_dirs(run_dir) if snapshots else [Path(run_dir)]  # its final weights
     start = load_checkpoint(directories[0]).config
     weights = [("start", start, initial_params(start), 0, 0.0)]
     for directory in directories:

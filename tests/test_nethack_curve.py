@@ -178,6 +178,16 @@ def test_gradient_noise_points_are_the_replayed_gradients_measured(tmp_path, mon
     assert other[1]["noise"] != points[1]["noise"]
 
 
+def test_gradient_noise_of_a_run_without_snapshots_is_its_start_and_its_end(tmp_path, capsys):
+    none = TrainConfig(**{**vars(SMALL), "snapshot_minutes": 0.0})
+    train(none, tmp_path, total_steps=64, progress=False)
+    points = gradient_noise_curve(tmp_path, rollouts=4, block=1, warmup=0, progress=False)
+    assert [(p["snapshot"], p["step"]) for p in points] == [("start", 0), (str(tmp_path), 64)]
+    assert main(["gradient-noise", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "missing" in err
+
+
 def test_gradient_noise_command_prints_a_table_or_json_and_names_bad_input(tmp_path, capsys):
     train(SMALL, tmp_path, total_steps=64, progress=False)
     assert main(["gradient-noise", str(tmp_path), "--rollouts", "4", "--block", "1"]) == 0
