@@ -13,6 +13,7 @@ import argparse
 import difflib
 import json
 import logging
+import math
 import signal
 import sys
 from pathlib import Path
@@ -224,14 +225,19 @@ def _curve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _finite_or_none(value: object) -> object:
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
 def _gradient_noise(args: argparse.Namespace) -> int:
     from nethack_agent.curve import gradient_noise_curve
 
     points = gradient_noise_curve(
         args.run_dir, rollouts=args.rollouts, block=args.block, warmup=args.warmup, seed=args.seed
     )
-    if args.json:
-        print(json.dumps(points))
+    if args.json:  # strict JSON: an infinite noise scale (no signal) is null
+        finite = [{k: _finite_or_none(v) for k, v in p.items()} for p in points]
+        print(json.dumps(finite, allow_nan=False))
         return 0
     print(
         f"{'minutes':>8} {'steps':>11} {'|G|^2':>10} {'tr Sigma':>10} {'noise scale':>12}"

@@ -206,3 +206,21 @@ def test_gradient_noise_command_prints_a_table_or_json_and_names_bad_input(tmp_p
         assert main(["gradient-noise", str(tmp_path), *bad]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and message in err
+
+
+def test_gradient_noise_json_is_strict_json_with_null_where_no_signal_shows(monkeypatch, capsys):
+    point = {"snapshot": "start", "step": 0, "minutes": 0.0, "signal": -1e-6, "noise": 0.02}
+    point |= {"noise_scale": math.inf, "noise_scale_steps": math.inf, "ratio": 0.9}
+
+    def measured(*args, **kwargs):
+        return [point]
+
+    monkeypatch.setattr("nethack_agent.curve.gradient_noise_curve", measured)
+    assert main(["gradient-noise", "any-run", "--json"]) == 0
+
+    def refuse(constant):
+        raise ValueError(f"not strict JSON: {constant}")
+
+    (printed,) = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    assert printed["noise_scale"] is None and printed["noise_scale_steps"] is None
+    assert printed["ratio"] == 0.9 and printed["signal"] == -1e-6
