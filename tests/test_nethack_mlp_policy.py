@@ -12,7 +12,7 @@ from nethack_agent.checkpoint import CheckpointError, load_checkpoint
 from nethack_agent.config import TrainConfig
 from nethack_agent.evaluate import evaluate
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES, STATE_FEATURES
-from nethack_agent.learning import Adam, a2c_update
+from nethack_agent.learning import Adam, a2c_update, policy_gradient_estimate
 from nethack_agent.policy import (
     MLP_PARAM_NAMES,
     PARAM_NAMES,
@@ -79,11 +79,9 @@ def test_mlp_policy_starts_uniform_like_the_linear_one():
     assert params["mlp/W0"].shape == (DD + DS, 64) and np.abs(params["mlp/W0"]).sum() > 0
 
 
-def test_a2c_updates_every_mlp_weight_after_the_first_step():
-    rng = np.random.default_rng(1)
-    params = init_mlp_params(DS, DD, H, rng)
-    T, N = 4, 3
-    batch = {
+def random_rollout(rng, T=4, N=3):
+    """A rollout of T steps in N games with random features, moves and rewards."""
+    return {
         "psi": rng.normal(size=(T, N, DS)),
         "phi": rng.normal(size=(T, N, 8, DD)),
         "actions": rng.integers(MOVE, MOVE + 8, size=(T, N)),
@@ -92,14 +90,23 @@ def test_a2c_updates_every_mlp_weight_after_the_first_step():
         "truncated": np.zeros((T, N), bool),
         "last_psi": rng.normal(size=(N, DS)),
     }
-    settings = dict(
-        gamma=0.99,
-        gae_lambda=0.95,
-        entropy_coef=0.01,
-        value_coef=0.5,
-        max_grad_norm=1.0,
-        reward_scale=1.0,
-    )
+
+
+SETTINGS = dict(
+    gamma=0.99,
+    gae_lambda=0.95,
+    entropy_coef=0.01,
+    value_coef=0.5,
+    max_grad_norm=1.0,
+    reward_scale=1.0,
+)
+
+
+def test_a2c_updates_every_mlp_weight_after_the_first_step():
+    rng = np.random.default_rng(1)
+    params = init_mlp_params(DS, DD, H, rng)
+    batch = random_rollout(rng)
+    settings = SETTINGS
     before = {k: v.copy() for k, v in params.items()}
     optimiser = Adam(learning_rate=0.01)
     a2c_update(params, optimiser, batch, **settings)
@@ -147,3 +154,28 @@ def test_checkpoint_without_the_mlp_weights_is_refused(tmp_path):
     np.savez(path, **arrays)
     with pytest.raises(CheckpointError, match="mlp/W1"):
         load_checkpoint(tmp_path)
+
+
+class RecordingOptimiser:
+    """Takes the place of Adam: keeps the gradients it is handed, moves nothing."""
+
+    def step(self, params, grads):
+        self.grads = grads
+
+
+def test_policy_gradient_estimate_holds_every_mlp_weight_a2c_update_hands_on():
+    rng = np.random.default_rng(2)
+    params = init_mlp_params(DS, DD, H, rng)
+    batch = random_rollout(rng)
+    recorder = RecordingOptimiser()
+    a2c_update(dict(params), recorder, batch, **{**SETTINGS, "max_grad_norm": 1e12})
+    names = [name for name in params if name != "v"]
+    assert set(MLP_PARAM_NAMES) <= set(names)
+    estimate = policy_gradient_estimate(
+        params,
+        batch,
+        **{k: SETTINGS[k] for k in ("gamma", "gae_lambda", "entropy_coef")},
+        reward_scale=SETTINGS["reward_scale"],
+    )
+    handed_on = np.concatenate([recorder.grads[name].ravel() for name in names])
+    np.testing.assert_allclose(estimate, handed_on, rtol=1e-12, atol=1e-15)
