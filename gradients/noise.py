@@ -19,6 +19,8 @@ from typing import TypedDict
 import numpy as np
 from numpy.typing import ArrayLike
 
+from gradients._validate import float_array
+
 __all__ = ["GradientNoise", "gradient_noise"]
 
 
@@ -59,7 +61,8 @@ def gradient_noise(
         A ``GradientNoise``.
 
     Raises:
-        ValueError: samples not a finite 2-D array, block < 1, fewer than 4 blocks, flips < 1.
+        ValueError: samples not a finite, non-empty 2-D array, block < 1, fewer than 4 blocks,
+            flips < 1.
 
     Example:
         >>> rng = np.random.default_rng(0)
@@ -67,9 +70,7 @@ def gradient_noise(
         >>> round(noise["noise_scale"], 1), noise["p_value"] < 0.001
         (1.0, True)
     """
-    g = np.asarray(samples, dtype=np.float64)
-    if g.ndim != 2 or not np.isfinite(g).all():
-        raise ValueError(f"samples must be a finite (M, d) array, got shape {g.shape}")
+    g = float_array("samples", samples, ndims=(2,))
     if block < 1:
         raise ValueError(f"block must be >= 1, got {block}")
     n = len(g) // block

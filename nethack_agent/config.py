@@ -118,6 +118,11 @@ class TrainConfig:
         """Total number of environments."""
         return max(self.n_workers, 1) * self.envs_per_worker
 
+    @property
+    def steps_per_rollout(self) -> int:
+        """Agent steps in one rollout, summed over the environments (one update's batch)."""
+        return self.rollout_length * self.n_envs
+
     def to_json(self) -> str:
         """The config as a JSON object."""
         return json.dumps(dataclasses.asdict(self), sort_keys=True)

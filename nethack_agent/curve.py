@@ -35,23 +35,26 @@ from nethack_agent.train import SNAPSHOTS_NAME, initial_params, make_runner
 __all__ = ["evaluation_curve", "gradient_noise_curve", "snapshot_dirs"]
 
 
-def snapshot_dirs(run_dir: str | Path) -> list[Path]:
+def snapshot_dirs(run_dir: str | Path, *, required: bool = True) -> list[Path]:
     """The run's snapshots in the order they were taken, then the run itself (its last weights).
 
     Args:
         run_dir: a training run directory.
+        required: a run without snapshots is an error; if False, it is ``[run_dir]``.
 
     Returns:
         ``run_dir/snapshots/step-*`` sorted by step, and ``run_dir`` unless the last snapshot
         already holds its final weights (a snapshot due at the run's last update).
 
     Raises:
-        CheckpointError: the run holds no snapshots (it was trained without
-            ``--snapshot-minutes``).
+        CheckpointError: ``run_dir`` holds no usable checkpoint, or (``required``) no
+            snapshots (it was trained without ``--snapshot-minutes``).
     """
     run_dir = Path(run_dir)
     final = load_checkpoint(run_dir)  # one clear error for a missing or corrupt run first
     snapshots = sorted((run_dir / SNAPSHOTS_NAME).glob("step-*"))
+    if not snapshots and not required:
+        return [run_dir]
     if not snapshots:
         raise CheckpointError(
             f"{run_dir}: no snapshots in it (train with --snapshot-minutes M to keep them)"
@@ -162,12 +165,11 @@ def gradient_noise_curve(
         )
     if warmup < 0:
         raise ValueError(f"warmup must be >= 0, got {warmup}")
-    snapshots = any((Path(run_dir) / SNAPSHOTS_NAME).glob("step-*"))
-    directories = snapshot_dirs(run_dir) if snapshots else [Path(run_dir)]  # its final weights
-    start = load_checkpoint(directories[0]).config
+    directories = snapshot_dirs(run_dir, required=False)
+    states = [load_checkpoint(directory) for directory in directories]
+    start = states[0].config
     weights = [("start", start, initial_params(start), 0, 0.0)]
-    for directory in directories:
-        state = load_checkpoint(directory)
+    for directory, state in zip(directories, states, strict=True):
         weights.append((str(directory), state.config, state.params, state.step, state.elapsed))
     points = []
     bar = progress_bar(len(weights) * (warmup + rollouts), unit="rollout", disable=not progress)
@@ -181,9 +183,7 @@ def gradient_noise_curve(
                     "step": step,
                     "minutes": elapsed / 60,
                     **noise,
-                    "noise_scale_steps": noise["noise_scale"]
-                    * config.rollout_length
-                    * config.n_envs,
+                    "noise_scale_steps": noise["noise_scale"] * config.steps_per_rollout,
                 }
             )
     bar.close()

@@ -190,7 +190,6 @@ def train(
     blas = threadpool_limits(limits=1, user_api="blas")
     runner = make_runner(config, state.runner_states, backend, address)
     metrics_file, metrics = _open_metrics(run_dir / METRICS_NAME, state.episodes)
-    steps_per_rollout = config.rollout_length * config.n_envs
     started = time.monotonic()
     last_checkpoint = started
     next_snapshot = _next_snapshot(state.elapsed, config.snapshot_minutes)
@@ -253,10 +252,10 @@ def train(
                 recent_returns.append(e.ret)
                 recent_scores.append(e.score)
             metrics_file.flush()
-            state.step += steps_per_rollout
+            state.step += config.steps_per_rollout
             state.updates += 1
             state.episodes += len(episodes)
-            bar.update(steps_per_rollout)
+            bar.update(config.steps_per_rollout)
             bar.set_postfix(
                 ret=f"{np.mean(recent_returns):.1f}" if recent_returns else "-",
                 score=f"{np.mean(recent_scores):.0f}" if recent_scores else "-",

@@ -83,8 +83,8 @@ def test_leftover_samples_are_left_out_and_the_halves_are_even_and_odd_blocks():
 @pytest.mark.parametrize(
     ("samples", "block", "flips", "message"),
     [
-        (np.zeros(10), 1, 10, r"samples must be a finite \(M, d\) array, got shape \(10,\)"),
-        (np.full((8, 2), np.nan), 1, 10, "samples must be a finite"),
+        (np.zeros(10), 1, 10, r"samples must be 2-D, got shape \(10,\)"),
+        (np.full((8, 2), np.nan), 1, 10, "samples must be finite, got nan or inf"),
         (np.zeros((8, 2)), 0, 10, "block must be >= 1, got 0"),
         (np.zeros((7, 2)), 2, 10, "need at least 4 blocks of 2 samples, got 7 samples"),
         (np.zeros((8, 2)), 1, 0, "flips must be >= 1, got 0"),
