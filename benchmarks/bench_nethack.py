@@ -6,6 +6,7 @@
                                        [--profile-steps 20000] [--env NetHackChallenge-v0]
     python benchmarks/bench_nethack.py --games-per-process 1,2,4,8,16 [--seconds 5]
     python benchmarks/bench_nethack.py --bfs
+    python benchmarks/bench_nethack.py --policy-step [--run-dir RUN | --hidden 64] [--env ...]
 
 Measured in alternating rounds (each loop in turn, ``--seconds`` each), with the machine's load
 (``uptime``) printed before and after:
@@ -41,6 +42,11 @@ other numbers of games per worker.
 games in one process, with and without the terminal observation (the measurement behind the
 default of 2 games per worker and observing ``tty_chars`` only where it is read).
 
+``--policy-step`` instead times one runner (``--envs-per-worker`` games, rollouts of
+``--rollout-length``) playing ``--run-dir``'s weights (or a new policy's, an MLP's with
+``--hidden``) with the compiled policy step (``nethack_agent.policy_kernel``) and with
+``nethack_agent.policy``'s numpy step, in alternating rounds: the kernel's speed-up.
+
 ``--bfs`` instead times the path-distance search the features need, one BFS per game and step
 over 16 maps, three ways: numpy vectorised across the maps, ``scipy.sparse.csgraph``, and the
 numba feature kernel the agent uses (which does all its features, not only the BFS) — the
@@ -68,6 +74,7 @@ from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
 from nethack_agent.game import SCORE, NetHackGame, TaskSettings
 from nethack_agent.learning import Adam, a2c_update
 from nethack_agent.policy import init_params
+from nethack_agent.train import initial_params
 from nethack_agent.workers import ParallelRunner
 
 
@@ -489,6 +496,40 @@ def games_per_process(seconds: float, counts: list[int]) -> None:
         print(f"  {n:>5}  {plain:>26.1f}  {screen:>12.1f}")
 
 
+def _runner_rate(config: TrainConfig, params: dict, compiled: bool, seconds: float) -> float:
+    """Agent steps/s of one runner of ``config``'s games playing ``params`` for ``seconds``."""
+    runner = GameRunner(config.env_id, config.envs_per_worker, seed=3)
+    runner._kernel.usable = compiled  # False: nethack_agent.policy's numpy step, as a fallback
+    runner.rollout(params, config.rollout_length)  # compiles, and leaves the first games' reset
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        runner.rollout(params, config.rollout_length)
+        steps += config.rollout_length * config.envs_per_worker
+    rate = steps / (time.perf_counter() - start)
+    runner.close()
+    return rate
+
+
+def policy_step(config: TrainConfig, params: dict, seconds: float, rounds: int) -> None:
+    """One runner's agent steps/s with the compiled policy step and with the numpy one.
+
+    Alternating rounds, each in a fresh process; the ratio compiled / numpy is the speed-up of
+    ``nethack_agent.policy_kernel`` for these weights (linear, or the MLP's direction network).
+    """
+    rates: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(rounds):
+        for compiled in rates:
+            rates[compiled].append(_in_child(_runner_rate, config, params, compiled, seconds))
+    compiled, numpy_ = (float(np.median(rates[kind])) for kind in (True, False))
+    print(
+        f"one runner, {config.envs_per_worker} games of {config.env_id}, rollouts of "
+        f"{config.rollout_length}, median of {rounds} rounds of {seconds:.0f} s:\n"
+        f"  compiled policy step  {compiled:>8,.0f} agent steps/s\n"
+        f"  numpy policy step     {numpy_:>8,.0f} agent steps/s\n"
+        f"  ratio compiled / numpy {compiled / numpy_:.2f}"
+    )
+
+
 def _load() -> str:
     return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -531,6 +572,13 @@ def main() -> None:
         default="",
         help="instead: CPU-µs per key press with these numbers of games in one process",
     )
+    parser.add_argument(
+        "--policy-step",
+        action="store_true",
+        help="instead: one runner's agent steps/s with the compiled and the numpy policy step "
+        "(the weights of --run-dir, or an MLP's from --hidden)",
+    )
+    parser.add_argument("--hidden", type=int, default=0, help="--policy-step without --run-dir")
     args = parser.parse_args()
     if args.bfs:
         bfs_alternatives()
@@ -546,6 +594,15 @@ def main() -> None:
         rollout_length=args.rollout_length,
         env_api=args.env_api,
     )
+    if args.policy_step:
+        weights = f"weights of {args.run_dir}"
+        if params is None:
+            kind = {"policy": "mlp", "hidden": args.hidden} if args.hidden else {}
+            params = initial_params(TrainConfig(**{**vars(config), **kind}))
+            weights = f"{'an MLP' if args.hidden else 'the linear policy'}'s initial weights"
+        print(f"{os.cpu_count()} CPUs, load average {_load()}; {weights}")
+        policy_step(config, params, args.seconds, args.rounds)
+        return
     sweep = [int(n) for n in args.sweep.split(",") if n]
     policy = f"weights of {args.run_dir}" if args.run_dir else "weights from zero"
     print(

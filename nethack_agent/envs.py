@@ -75,7 +75,7 @@ from nethack_agent.items import (
     useful_kind,
 )
 from nethack_agent.policy import action_probabilities, sample_actions
-from nethack_agent.policy_kernel import KernelCheck, is_linear, sample_policy
+from nethack_agent.policy_kernel import KernelCheck, kernel_weights, sample_policy
 from nethack_agent.policy_kernel import _sample as _policy_kernel  # in _observe_and_sample
 from nethack_agent.prayer import INITIAL_TIMEOUT, MAJOR_TROUBLE_LIMIT, god_angered, heard_table
 from nethack_agent.questions import (
@@ -1099,7 +1099,7 @@ class GameRunner:
         batch = {key: array[:n_steps] if key != "last_psi" else array for key, array in out.items()}
         episodes: list[Episode] = []
         presses = 0
-        fast = self._kernel.usable and is_linear(params)
+        fast = self._kernel.usable
         # The rollout's uniforms at once: the same numbers as a draw per step (``uniforms``);
         # an evaluation runner replaces a game's generator when its next game starts.
         draws = (
@@ -1150,13 +1150,12 @@ class GameRunner:
             np.zeros((n, N_DIRECTIONS, N_DIRECTION_FEATURES)),
             np.empty((n, N_ACTIONS)),
         )
-        policy = (params["W"], params["theta_move"], params["theta_kick"])
-        return self._observed(), policy, scratch
+        return self._observed(), kernel_weights(params), scratch
 
     def _fused_entry(self, args: tuple) -> Callable[..., Any]:
         """``_observe_and_sample``'s compiled entry for ``args``, found once per kind of call.
 
-        Only the policy's three arrays and the step's four (uniforms, the batch's rows) can
+        Only the policy's seven arrays and the step's four (uniforms, the batch's rows) can
         differ from one rollout to the next; the rest are this runner's own. Keyed by what
         numba's type of an array holds (dtype, dimensions, layout, writable, aligned) — finding
         the types themselves costs ≈ 0.5 ms a rollout.
@@ -1399,15 +1398,15 @@ def _observe_and_sample(observed, policy, scratch, uniforms, actions, psi_out, p
     """One rollout step's ``features`` and ``sample_policy`` in one call (the same numbers).
 
     ``observed``: ``_observe``'s arguments but ψ and φ (``GameRunner._observed``); ``policy``:
-    (W, θ_move, θ_kick); ``scratch``: ψ, φ and π arrays of the right shapes; the actions drawn
-    with ``uniforms`` go to ``actions``, ψ and φ to the batch's rows ``psi_out`` and
-    ``phi_out`` (float32).
+    ``policy_kernel.kernel_weights``; ``scratch``: ψ, φ and π arrays of the right shapes; the
+    actions drawn with ``uniforms`` go to ``actions``, ψ and φ to the batch's rows ``psi_out``
+    and ``phi_out`` (float32).
     """
     psi, phi, probabilities = scratch
     psi[:] = 0.0
     phi[:] = 0.0
     _observe(*observed, psi, phi)
-    _policy_kernel(psi, phi, policy[0], policy[1], policy[2], uniforms, actions, probabilities)
+    _policy_kernel(psi, phi, *policy, uniforms, actions, probabilities)
     for e in range(psi.shape[0]):
         for k in range(psi.shape[1]):
             psi_out[e, k] = psi[e, k]

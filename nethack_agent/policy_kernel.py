@@ -2,10 +2,11 @@
 
 ``nethack_agent.policy`` computes π(·|s) with about twenty small numpy operations; in a rollout
 that runs once per step for a handful of games, and their fixed cost (≈ 30–60 µs per call on
-this machine) outweighs the arithmetic. ``sample_policy`` does the same for the linear policy in
-one numba call: the logits ``ψ·W + [move d] φ_d·θ_move + [kick d] φ_d·θ_kick`` plus
-``policy.action_mask``'s offsets, the softmax, and inverse-CDF sampling as
-``policy.sample_actions`` does it.
+this machine) outweighs the arithmetic. ``sample_policy`` does the same in one numba call: the
+logits ``ψ·W + [move d] φ_d·θ_move + [kick d] φ_d·θ_kick`` (and, for the MLP policy, its
+direction network's two outputs on ``[φ_d, ψ]``: the hidden layer's ψ part once per state, not
+once per direction) plus ``policy.action_mask``'s offsets, the softmax, and inverse-CDF
+sampling as ``policy.sample_actions`` does it.
 
 It is a second implementation of ``action_probabilities``, so it is checked against it:
 ``KernelCheck`` compares the two on synthetic features that reach every masking rule and then on
@@ -70,11 +71,13 @@ from nethack_agent.policy import (  # the mask's feature indices: the policy's o
     _WALL,
     _WEAK,
     MASK_LOGIT,
+    MLP_PARAM_NAMES,
     NEVER_LOGIT,
     action_probabilities,
+    init_mlp_params,
 )
 
-__all__ = ["CHECK_EVERY", "KernelCheck", "is_linear", "sample_policy"]
+__all__ = ["CHECK_EVERY", "KernelCheck", "kernel_weights", "sample_policy"]
 
 log = logging.getLogger(__name__)
 CHECK_EVERY = 16
@@ -83,18 +86,33 @@ CHECK_EVERY = 16
 _BOUNDARIES = (0.0, 0.2, 0.25, 0.5, 1.0)  # action_mask compares features with 0, 0.2, 0.5, 1
 
 
-def is_linear(params: dict[str, np.ndarray]) -> bool:
-    """Whether ``params`` are a linear policy's (the MLP's direction network is not compiled)."""
-    return not any(name.startswith("mlp/") for name in params)
+def kernel_weights(params: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+    """``_sample``'s policy arrays: W, θ_move, θ_kick and the direction network's W0, b0, W1, b1.
+
+    A linear policy gets a network with no hidden unit, which adds nothing.
+    """
+    w, theta_move, theta_kick = params["W"], params["theta_move"], params["theta_kick"]
+    if MLP_PARAM_NAMES[0] in params:
+        return (w, theta_move, theta_kick, *(params[name] for name in MLP_PARAM_NAMES))
+    inputs = theta_move.shape[0] + w.shape[0]
+    return (
+        w,
+        theta_move,
+        theta_kick,
+        np.zeros((inputs, 0)),
+        np.zeros(0),
+        np.zeros((0, 2)),
+        np.zeros(2),
+    )
 
 
 def sample_policy(
     params: dict[str, np.ndarray], psi: np.ndarray, phi: np.ndarray, uniforms: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Actions drawn from π(·|s) of the linear policy, and π itself, in one call.
+    """Actions drawn from π(·|s) of the linear or the MLP policy, and π itself, in one call.
 
     Args:
-        params: the policy parameters (``policy.init_params``).
+        params: the policy parameters (``policy.init_params`` or ``policy.init_mlp_params``).
         psi: (N, Ds) state features.
         phi: (N, 8, Dd) direction features.
         uniforms: (N,) draws from U[0, 1).
@@ -103,29 +121,34 @@ def sample_policy(
         actions (N,) int64 — the first action whose cumulative probability exceeds u, as
         ``policy.sample_actions`` — and the probabilities (N, A).
     """
-    w, theta_move, theta_kick = params["W"], params["theta_move"], params["theta_kick"]
+    weights = kernel_weights(params)
+    w, theta_move, theta_kick, w0, b0, w1, b1 = weights
     n, n_state = psi.shape
     n_direction = phi.shape[-1]
+    hidden = b0.shape[0]
     if (
         w.shape != (n_state, N_ACTIONS)
         or phi.shape != (n, N_DIRECTIONS, n_direction)
         or theta_move.shape != (n_direction,)
         or theta_kick.shape != (n_direction,)
+        or w0.shape != (n_direction + n_state, hidden)
+        or b0.shape != (hidden,)
+        or w1.shape != (hidden, 2)
+        or b1.shape != (2,)
         or uniforms.shape != (n,)
     ):
         raise ValueError(
-            f"sample_policy: W {w.shape}, theta {theta_move.shape} {theta_kick.shape}, psi "
-            f"{psi.shape}, phi {phi.shape}, uniforms {uniforms.shape} do not fit "
-            f"{N_ACTIONS} actions and {N_DIRECTIONS} directions"
+            f"sample_policy: W {w.shape}, theta {theta_move.shape} {theta_kick.shape}, "
+            f"network {w0.shape} {b0.shape} {w1.shape} {b1.shape}, psi {psi.shape}, "
+            f"phi {phi.shape}, uniforms {uniforms.shape} do not fit {N_ACTIONS} actions and "
+            f"{N_DIRECTIONS} directions"
         )
     actions = np.empty(n, dtype=np.int64)
     probabilities = np.empty((n, N_ACTIONS))
     _sample(
         np.ascontiguousarray(psi, dtype=np.float64),
         np.ascontiguousarray(phi, dtype=np.float64),
-        w,
-        theta_move,
-        theta_kick,
+        *weights,
         uniforms,
         actions,
         probabilities,
@@ -134,19 +157,25 @@ def sample_policy(
 
 
 @numba.njit  # not cached: numba's cache would not see the policy's indices change
-def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilities):
+def _sample(psi, phi, w, theta_move, theta_kick, w0, b0, w1, b1, uniforms, actions, probabilities):
     n_state, n_actions = w.shape
     n_direction = theta_move.shape[0]
+    hidden = b0.shape[0]  # the direction network's units (0: a linear policy)
     z = np.empty(n_actions)
     moves_blocked = np.empty(N_DIRECTIONS, dtype=np.bool_)
     fights = np.empty(N_DIRECTIONS, dtype=np.bool_)
+    from_state = np.empty(hidden)  # b0 + ψ's part of the hidden layer, the same for every d
+    units = np.empty(hidden)
     for e in range(psi.shape[0]):
         z[:] = 0.0
+        from_state[:] = b0
         for k in range(n_state):
             x = psi[e, k]
             if x != 0.0:  # most state features are indicators, mostly 0
                 for a in range(n_actions):
                     z[a] += x * w[k, a]
+                for j in range(hidden):
+                    from_state[j] += x * w0[n_direction + k, j]
         offered = False  # whether any action but search is offered
         calm = psi[e, _MONSTER_CLOSE] == 0  # no monster within 4 squares
         danger = psi[e, _MONSTER_CLOSE] > 0
@@ -179,9 +208,21 @@ def _sample(psi, phi, w, theta_move, theta_kick, uniforms, actions, probabilitie
         for d in range(N_DIRECTIONS):
             move = 0.0
             kick = 0.0
+            units[:] = from_state
             for k in range(n_direction):
-                move += phi[e, d, k] * theta_move[k]
-                kick += phi[e, d, k] * theta_kick[k]
+                x = phi[e, d, k]
+                move += x * theta_move[k]
+                kick += x * theta_kick[k]
+                if x != 0.0:
+                    for j in range(hidden):
+                        units[j] += x * w0[k, j]
+            if hidden > 0:  # the network's output layer over its ReLU units
+                move += b1[0]
+                kick += b1[1]
+                for j in range(hidden):
+                    if units[j] > 0.0:
+                        move += units[j] * w1[j, 0]
+                        kick += units[j] * w1[j, 1]
             blocked = moves_blocked[d] or (to_corpse and phi[e, d, _CORPSE_TO_EAT] == 0)
             if trapped:
                 blocked = not fights[d]
@@ -256,8 +297,10 @@ class KernelCheck:
             "theta_move": rng.normal(0, 1, len(DIRECTION_FEATURES)),
             "theta_kick": rng.normal(0, 1, len(DIRECTION_FEATURES)),
         }
+        mlp = init_mlp_params(len(STATE_FEATURES), len(DIRECTION_FEATURES), 8, rng)
+        mlp["mlp/W1"] = rng.normal(0, 1, mlp["mlp/W1"].shape)  # (its output layer starts at 0)
         self.usable = True
-        self.usable = self.agrees(params, psi, phi)
+        self.usable = self.agrees(params, psi, phi) and self.agrees(mlp | params, psi, phi)
         self._calls = 0
 
     def due(self) -> bool:

@@ -8,28 +8,37 @@ import pytest
 import nethack_agent.policy_kernel as policy_kernel
 from nethack_agent.actions import N_ACTIONS
 from nethack_agent.features import N_DIRECTION_FEATURES, N_STATE_FEATURES
-from nethack_agent.policy import action_probabilities, sample_actions
+from nethack_agent.policy import (
+    MLP_PARAM_NAMES,
+    action_probabilities,
+    init_mlp_params,
+    sample_actions,
+)
 from nethack_agent.policy_kernel import KernelCheck, sample_policy
 
 BOUNDARIES = [0.0, 0.2, 0.25, 0.5, 1.0]  # the masks compare with 0, 0.2, 0.5 and 1
 
 
-def random_case(rng, n):
+def random_case(rng, n, hidden=0):
     params = {
         "W": rng.normal(0, 2, (N_STATE_FEATURES, N_ACTIONS)),
         "theta_move": rng.normal(0, 2, N_DIRECTION_FEATURES),
         "theta_kick": rng.normal(0, 2, N_DIRECTION_FEATURES),
         "v": np.zeros(N_STATE_FEATURES),
     }
+    if hidden:  # the MLP policy: every weight of its direction network drawn, none left at 0
+        network = init_mlp_params(N_STATE_FEATURES, N_DIRECTION_FEATURES, hidden, rng)
+        params |= {name: rng.normal(0, 0.5, network[name].shape) for name in MLP_PARAM_NAMES}
     # Indicators at 0 and 1 and fractions: every masking rule is met both ways.
     psi = rng.choice(BOUNDARIES, (n, N_STATE_FEATURES))
     phi = rng.choice(BOUNDARIES, (n, 8, N_DIRECTION_FEATURES))
     return params, psi, phi
 
 
-def test_kernel_probabilities_and_samples_equal_the_numpy_policy():
+@pytest.mark.parametrize("hidden", [0, 1, 16])
+def test_kernel_probabilities_and_samples_equal_the_numpy_policy(hidden):
     rng = np.random.default_rng(3)
-    params, psi, phi = random_case(rng, 4000)
+    params, psi, phi = random_case(rng, 4000, hidden)
     uniforms = rng.random(4000)
     actions, probabilities = sample_policy(params, psi, phi, uniforms)
     reference = action_probabilities(params, psi, phi)
@@ -61,13 +70,16 @@ def test_check_falls_back_when_the_policy_changes(monkeypatch, caplog):
     assert "disagrees" in caplog.text
 
 
-@pytest.mark.parametrize("env_id", ["NetHackScore-v0", "NetHackChallenge-v0"])
-def test_rollouts_with_and_without_the_kernel_are_the_same(env_id):
+@pytest.mark.parametrize(
+    ("env_id", "hidden"),
+    [("NetHackScore-v0", 0), ("NetHackChallenge-v0", 0), ("NetHackScore-v0", 8)],
+)
+def test_rollouts_with_and_without_the_kernel_are_the_same(env_id, hidden):
     # with the kernel, steps after the first compute features and policy in one compiled call
     # (envs._observe_and_sample) and write them into the batch; without, numpy's policy
     from nethack_agent.envs import GameRunner
 
-    params, _, _ = random_case(np.random.default_rng(5), 1)
+    params, _, _ = random_case(np.random.default_rng(5), 1, hidden)
     params = {name: p / 4 for name, p in params.items()}
     # then the same weights as float32: the compiled step's entry for float64 arrays must not
     # be reused for them (it would read their memory as float64)
@@ -90,6 +102,11 @@ def test_kernel_rejects_parameters_of_another_shape():
         sample_policy({**params, "W": params["W"][:-1]}, psi, phi, np.zeros(3))
     with pytest.raises(ValueError, match="do not fit"):
         sample_policy(params, psi, phi[:, :, :-1], np.zeros(3))
+    mlp, _, _ = random_case(np.random.default_rng(6), 3, hidden=4)
+    with pytest.raises(ValueError, match="do not fit"):  # a network for fewer state features
+        sample_policy({**mlp, "mlp/W0": mlp["mlp/W0"][:-1]}, psi, phi, np.zeros(3))
+    with pytest.raises(ValueError, match="do not fit"):
+        sample_policy({**mlp, "mlp/W1": mlp["mlp/W1"][:, :1]}, psi, phi, np.zeros(3))
 
 
 def test_rollouts_check_the_kernel_on_the_first_and_every_check_every_th(monkeypatch):
