@@ -84,11 +84,12 @@ measured so: trained weights can outgrow it (a 15-minute NetHackScore policy gav
 gradient) trained no better — median 724 against 802.5 on the same 200 seeds, more games stuck
 to the key cap (55 against 27); docs/nethack-challenge.md, "A soft mask, measured"."""
 NEVER_LOGIT = -1.0e4
-"""Logit offset of a move or kick onto a monster whose passive response kills (π = 0 exactly):
-the −30 offset was outgrown — trained Challenge policies gave the move onto a floating eye
-weight +1.5 to +8 (``passive_monster``), moved onto one with p = 0.63 and died paralysed
-(``docs/nethack-challenge.md``, the fifteenth session). Lifted only as the last resort of an agent
-walled in by one (``action_mask``)."""
+"""Logit offset of a move or kick onto a monster whose passive response kills, and of a kick
+anywhere but at a locked door (π = 0 exactly): the −30 offset was outgrown — trained Challenge
+policies gave the move onto a floating eye weight +1.5 to +8 (``passive_monster``), moved onto
+one with p = 0.63 and died paralysed (``docs/nethack-challenge.md``, the fifteenth session), and
+an MLP policy kicked walls until it died (the twenty-first session). Lifted only as the last
+resort of an agent walled in by such a monster (``action_mask``)."""
 _LOCKED_DOOR = DIRECTION_FEATURES.index("locked_door")
 _HP_FRAC = STATE_FEATURES.index("hp_frac")
 _ON_SEARCH_SPOT = STATE_FEATURES.index("on_search_spot")
@@ -193,7 +194,9 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
       moving into it), outside the Gnomish Mines: a move into a closed door opens it (NetHack's
       ``autoopen``), a kick breaks it — and a shop's broken door sends its shopkeeper after
       the agent with a wand of striking; kicking walls hurts and kills weak characters;
-      kicking Minetown's doors sets the watch on you;
+      kicking Minetown's doors sets the watch on you — withheld with ``NEVER_LOGIT``: an MLP
+      policy's kick output outgrew −30 (the twenty-first session: a snapshot killed itself
+      kicking walls in 32 of 40 games);
     - ``rest`` at full HP (it would only idle), unless on a search spot while stuck (its 20
       turns are 20 searches there, for three keys);
     - ``search`` unless stuck (no frontier, no down-staircase in reach: hidden passages are
@@ -252,7 +255,7 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     blocked = np.where(trapped[..., None], ~fight, blocked)
     mask[..., _MOVES] = np.where(blocked, MASK_LOGIT, 0.0)
     door = (phi[..., _LOCKED_DOOR] > 0) & (psi[..., None, _IN_MINES] == 0)
-    mask[..., _KICKS] = np.where(door, 0.0, MASK_LOGIT)
+    mask[..., _KICKS] = np.where(door, 0.0, NEVER_LOGIT)
     deadly = np.where(phi[..., _PASSIVE] >= 1.0, NEVER_LOGIT, 0.0)
     mask[..., _MOVES] += np.where(fight, 0.0, deadly)
     mask[..., _KICKS] += deadly

@@ -229,7 +229,7 @@ def _sample(psi, phi, w, theta_move, theta_kick, w0, b0, w1, b1, uniforms, actio
             deadly = NEVER_LOGIT if phi[e, d, _PASSIVE] >= 1.0 else 0.0
             z[MOVE + d] += move + (MASK_LOGIT if blocked else 0.0) + (0.0 if fights[d] else deadly)
             door = phi[e, d, _LOCKED_DOOR] > 0 and psi[e, _IN_MINES] == 0
-            z[KICK + d] += kick + (0.0 if door else MASK_LOGIT) + deadly
+            z[KICK + d] += kick + (0.0 if door else NEVER_LOGIT) + deadly
             offered = offered or not blocked or door
         rest = (psi[e, _HP_FRAC] < 1.0 or psi[e, _ON_SEARCH_SPOT] > 0) and not trapped
         z[REST] += 0.0 if rest else MASK_LOGIT

@@ -20,8 +20,10 @@ from nethack_agent.learning import Adam, clip_by_global_norm, gae
 from nethack_agent.plots import rolling_mean, rolling_median
 from nethack_agent.policy import (
     MASK_LOGIT,
+    NEVER_LOGIT,
     action_mask,
     action_probabilities,
+    init_mlp_params,
     init_params,
     policy_logits,
     policy_loss,
@@ -98,6 +100,27 @@ def test_no_weight_outgrows_the_mask_on_a_deadly_passive_monster():
     np.testing.assert_allclose(compiled, reference, atol=1e-12)
 
 
+def test_no_weight_outgrows_the_kick_mask_away_from_a_locked_door():
+    # An MLP policy's kick output outgrew the −30 offset and kicked walls until it died: away
+    # from a locked door a kick has π = 0 whatever the weights, linear or the network's.
+    psi = np.zeros((1, N_STATE_FEATURES))
+    phi = np.zeros((1, 8, N_DIRECTION_FEATURES))
+    F = DIRECTION_FEATURES.index
+    phi[0, :, F("kind_wall")] = 1.0
+    phi[0, 2, F("kind_wall")] = 0.0
+    phi[0, 2, F("kind_closed_door")] = phi[0, 2, F("locked_door")] = 1.0  # south: locked
+    params = init_mlp_params(N_STATE_FEATURES, N_DIRECTION_FEATURES, 4, np.random.default_rng(0))
+    params["theta_kick"][F("kind_wall")] = 100.0
+    params["mlp/b0"][:] = 1.0  # every hidden unit on, each adding 50 to every kick
+    params["mlp/W1"][:, 1] = 50.0
+    reference = action_probabilities(params, psi, phi)
+    _, compiled = sample_policy(params, psi, phi, np.full(1, 0.5))
+    for probabilities in (reference, compiled):
+        kicks = probabilities[0, KICK : KICK + 8]
+        assert kicks[2] > 0.99 and (np.delete(kicks, 2) == 0.0).all()
+    np.testing.assert_allclose(compiled, reference, atol=1e-12)
+
+
 def test_action_mask_by_hand():
     psi = np.zeros((2, N_STATE_FEATURES))
     phi = np.zeros((2, 8, N_DIRECTION_FEATURES))
@@ -137,7 +160,8 @@ def test_action_mask_by_hand():
         False,
         *(False,) * 3,
     ]
-    assert set(np.unique(mask)) == {0.0, MASK_LOGIT}
+    assert set(np.unique(mask)) == {0.0, MASK_LOGIT, NEVER_LOGIT}
+    assert set(np.unique(mask[:, KICK : KICK + 8])) == {0.0, NEVER_LOGIT}  # kicks: π = 0
 
 
 @pytest.mark.parametrize(
