@@ -11,7 +11,12 @@ import pytest
 
 from gradients import log_softmax, numerical_gradient, softmax
 from nethack_agent.actions import MOVE
-from nethack_agent.features import DIRECTION_FEATURES, N_DIRECTION_FEATURES, N_STATE_FEATURES
+from nethack_agent.features import (
+    DIRECTION_FEATURES,
+    N_DIRECTION_FEATURES,
+    N_STATE_FEATURES,
+    STATE_FEATURES,
+)
 from nethack_agent.learning import (
     Adam,
     a2c_update,
@@ -109,8 +114,12 @@ def random_batch(seed, steps=4, games=3):
     # no wall, no passive monster: the moves taken are offered (a masked one is never taken)
     phi[..., DIRECTION_FEATURES.index("kind_wall")] = 0.0
     phi[..., DIRECTION_FEATURES.index("passive_monster")] = 0.0
+    psi = rng.normal(size=(steps, games, DS))
+    # outside the Mines: a kick toward a locked door (where that feature is > 0) is offered,
+    # so θ_kick has a gradient (elsewhere a kick's π is 0)
+    psi[..., STATE_FEATURES.index("in_mines")] = 0.0
     return {
-        "psi": rng.normal(size=(steps, games, DS)),
+        "psi": psi,
         "phi": phi,
         "actions": rng.integers(MOVE, MOVE + 8, size=(steps, games)),
         "rewards": rng.normal(size=(steps, games)),
