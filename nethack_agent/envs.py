@@ -55,7 +55,7 @@ from nethack_agent.features import (
     MapMemory,
 )
 from nethack_agent.features import _features as _feature_kernel  # compiled into _observe
-from nethack_agent.food import FRESH_TURNS, corpse_on_offer, safe_corpses
+from nethack_agent.food import FRESH_TURNS, corpse_on_offer, pack_food_letter, safe_corpses
 from nethack_agent.game import (
     ABORTED,
     CHALLENGE,
@@ -582,7 +582,11 @@ class GameRunner:
             if self.blstats[i, nethack.NLE_BL_HUNGER] < _HUNGRY:
                 self.kill[i] = -1  # offered for a kill's corpse, none lies here: keep the food
                 return (_KEY["esc"],)
-            return (food.group(1)[0],)
+            if INVENTORY_KEYS[1] not in self.extra:
+                return (food.group(1)[0],)
+            letter = pack_food_letter(text, *(self.extra[key][i] for key in INVENTORY_KEYS))
+            self.no_food[i] = letter is None  # only corpses or globs: as nothing to eat
+            return (_KEY["esc"],) if letter is None else (letter,)
         if action == PICKUP and b"Continue?" in text:
             return (_KEY["no"],)  # "You have a little trouble lifting …": never get Burdened
         if action in _WEAR_WIELD and _WEAR_WIELD[action] in text:
@@ -779,7 +783,9 @@ class GameRunner:
             # fountain's "Drink from the fountain?" is escaped)
             r, terminated, truncated = self._settle(i)
             reward += r
-            reflex = () if terminated or truncated else self._reflex_keys(i)
+            # (not before a prayer: one heard heals in full, and once a potion has healed the
+            # trouble a prayer is made too soon and angers the god)
+            reflex = () if terminated or truncated or action == PRAY else self._reflex_keys(i)
             for key in reflex:
                 r, terminated, truncated = self._press(i, key)
                 reward += r

@@ -19,7 +19,9 @@ State block ψ(s), ``STATE_FEATURES`` (also the value baseline's features):
     bias: constant 1.
     hp_frac: HP / max HP.
     low_hp: HP below a third of max HP.
-    major_trouble: HP ≤ 5, HP ≤ max HP / 7, or Weak from hunger — "major trouble" prayer fixes.
+    major_trouble: the "major trouble" a prayer fixes, as far as the status line shows it
+        (``nethack_agent.prayer.major_trouble``: HP ≤ 5 or ≤ max HP / 5 at experience levels
+        1–5, Weak from hunger, food-poisoned, ill, stoned, slimed, strangled).
     prayer_safe: P(a prayer now, in major trouble, is heard) from NetHack's prayer timeout
         (``nethack_agent.prayer.heard_probability``); 0 once the god is angry.
     trouble_and_safe: major_trouble × prayer_safe (praying now fixes the trouble).
@@ -108,6 +110,7 @@ import numpy as np
 from nethack_agent import glyphs
 from nethack_agent.actions import DIRECTIONS, N_DIRECTIONS
 from nethack_agent.character import ROLES
+from nethack_agent.prayer import major_trouble as in_major_trouble
 
 __all__ = [
     "AGENT_FEATURES",
@@ -506,7 +509,9 @@ def _features(
         max_hp = float(max(blstats[e, 11], 1))
         hp_frac[e] = min(max(hp / max_hp, 0.0), 1.0)
         low_hp[e] = hp_frac[e] < 1.0 / 3.0
-        major_trouble = hp <= 5 or hp * 7 <= max_hp or blstats[e, 21] >= 3
+        major_trouble = in_major_trouble(
+            blstats[e, 10], blstats[e, 11], blstats[e, 18], blstats[e, 21], blstats[e, 25]
+        )
         prayer_safe = prayer_heard[e]
         searches = min(searches_here[e], 30.0) / 20.0
         status = (

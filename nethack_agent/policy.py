@@ -10,7 +10,8 @@ so π(a|s) ∝ exp(θ·φ(s, a)) with φ(s, a) stacking ψ(s) in action a's bloc
 sixteen directional actions, φ(s, d) in the block of θ_move or θ_kick. Some actions are offered
 only where they can help (invalid-action masking, Huang & Ontañón 2022; ``action_mask``): they
 get a fixed logit offset of ``MASK_LOGIT`` = −30 elsewhere, and a move or kick onto a monster
-whose passive response kills gets ``NEVER_LOGIT`` (π = 0). The offsets are no parameters, so
+whose passive response kills, a kick away from a locked door and a pick-up where nothing useful
+lies get ``NEVER_LOGIT`` (π = 0). The offsets are no parameters, so
 the gradients below are unchanged. The value baseline is linear too:
 V(s) = ψ(s)·v.
 
@@ -85,11 +86,14 @@ gradient) trained no better — median 724 against 802.5 on the same 200 seeds, 
 to the key cap (55 against 27); docs/nethack-challenge.md, "A soft mask, measured"."""
 NEVER_LOGIT = -1.0e4
 """Logit offset of a move or kick onto a monster whose passive response kills, and of a kick
-anywhere but at a locked door (π = 0 exactly): the −30 offset was outgrown — trained Challenge
-policies gave the move onto a floating eye weight +1.5 to +8 (``passive_monster``), moved onto
-one with p = 0.63 and died paralysed (``docs/nethack-challenge.md``, the fifteenth session), and
-an MLP policy kicked walls until it died (the twenty-first session). Lifted only as the last
-resort of an agent walled in by such a monster (``action_mask``)."""
+anywhere but at a locked door, and of a pick-up where nothing useful lies (π = 0 exactly): the
+−30 offset was outgrown — trained Challenge policies gave the move onto a floating eye weight
++1.5 to +8 (``passive_monster``), moved onto one with p = 0.63 and died paralysed
+(``docs/nethack-challenge.md``, the fifteenth session), an MLP policy kicked walls until it died
+(the twenty-first session), and a linear one picked up corpses (a single object is taken
+without a menu), ate them tainted from its pack and died in 13 of 200 games (the twenty-second).
+The move's is lifted only as the last resort of an agent walled in by such a monster
+(``action_mask``)."""
 _LOCKED_DOOR = DIRECTION_FEATURES.index("locked_door")
 _HP_FRAC = STATE_FEATURES.index("hp_frac")
 _ON_SEARCH_SPOT = STATE_FEATURES.index("on_search_spot")
@@ -223,7 +227,8 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
       up the moment they arrived, 97–195 times in one game, and starved on the stairs);
     - ``engrave_elbereth`` where no line of text can be typed (NetHackScore escapes it), with
       no monster within 4 squares, or on a square that bears it already;
-    - ``pick_up`` unless a useful object (or a pile) lies here and the agent is not Burdened,
+    - ``pick_up`` unless a useful object (or a pile) lies here and the agent is not Burdened
+      (with ``NEVER_LOGIT``: a single object is taken without a menu, a corpse too),
       ``wear`` unless it carries armour it picked up and has not tried on, ``wield`` likewise
       for weapons (``nethack_agent.items``: only for roles that gain by it, never a Monk);
     - and where every action is withheld, ``search`` is offered: a turn passes (a peaceful
@@ -277,7 +282,7 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     mask[..., ASCEND] = np.where(up, 0.0, MASK_LOGIT)
     engrave = (psi[..., _CAN_ENGRAVE] > 0) & danger & (psi[..., _ON_ELBERETH] == 0) & ~trapped
     mask[..., ENGRAVE] = np.where(engrave, 0.0, MASK_LOGIT)
-    mask[..., PICKUP] = np.where(psi[..., _USEFUL_ITEM] > 0, 0.0, MASK_LOGIT)
+    mask[..., PICKUP] = np.where(psi[..., _USEFUL_ITEM] > 0, 0.0, NEVER_LOGIT)
     mask[..., WEAR] = np.where(psi[..., _TO_WEAR] > 0, 0.0, MASK_LOGIT)
     mask[..., WIELD] = np.where(psi[..., _TO_WIELD] > 0, 0.0, MASK_LOGIT)
     nothing = (mask < 0).all(axis=-1)  # a turn searched passes time: a pressed key may not

@@ -254,7 +254,7 @@ def _sample(psi, phi, w, theta_move, theta_kick, w0, b0, w1, b1, uniforms, actio
         engrave = engrave and not trapped
         z[ENGRAVE] += 0.0 if engrave else MASK_LOGIT
         pickup = psi[e, _USEFUL_ITEM] > 0
-        z[PICKUP] += 0.0 if pickup else MASK_LOGIT
+        z[PICKUP] += 0.0 if pickup else NEVER_LOGIT
         wear = psi[e, _TO_WEAR] > 0
         z[WEAR] += 0.0 if wear else MASK_LOGIT
         wield = psi[e, _TO_WIELD] > 0

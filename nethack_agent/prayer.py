@@ -4,7 +4,8 @@ The rules (NetHack 3.6 ``pray.c`` ``can_pray``, ``pleased``; ``allmain.c``; ``rn
 
 - the prayer timeout ``u.ublesscnt`` starts at 300 (``u_init.c``) and drops by one a turn;
 - a prayer is heard ("p_type" ≥ 2) when Luck ≥ 0, the god is not angry and the timeout is
-  ≤ 200 in **major** trouble (HP < 1/7 of max or ≤ 5, Weak from hunger, stoned, strangled…),
+  ≤ 200 in **major** trouble (``major_trouble``: HP ≤ 5 or ≤ a fifth to a ninth of max by
+  experience level, Weak from hunger, stoned, slimed, strangled, food-poisoned or ill…),
   ≤ 100 in minor trouble, 0 otherwise; a prayer heard resets it to ``rnz(350)``;
 - a prayer made too soon angers the god (Luck −3, anger +1): later prayers are not heard.
 
@@ -19,7 +20,9 @@ from __future__ import annotations
 
 from functools import cache
 
+import numba
 import numpy as np
+from nle import nethack
 
 __all__ = [
     "INITIAL_TIMEOUT",
@@ -27,6 +30,7 @@ __all__ = [
     "god_angered",
     "heard_probability",
     "heard_table",
+    "major_trouble",
     "rnz_pmf",
 ]
 
@@ -34,6 +38,17 @@ INITIAL_TIMEOUT = 300
 """``u.ublesscnt`` at the start of a game (``u_init.c``)."""
 MAJOR_TROUBLE_LIMIT = 200
 """In major trouble a prayer is heard when the timeout is at most this (``can_pray``)."""
+_WEAK = 3
+"""NetHack's hunger state ``u.uhs`` for Weak (Fainting and Fainted follow)."""
+_TROUBLE_CONDITIONS = (
+    nethack.BL_MASK_STONE
+    | nethack.BL_MASK_SLIME
+    | nethack.BL_MASK_STRNGL
+    | nethack.BL_MASK_FOODPOIS
+    | nethack.BL_MASK_TERMILL
+)
+"""The status line's conditions that are major trouble (``in_trouble``: stoned, slimed,
+strangled, sick — food poisoning or a terminal illness)."""
 _ANGERED = (
     b"is displeased",
     b"You feel guilty",
@@ -56,6 +71,28 @@ def god_angered(message: bytes) -> bool:
         False
     """
     return any(words in message for words in _ANGERED)
+
+
+@numba.njit(cache=True)
+def major_trouble(hp: int, max_hp: int, level: int, hunger: int, conditions: int) -> bool:
+    """Whether a prayer now is one in major trouble (``pray.c`` ``in_trouble``), as shown.
+
+    From what the status line shows: HP is critically low (``critically_low_hp``) when at most
+    5 or at most max HP / d, max HP first capped at 15 × experience level, d = 5 at levels
+    1–5, 6 at 6–13, 7 at 14–21, 8 at 22–29, 9 at 30 (NetHack 3.4.3 used 1/7 at every level);
+    hunger is trouble from Weak on; so are the conditions stoned, slimed, strangled,
+    food-poisoned and ill. Trouble the status line does not show (lycanthropy, lava, a cursed
+    levitation…) is not counted.
+
+    Example:
+        >>> bool(major_trouble(8, 40, 3, 1, 0)), bool(major_trouble(9, 40, 3, 1, 0))
+        (True, False)
+    """
+    if hunger >= _WEAK or conditions & _TROUBLE_CONDITIONS:
+        return True
+    rank = 0 if level <= 2 else min((level + 2) // 4, 8)  # xlev_to_rank
+    divisor = 5 + rank // 2
+    return hp <= 5 or hp * divisor <= min(max_hp, 15 * level)
 
 
 @cache

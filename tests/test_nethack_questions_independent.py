@@ -18,11 +18,13 @@ VI_KEYS = {"n": "k", "e": "l", "s": "j", "w": "h", "ne": "u", "se": "n", "sw": "
 KICK_ACTIONS = {direction: KICK + i for i, direction in enumerate(VI_KEYS)}  # N E S W NE SE SW NW
 
 
-def answer(text: bytes, action: int, turn: int = 1234, hunger: int = 2):
+def answer(text: bytes, action: int, turn: int = 1234, hunger: int = 2, pack: dict | None = None):
     """The runner's answer to ``text`` after ``action`` (one game, no kill remembered, NetHack's
     hunger state ``hunger``: 2 Hungry), as a tuple of keys or None, and the runner after it.
 
     The runner keeps one row of NLE's buffers per game; this is a runner of one such row.
+    ``pack`` (letter → inventory line), if given, is the inventory NLE shows, as on the
+    Challenge; otherwise none is observed, as on NetHackScore.
     """
     runner = envs.GameRunner.__new__(envs.GameRunner)
     runner.message = np.zeros((1, 256), dtype=np.uint8)
@@ -35,6 +37,16 @@ def answer(text: bytes, action: int, turn: int = 1234, hunger: int = 2):
     runner.kill = np.full((1, 5), -1, dtype=np.int64)
     runner.kill_name = [""]
     runner.elbereth = np.full((1, 4), -1, dtype=np.int64)
+    runner.no_food = np.zeros(1, dtype=bool)
+    runner.extra = {}
+    if pack is not None:
+        runner.extra = {
+            "inv_letters": np.zeros((1, 55), np.uint8),
+            "inv_strs": np.zeros((1, 55, 80), np.uint8),
+        }
+        for row, (letter, line) in enumerate(pack.items()):
+            runner.extra["inv_letters"][0, row] = ord(letter)
+            runner.extra["inv_strs"][0, row, : len(line)] = np.frombuffer(line.encode(), np.uint8)
     keys = envs.GameRunner._answer(runner, 0, action)
     return (None if keys is None else tuple(int(k) for k in np.atleast_1d(keys))), runner
 
@@ -75,6 +87,19 @@ def test_a_peaceful_monster_is_never_attacked(action):
 )
 def test_eating_answers(text, expected):
     assert answer(text, EAT)[0] == (expected,)
+
+
+@pytest.mark.parametrize(
+    ("pack", "expected", "no_food"),
+    [
+        ({"f": "a newt corpse", "g": "an uncursed food ration"}, ord("g"), False),
+        ({"f": "a fortune cookie", "g": "a newt corpse"}, ord("f"), False),
+        ({"f": "a newt corpse", "g": "a glob of brown pudding"}, ESC, True),  # as nothing to eat
+    ],
+)
+def test_with_the_pack_in_view_no_corpse_or_glob_is_eaten_from_it(pack, expected, no_food):
+    keys, runner = answer(b"What do you want to eat? [fg or ?*]", EAT, pack=pack)
+    assert keys == (expected,) and runner.no_food[0] == no_food
 
 
 @pytest.mark.parametrize(("hunger", "expected"), [(0, ESC), (1, ESC), (2, ord("f")), (3, ord("f"))])
