@@ -9,9 +9,9 @@ features)::
 so π(a|s) ∝ exp(θ·φ(s, a)) with φ(s, a) stacking ψ(s) in action a's block of W and, for the
 sixteen directional actions, φ(s, d) in the block of θ_move or θ_kick. Some actions are offered
 only where they can help (invalid-action masking, Huang & Ontañón 2022; ``action_mask``): they
-get a fixed logit offset of ``MASK_LOGIT`` = −30 elsewhere, and a move or kick onto a monster
-whose passive response kills, a kick away from a locked door and a pick-up where nothing useful
-lies get ``NEVER_LOGIT`` (π = 0). The offsets are no parameters, so
+get a fixed logit offset elsewhere: ``MASK_LOGIT`` = −30 for moves, search and rest,
+``NEVER_LOGIT`` (π = 0) for the other actions and for a move or kick onto a monster whose
+passive response kills. The offsets are no parameters, so
 the gradients below are unchanged. The value baseline is linear too:
 V(s) = ψ(s)·v.
 
@@ -79,21 +79,24 @@ MLP_PARAM_NAMES = ("mlp/W0", "mlp/b0", "mlp/W1", "mlp/b1")
 POLICY_KINDS = ("linear", "mlp")
 _MLP_ACTIVATIONS = ("relu", "identity")
 MASK_LOGIT = -30.0
-"""Logit offset of an action offered nowhere near where it helps (π ≈ e⁻³⁰ relative). Soft, and
-measured so: trained weights can outgrow it (a 15-minute NetHackScore policy gave masked actions
-1.8 % of its probability, attacks on gas spores among them); a hard mask (−10⁴: π = 0, no
-gradient) trained no better — median 724 against 802.5 on the same 200 seeds, more games stuck
-to the key cap (55 against 27); docs/nethack-challenge.md, "A soft mask, measured"."""
+"""Logit offset of a move, search or rest withheld (π ≈ e⁻³⁰ relative): soft, so that a mask
+rule that misreads the map still leaves a way on. Trained weights can outgrow it (a 15-minute
+NetHackScore policy gave masked actions 1.8 % of its probability, attacks on gas spores among
+them); a hard mask on every action (−10⁴: π = 0, no gradient) trained no better on NetHackScore
+— median 724 against 802.5 on the same 200 seeds, more games stuck to the key cap (55 against
+27); docs/nethack-challenge.md, "A soft mask, measured"."""
 NEVER_LOGIT = -1.0e4
-"""Logit offset of a move or kick onto a monster whose passive response kills, and of a kick
-anywhere but at a locked door, and of a pick-up where nothing useful lies (π = 0 exactly): the
-−30 offset was outgrown — trained Challenge policies gave the move onto a floating eye weight
-+1.5 to +8 (``passive_monster``), moved onto one with p = 0.63 and died paralysed
-(``docs/nethack-challenge.md``, the fifteenth session), an MLP policy kicked walls until it died
-(the twenty-first session), and a linear one picked up corpses (a single object is taken
-without a menu), ate them tainted from its pack and died in 13 of 200 games (the twenty-second).
-The move's is lifted only as the last resort of an agent walled in by such a monster
-(``action_mask``)."""
+"""Logit offset (π = 0 exactly) of every other action withheld — descend, pray, eat, escape,
+ascend, engrave, pick up, wear, wield, and a kick anywhere but at a locked door — and of a move
+or kick onto a monster whose passive response kills. A linear policy's weights are shared by
+the states where an action is offered and those where it is not, so what it learns where the
+action pays leaks past a −30 offset: trained Challenge policies moved onto a floating eye with
+p = 0.63 and died paralysed (the fifteenth session), an MLP policy kicked walls until it died
+(the twenty-first), and a linear one (the twenty-second) picked up corpses where nothing useful
+lay (a single object is taken without a menu), ate them tainted and died in 13 of 200 games,
+and pressed ``wield`` with nothing to wield in 8 % and 64 % of its steps on two sets of 50 —
+no time passes, so only the watchdog's search every 200 keys moved those games on. The move's is
+lifted only as the last resort of an agent walled in by such a monster (``action_mask``)."""
 _LOCKED_DOOR = DIRECTION_FEATURES.index("locked_door")
 _HP_FRAC = STATE_FEATURES.index("hp_frac")
 _ON_SEARCH_SPOT = STATE_FEATURES.index("on_search_spot")
@@ -175,7 +178,9 @@ def policy_logits(params: dict[str, np.ndarray], psi: np.ndarray, phi: np.ndarra
 
 
 def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
-    """Logit offsets that withhold actions where they cannot help: 0 or ``MASK_LOGIT``.
+    """Logit offsets that withhold actions where they cannot help: 0, −30 or −10⁴.
+
+    ``MASK_LOGIT`` (−30) for moves, search and rest, ``NEVER_LOGIT`` (−10⁴) for the others:
 
     - a move onto a monster that hurts whoever hits it bare-handed (acid blob, molds, jellies;
       and, with ``NEVER_LOGIT``, the deadly ones: floating eye: paralysis; cockatrice:
@@ -228,7 +233,7 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     - ``engrave_elbereth`` where no line of text can be typed (NetHackScore escapes it), with
       no monster within 4 squares, or on a square that bears it already;
     - ``pick_up`` unless a useful object (or a pile) lies here and the agent is not Burdened
-      (with ``NEVER_LOGIT``: a single object is taken without a menu, a corpse too),
+      (a single object is taken without a menu, a corpse too),
       ``wear`` unless it carries armour it picked up and has not tried on, ``wield`` likewise
       for weapons (``nethack_agent.items``: only for roles that gain by it, never a Monk);
     - and where every action is withheld, ``search`` is offered: a turn passes (a peaceful
@@ -266,25 +271,25 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     mask[..., _KICKS] += deadly
     rest = ((psi[..., _HP_FRAC] < 1.0) | (psi[..., _ON_SEARCH_SPOT] > 0)) & ~trapped
     mask[..., REST] = np.where(rest, 0.0, MASK_LOGIT)
-    mask[..., DESCEND] = np.where(psi[..., _ON_DOWNSTAIRS] > 0, 0.0, MASK_LOGIT)
+    mask[..., DESCEND] = np.where(psi[..., _ON_DOWNSTAIRS] > 0, 0.0, NEVER_LOGIT)
     waiting = (psi[..., _ON_ELBERETH] > 0) | danger
     waiting &= psi[..., _SEARCHES_HERE] < 1.0  # searches_here: searches in a row / 20
     search = ((psi[..., _STUCK] > 0) | (psi[..., _ON_SEARCH_SPOT] > 0) | waiting) & ~trapped
     mask[..., SEARCH] = np.where(search, 0.0, MASK_LOGIT)
     last_resort = (psi[..., _FAINTING] > 0) & (psi[..., _PRAYER_SAFE] > 0)
     pray = (psi[..., _TROUBLE_AND_SAFE] >= 0.5) | last_resort
-    mask[..., PRAY] = np.where(pray, 0.0, MASK_LOGIT)
+    mask[..., PRAY] = np.where(pray, 0.0, NEVER_LOGIT)
     hungry = (psi[..., _HUNGRY] > 0) | (psi[..., _WEAK] > 0)
     food = (psi[..., _NO_FOOD] == 0) | (psi[..., _FRESH_CORPSE] > 0)
-    mask[..., EAT] = np.where((hungry & food) | meal, 0.0, MASK_LOGIT)
-    mask[..., ESCAPE] = np.where(psi[..., _MSG_PROMPT] > 0, 0.0, MASK_LOGIT)
+    mask[..., EAT] = np.where((hungry & food) | meal, 0.0, NEVER_LOGIT)
+    mask[..., ESCAPE] = np.where(psi[..., _MSG_PROMPT] > 0, 0.0, NEVER_LOGIT)
     up = (psi[..., _ON_UPSTAIRS] > 0) & (psi[..., _DEPTH] >= 0.2) & danger  # depth / 10
-    mask[..., ASCEND] = np.where(up, 0.0, MASK_LOGIT)
+    mask[..., ASCEND] = np.where(up, 0.0, NEVER_LOGIT)
     engrave = (psi[..., _CAN_ENGRAVE] > 0) & danger & (psi[..., _ON_ELBERETH] == 0) & ~trapped
-    mask[..., ENGRAVE] = np.where(engrave, 0.0, MASK_LOGIT)
+    mask[..., ENGRAVE] = np.where(engrave, 0.0, NEVER_LOGIT)
     mask[..., PICKUP] = np.where(psi[..., _USEFUL_ITEM] > 0, 0.0, NEVER_LOGIT)
-    mask[..., WEAR] = np.where(psi[..., _TO_WEAR] > 0, 0.0, MASK_LOGIT)
-    mask[..., WIELD] = np.where(psi[..., _TO_WIELD] > 0, 0.0, MASK_LOGIT)
+    mask[..., WEAR] = np.where(psi[..., _TO_WEAR] > 0, 0.0, NEVER_LOGIT)
+    mask[..., WIELD] = np.where(psi[..., _TO_WIELD] > 0, 0.0, NEVER_LOGIT)
     nothing = (mask < 0).all(axis=-1)  # a turn searched passes time: a pressed key may not
     mask[..., SEARCH] = np.where(nothing, 0.0, mask[..., SEARCH])
     return mask

@@ -234,31 +234,31 @@ def _sample(psi, phi, w, theta_move, theta_kick, w0, b0, w1, b1, uniforms, actio
         rest = (psi[e, _HP_FRAC] < 1.0 or psi[e, _ON_SEARCH_SPOT] > 0) and not trapped
         z[REST] += 0.0 if rest else MASK_LOGIT
         descend = psi[e, _ON_DOWNSTAIRS] > 0
-        z[DESCEND] += 0.0 if descend else MASK_LOGIT
+        z[DESCEND] += 0.0 if descend else NEVER_LOGIT
         waiting = psi[e, _ON_ELBERETH] > 0 or danger
         waiting = waiting and psi[e, _SEARCHES_HERE] < 1.0
         search = psi[e, _STUCK] > 0 or psi[e, _ON_SEARCH_SPOT] > 0 or waiting
         search = search and not trapped
         last_resort = psi[e, _FAINTING] > 0 and psi[e, _PRAYER_SAFE] > 0
         pray = psi[e, _TROUBLE_AND_SAFE] >= 0.5 or last_resort
-        z[PRAY] += 0.0 if pray else MASK_LOGIT
+        z[PRAY] += 0.0 if pray else NEVER_LOGIT
         hungry = psi[e, _HUNGRY] > 0 or psi[e, _WEAK] > 0
         food = psi[e, _NO_FOOD] == 0 or psi[e, _FRESH_CORPSE] > 0
         eat = (hungry and food) or meal
-        z[EAT] += 0.0 if eat else MASK_LOGIT
+        z[EAT] += 0.0 if eat else NEVER_LOGIT
         escape = psi[e, _MSG_PROMPT] > 0
-        z[ESCAPE] += 0.0 if escape else MASK_LOGIT
+        z[ESCAPE] += 0.0 if escape else NEVER_LOGIT
         up = psi[e, _ON_UPSTAIRS] > 0 and psi[e, _DEPTH] >= 0.2 and danger
-        z[ASCEND] += 0.0 if up else MASK_LOGIT
+        z[ASCEND] += 0.0 if up else NEVER_LOGIT
         engrave = psi[e, _CAN_ENGRAVE] > 0 and danger and psi[e, _ON_ELBERETH] == 0
         engrave = engrave and not trapped
-        z[ENGRAVE] += 0.0 if engrave else MASK_LOGIT
+        z[ENGRAVE] += 0.0 if engrave else NEVER_LOGIT
         pickup = psi[e, _USEFUL_ITEM] > 0
         z[PICKUP] += 0.0 if pickup else NEVER_LOGIT
         wear = psi[e, _TO_WEAR] > 0
-        z[WEAR] += 0.0 if wear else MASK_LOGIT
+        z[WEAR] += 0.0 if wear else NEVER_LOGIT
         wield = psi[e, _TO_WIELD] > 0
-        z[WIELD] += 0.0 if wield else MASK_LOGIT
+        z[WIELD] += 0.0 if wield else NEVER_LOGIT
         offered = offered or rest or descend or pray or eat or escape or up or engrave
         offered = offered or pickup or wear or wield
         z[SEARCH] += 0.0 if search or not offered else MASK_LOGIT  # search when nothing else

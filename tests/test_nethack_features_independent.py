@@ -398,7 +398,7 @@ def test_limits_of_the_episode_clock_and_the_first_role():
 
 def test_masks_at_their_thresholds():
     from nethack_agent.actions import ASCEND, PRAY
-    from nethack_agent.policy import MASK_LOGIT, action_mask
+    from nethack_agent.policy import NEVER_LOGIT, action_mask
 
     psi = np.zeros((4, len(STATE_FEATURES)))
     phi = np.zeros((4, 8, len(DIRECTION_FEATURES)))
@@ -409,5 +409,5 @@ def test_masks_at_their_thresholds():
     psi[:, STATE_FEATURES.index("depth")] = [0.2, 0.1, 0.2, 0.1]  # depth 1 would leave
     psi[:, STATE_FEATURES.index("monster_close")] = 1.0  # up is to flee
     mask = action_mask(psi, phi)
-    assert mask[:, PRAY].tolist() == [0.0, MASK_LOGIT, 0.0, MASK_LOGIT]
-    assert mask[:, ASCEND].tolist() == [0.0, MASK_LOGIT, 0.0, MASK_LOGIT]
+    assert mask[:, PRAY].tolist() == [0.0, NEVER_LOGIT, 0.0, NEVER_LOGIT]
+    assert mask[:, ASCEND].tolist() == [0.0, NEVER_LOGIT, 0.0, NEVER_LOGIT]

@@ -7,7 +7,19 @@ from scipy import stats
 from scipy.special import entr
 
 from gradients import numerical_gradient, softmax
-from nethack_agent.actions import DESCEND, EAT, ESCAPE, KICK, MOVE, PICKUP, PRAY, REST, SEARCH
+from nethack_agent.actions import (
+    DESCEND,
+    EAT,
+    ESCAPE,
+    KICK,
+    MOVE,
+    PICKUP,
+    PRAY,
+    REST,
+    SEARCH,
+    WEAR,
+    WIELD,
+)
 from nethack_agent.config import TrainConfig
 from nethack_agent.evaluate import median_interval, summarize
 from nethack_agent.features import (
@@ -121,20 +133,31 @@ def test_no_weight_outgrows_the_kick_mask_away_from_a_locked_door():
     np.testing.assert_allclose(compiled, reference, atol=1e-12)
 
 
-@pytest.mark.parametrize("useful", [0.0, 1.0])
-def test_no_weight_outgrows_the_pick_up_mask_where_nothing_useful_lies(useful):
-    # A linear policy's pick-up weight outgrew the −30 offset: it took single corpses (no menu
-    # asks), ate them tainted from its pack and died. Where nothing useful lies, π = 0.
+_OFFERED_BY = {
+    DESCEND: "on_downstairs",
+    ESCAPE: "msg_prompt",
+    PICKUP: "useful_item_here",
+    WEAR: "armor_to_wear",
+    WIELD: "weapon_to_wield",
+}
+
+
+@pytest.mark.parametrize("action", sorted(_OFFERED_BY))
+@pytest.mark.parametrize("offered", [False, True])
+def test_no_weight_outgrows_the_mask_of_an_action_that_passes_no_time(action, offered):
+    # A linear policy's weights for pick-up and wield outgrew the −30 offset: it took single
+    # corpses (no menu asks) and ate them tainted, and pressed wield with nothing to wield for
+    # most of its steps. Where such an action is withheld, π = 0 whatever the weights.
     psi = np.zeros((1, N_STATE_FEATURES))
     phi = np.zeros((1, 8, N_DIRECTION_FEATURES))
     psi[0, STATE_FEATURES.index("bias")] = 1.0
-    psi[0, STATE_FEATURES.index("useful_item_here")] = useful
+    psi[0, STATE_FEATURES.index(_OFFERED_BY[action])] = float(offered)
     params = init_mlp_params(N_STATE_FEATURES, N_DIRECTION_FEATURES, 4, np.random.default_rng(1))
-    params["W"][STATE_FEATURES.index("bias"), PICKUP] = 100.0
+    params["W"][STATE_FEATURES.index("bias"), action] = 100.0
     reference = action_probabilities(params, psi, phi)
     _, compiled = sample_policy(params, psi, phi, np.full(1, 0.5))
     for probabilities in (reference, compiled):
-        assert (probabilities[0, PICKUP] > 0.99) if useful else (probabilities[0, PICKUP] == 0.0)
+        assert (probabilities[0, action] > 0.99) if offered else (probabilities[0, action] == 0)
     np.testing.assert_allclose(compiled, reference, atol=1e-12)
 
 
@@ -179,7 +202,9 @@ def test_action_mask_by_hand():
     ]
     assert set(np.unique(mask)) == {0.0, MASK_LOGIT, NEVER_LOGIT}
     assert set(np.unique(mask[:, KICK : KICK + 8])) == {0.0, NEVER_LOGIT}  # kicks: π = 0
-    assert (mask[:, PICKUP] == NEVER_LOGIT).all()  # and a pick-up with nothing useful here
+    withheld = mask[:, [DESCEND, PRAY, EAT, ESCAPE, PICKUP, WEAR, WIELD]]  # and the others
+    assert set(np.unique(withheld)) == {0.0, NEVER_LOGIT}
+    assert set(np.unique(mask[:, MOVE : MOVE + 8])) == {0.0, MASK_LOGIT}  # moves: soft
 
 
 @pytest.mark.parametrize(
