@@ -10,9 +10,9 @@ so π(a|s) ∝ exp(θ·φ(s, a)) with φ(s, a) stacking ψ(s) in action a's bloc
 sixteen directional actions, φ(s, d) in the block of θ_move or θ_kick. Some actions are offered
 only where they can help (invalid-action masking, Huang & Ontañón 2022; ``action_mask``): they
 get a fixed logit offset elsewhere: ``MASK_LOGIT`` = −30 for moves, search and rest,
-``NEVER_LOGIT`` (π = 0) for the other actions and for a move or kick onto a monster whose
-passive response kills. The offsets are no parameters, so
-the gradients below are unchanged. The value baseline is linear too:
+``NEVER_LOGIT`` (π = 0) for the other actions, for a move into a wall or a refused move (no
+time passes) and for a move or kick onto a monster whose passive response kills. The offsets
+are no parameters, so the gradients below are unchanged. The value baseline is linear too:
 V(s) = ψ(s)·v.
 
 The MLP policy (``init_mlp_params``) adds a hidden layer over the same features: a direction
@@ -79,23 +79,25 @@ MLP_PARAM_NAMES = ("mlp/W0", "mlp/b0", "mlp/W1", "mlp/b1")
 POLICY_KINDS = ("linear", "mlp")
 _MLP_ACTIVATIONS = ("relu", "identity")
 MASK_LOGIT = -30.0
-"""Logit offset of a move, search or rest withheld (π ≈ e⁻³⁰ relative): soft, so that a mask
-rule that misreads the map still leaves a way on. Trained weights can outgrow it (a 15-minute
-NetHackScore policy gave masked actions 1.8 % of its probability, attacks on gas spores among
-them); a hard mask on every action (−10⁴: π = 0, no gradient) trained no better on NetHackScore
-— median 724 against 802.5 on the same 200 seeds, more games stuck to the key cap (55 against
-27); docs/nethack-challenge.md, "A soft mask, measured"."""
+"""Logit offset of a move that passes time, search or rest withheld (π ≈ e⁻³⁰ relative):
+soft, so that a mask rule that misreads the map still leaves a way on. Trained weights can
+outgrow it (a 15-minute NetHackScore policy gave masked actions 1.8 % of its probability,
+attacks on gas spores among them); a hard mask on every action (−10⁴: π = 0, no gradient)
+trained no better on NetHackScore — median 724 against 802.5 on the same 200 seeds, more games
+stuck to the key cap (55 against 27); docs/nethack-challenge.md, "A soft mask, measured"."""
 NEVER_LOGIT = -1.0e4
 """Logit offset (π = 0 exactly) of every other action withheld — descend, pray, eat, escape,
-ascend, engrave, pick up, wear, wield, and a kick anywhere but at a locked door — and of a move
-or kick onto a monster whose passive response kills. A linear policy's weights are shared by
+ascend, engrave, pick up, wear, wield, a kick anywhere but at a locked door, a move into a wall,
+a refused move or a diagonal one through a doorway — and of a move or kick onto a monster whose
+passive response kills. A linear policy's weights are shared by
 the states where an action is offered and those where it is not, so what it learns where the
 action pays leaks past a −30 offset: trained Challenge policies moved onto a floating eye with
 p = 0.63 and died paralysed (the fifteenth session), an MLP policy kicked walls until it died
 (the twenty-first), and a linear one (the twenty-second) picked up corpses where nothing useful
 lay (a single object is taken without a menu), ate them tainted and died in 13 of 200 games,
 and pressed ``wield`` with nothing to wield in 8 % and 64 % of its steps on two sets of 50 —
-no time passes, so only the watchdog's search every 200 keys moved those games on. The move's is
+no time passes, so only the watchdog's search every 200 keys moved those games on; its
+retrained policy pressed one refused move 5,001 times in a row. The move's is
 lifted only as the last resort of an agent walled in by such a monster (``action_mask``)."""
 _LOCKED_DOOR = DIRECTION_FEATURES.index("locked_door")
 _HP_FRAC = STATE_FEATURES.index("hp_frac")
@@ -180,7 +182,8 @@ def policy_logits(params: dict[str, np.ndarray], psi: np.ndarray, phi: np.ndarra
 def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     """Logit offsets that withhold actions where they cannot help: 0, −30 or −10⁴.
 
-    ``MASK_LOGIT`` (−30) for moves, search and rest, ``NEVER_LOGIT`` (−10⁴) for the others:
+    ``MASK_LOGIT`` (−30) for moves that pass time, search and rest, ``NEVER_LOGIT`` (−10⁴)
+    for the others:
 
     - a move onto a monster that hurts whoever hits it bare-handed (acid blob, molds, jellies;
       and, with ``NEVER_LOGIT``, the deadly ones: floating eye: paralysis; cockatrice:
@@ -263,7 +266,8 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     fight = _blocker_fights(psi, phi)
     trapped = fight.any(axis=-1)
     blocked = np.where(trapped[..., None], ~fight, blocked)
-    mask[..., _MOVES] = np.where(blocked, MASK_LOGIT, 0.0)
+    futile = (phi[..., _WALL] > 0) | (phi[..., _DOOR_DIAGONAL] > 0)  # no time passes
+    mask[..., _MOVES] = np.where(blocked, np.where(futile, NEVER_LOGIT, MASK_LOGIT), 0.0)
     door = (phi[..., _LOCKED_DOOR] > 0) & (psi[..., None, _IN_MINES] == 0)
     mask[..., _KICKS] = np.where(door, 0.0, NEVER_LOGIT)
     deadly = np.where(phi[..., _PASSIVE] >= 1.0, NEVER_LOGIT, 0.0)

@@ -227,7 +227,9 @@ def _sample(psi, phi, w, theta_move, theta_kick, w0, b0, w1, b1, uniforms, actio
             if trapped:
                 blocked = not fights[d]
             deadly = NEVER_LOGIT if phi[e, d, _PASSIVE] >= 1.0 else 0.0
-            z[MOVE + d] += move + (MASK_LOGIT if blocked else 0.0) + (0.0 if fights[d] else deadly)
+            futile = phi[e, d, _WALL] > 0 or phi[e, d, _DOOR_DIAGONAL] > 0  # no time passes
+            withheld = (NEVER_LOGIT if futile else MASK_LOGIT) if blocked else 0.0
+            z[MOVE + d] += move + withheld + (0.0 if fights[d] else deadly)
             door = phi[e, d, _LOCKED_DOOR] > 0 and psi[e, _IN_MINES] == 0
             z[KICK + d] += kick + (0.0 if door else NEVER_LOGIT) + deadly
             offered = offered or not blocked or door

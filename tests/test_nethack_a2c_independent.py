@@ -111,8 +111,10 @@ def random_batch(seed, steps=4, games=3):
     terminated = np.zeros((steps, games), dtype=bool)
     terminated[1, 0] = terminated[3, 2] = True
     phi = rng.normal(size=(steps, games, 8, DD))
-    # no wall, no passive monster: the moves taken are offered (a masked one is never taken)
+    # no wall, no door diagonal, no passive monster: the moves taken are offered (a masked one
+    # is never taken; a move into a wall or through a doorway diagonally has π = 0)
     phi[..., DIRECTION_FEATURES.index("kind_wall")] = 0.0
+    phi[..., DIRECTION_FEATURES.index("door_diagonal")] = 0.0
     phi[..., DIRECTION_FEATURES.index("passive_monster")] = 0.0
     psi = rng.normal(size=(steps, games, DS))
     # outside the Mines: a kick toward a locked door (where that feature is > 0) is offered,

@@ -161,6 +161,22 @@ def test_no_weight_outgrows_the_mask_of_an_action_that_passes_no_time(action, of
     np.testing.assert_allclose(compiled, reference, atol=1e-12)
 
 
+@pytest.mark.parametrize("feature", ["kind_wall", "door_diagonal"])
+def test_no_weight_outgrows_the_mask_of_a_move_that_passes_no_time(feature):
+    # A retrained linear policy pressed one refused move (read as a wall) 5,001 times in a row:
+    # a move into a wall or diagonally through a doorway has π = 0 whatever the weights.
+    psi = np.zeros((1, N_STATE_FEATURES))
+    phi = np.zeros((1, 8, N_DIRECTION_FEATURES))
+    phi[0, 1, DIRECTION_FEATURES.index(feature)] = 1.0  # east
+    params = init_mlp_params(N_STATE_FEATURES, N_DIRECTION_FEATURES, 4, np.random.default_rng(2))
+    params["theta_move"][DIRECTION_FEATURES.index(feature)] = 100.0
+    reference = action_probabilities(params, psi, phi)
+    _, compiled = sample_policy(params, psi, phi, np.full(1, 0.5))
+    for probabilities in (reference, compiled):
+        assert probabilities[0, MOVE + 1] == 0.0 and probabilities[0, MOVE] > 0.0
+    np.testing.assert_allclose(compiled, reference, atol=1e-12)
+
+
 def test_action_mask_by_hand():
     psi = np.zeros((2, N_STATE_FEATURES))
     phi = np.zeros((2, 8, N_DIRECTION_FEATURES))
@@ -204,7 +220,8 @@ def test_action_mask_by_hand():
     assert set(np.unique(mask[:, KICK : KICK + 8])) == {0.0, NEVER_LOGIT}  # kicks: π = 0
     withheld = mask[:, [DESCEND, PRAY, EAT, ESCAPE, PICKUP, WEAR, WIELD]]  # and the others
     assert set(np.unique(withheld)) == {0.0, NEVER_LOGIT}
-    assert set(np.unique(mask[:, MOVE : MOVE + 8])) == {0.0, MASK_LOGIT}  # moves: soft
+    # moves: soft onto the blob, hard into the doorway diagonally (no time would pass)
+    assert mask[0, MOVE + 1] == MASK_LOGIT and mask[0, MOVE + 4] == NEVER_LOGIT
 
 
 @pytest.mark.parametrize(
