@@ -68,6 +68,7 @@ from nethack_agent.game import (
 )
 from nethack_agent.glyphs import KIND_OF_GLYPH, WALL
 from nethack_agent.items import (
+    NEVER_ROTS,
     listed_useful,
     menu_choices,
     offered_letters,
@@ -573,11 +574,13 @@ class GameRunner:
         if action == EAT and b"Stop eating?" in text:
             return (_KEY["yes"],)  # "You're having a hard time getting it all down": or choke
         if action == EAT and (b"eat it?" in text or b"eat one?" in text):
-            # only a corpse of this square's own fresh, safe kill (nethack_agent.food)
-            fresh = self._fresh_kill_here(i) and corpse_on_offer(text) == self.kill_name[i]
+            # only a corpse of this square's own fresh, safe kill (nethack_agent.food), or one
+            # that never rots
+            offer = corpse_on_offer(text)
+            fresh = self._fresh_kill_here(i) and offer == self.kill_name[i]
             if fresh:
                 self.kill[i] = -1  # eaten: the next eat is not this corpse's
-            return (_KEY["yes"] if fresh else _KEY["no"],)
+            return (_KEY["yes"] if fresh or offer in NEVER_ROTS else _KEY["no"],)
         if action == EAT and (food := _FOOD_LETTERS.search(text)):
             if self.blstats[i, nethack.NLE_BL_HUNGER] < _HUNGRY:
                 self.kill[i] = -1  # offered for a kill's corpse, none lies here: keep the food

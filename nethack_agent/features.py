@@ -83,7 +83,8 @@ Direction block φ(s, d), ``DIRECTION_FEATURES``, for the square n next to the a
     door_diagonal: d is diagonal and n or the agent's square is a door (an illegal move).
     path_{downstairs,frontier,gold,item,monster}: d starts a shortest path to the nearest one;
         when stuck (no frontier), the frontier is the nearest search spot — where the map can
-        still grow.
+        still grow; Hungry or worse with nothing to eat (``no_food``), the item is the nearest
+        food (``nethack_agent.food.food_glyphs``) on a square stood on fewer than 3 times.
     near_{…}: the same bit × 8 / (8 + that path distance).
     unvisited: n is walkable and never visited.
     visits: log(1 + visits of n) / 3.
@@ -110,6 +111,7 @@ import numpy as np
 from nethack_agent import glyphs
 from nethack_agent.actions import DIRECTIONS, N_DIRECTIONS
 from nethack_agent.character import ROLES
+from nethack_agent.food import food_glyphs
 from nethack_agent.prayer import major_trouble as in_major_trouble
 
 __all__ = [
@@ -193,6 +195,11 @@ _ROLE_FEATURES = tuple(f"role_{role.lower()}" for role in ROLES)
 STATE_FEATURES = _STATUS_FEATURES + _MAP_STATE_FEATURES + AGENT_FEATURES + _ROLE_FEATURES
 _AGENT_START = len(_STATUS_FEATURES) + len(_MAP_STATE_FEATURES)
 _ROLE_START = len(STATE_FEATURES) - len(_ROLE_FEATURES)
+_NO_FOOD = AGENT_FEATURES.index("no_food")
+_FOOD_GLYPH = food_glyphs()
+_FOOD_VISITS = 3
+"""A food square the agent stood on this often is left out of ``path_item``'s search for food: it
+was not taken (a shop's, too heavy), and the agent would walk to it and back again."""
 DIRECTION_FEATURES = (
     "bias",
     *(f"kind_{name}" for name in glyphs.KIND_NAMES),
@@ -541,9 +548,14 @@ def _features(
         )
         for j in range(_N_STATUS):
             psi[e, j] = status[j]
+    # hungry or worse with nothing to eat: path_item leads to food (nethack_agent.food)
+    seek_food = np.zeros(n_envs, dtype=np.bool_)
+    for e in range(n_envs):
+        seek_food[e] = blstats[e, 21] >= 2 and agent_flags[e, _NO_FOOD] > 0
     _map_features(
         glyph_maps,
         blstats,
+        seek_food,
         memory,
         searches_here,
         hp_frac,
@@ -640,6 +652,7 @@ def _search_spot(bits, c, steps):
 def _map_features(
     glyph_maps,
     blstats,
+    seek_food,
     memory,
     searches_here,
     hp_frac,
@@ -649,6 +662,7 @@ def _map_features(
     phi,
 ):
     monster_info, walkable, steps, dy, dx = _MONSTER_INFO, _WALKABLE, _STEPS, _DY, _DX
+    food_glyph = _FOOD_GLYPH
     mem_kind, visits, searched, last_glyphs, seen_kinds, bits_of = memory[:6]
     agent_row, counted, search_start, search_reached, queues, dists, firsts = memory[6:]
     n_envs, height, width = glyph_maps.shape
@@ -752,6 +766,11 @@ def _map_features(
                         break
             # bit t: the square is a target of kind TARGETS[t] (gold, item, monster: bits 4–6)
             targets = (b & _DOWN) >> 3 | (2 if frontier else 0) | (b >> 2) & 0b11100
+            if seek_food[e]:  # the item sought is food, not taken where the agent stood
+                row, column = c // pad_width - 1, c % pad_width - 1
+                food = food_glyph[glyph_maps[e, row, column]]
+                food = food and visits[e, row, column] < _FOOD_VISITS
+                targets = (targets & 0b10111) | (0b1000 if food else 0)
             if targets == 0:
                 continue
             for t in range(n_targets):

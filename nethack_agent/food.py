@@ -12,7 +12,11 @@ chickatrice, Medusa, green slime).
 
 From the pack (``pack_food_letter``) no corpse or glob is ever eaten: the agent cannot date it,
 and one eaten tainted is fatal (a trained policy carried corpses picked up by a pick-up key
-pressed where nothing useful lay, and 13 of 200 games ended "poisoned by a rotted … corpse").
+pressed where nothing useful lay, and 13 of 200 games ended "poisoned by a rotted … corpse") —
+but for the lichen's and the lizard's (``items.NEVER_ROTS``), which never rot.
+
+Hungry with nothing to eat, the agent walks to the nearest food it has seen on the level
+(``food_glyphs``: the features' ``path_item`` then leads there), picks it up and eats it.
 """
 
 from __future__ import annotations
@@ -23,10 +27,16 @@ from functools import cache
 import numpy as np
 from nle import nethack
 
-from nethack_agent.items import offered_letters
+from nethack_agent.items import NEVER_ROTS, offered_letters, useful_kind
 from nethack_agent.tactics import inventory
 
-__all__ = ["FRESH_TURNS", "corpse_on_offer", "pack_food_letter", "safe_corpses"]
+__all__ = [
+    "FRESH_TURNS",
+    "corpse_on_offer",
+    "food_glyphs",
+    "pack_food_letter",
+    "safe_corpses",
+]
 
 FRESH_TURNS = 30
 """A corpse this many turns old or younger is fresh (tainting starts at 50 turns)."""
@@ -78,6 +88,32 @@ def pack_food_letter(question: bytes, letters: np.ndarray, strs: np.ndarray) -> 
     """
     offered = offered_letters(question)
     for letter, text in inventory(letters, strs):
-        if letter in offered and not any(word in text for word in _PERISHABLE):
+        lasting = not any(word in text for word in _PERISHABLE) or _never_rots(text)
+        if letter in offered and lasting:
             return letter
     return None
+
+
+def _never_rots(text: bytes) -> bool:
+    """Whether an inventory line names a corpse that never rots ("2 lichen corpses")."""
+    return useful_kind(text.decode("ascii", "replace"), "", False) == "food"
+
+
+@cache
+def food_glyphs() -> np.ndarray:
+    """(``MAX_GLYPH``,) bool: the glyphs of food worth walking to, hungry with nothing to eat.
+
+    What ``items.useful_kind`` picks up as food — but no tin (the runner refuses what it holds:
+    "It smells like newt meat. Eat it?" is answered no, as for any corpse it did not kill) and
+    no egg (a cockatrice's stones its eater) — and the corpses that never rot
+    (``items.NEVER_ROTS``). Every object glyph names the object's true type.
+    """
+    table = np.zeros(nethack.MAX_GLYPH, dtype=np.bool_)
+    for index in range(1, nethack.NUM_OBJECTS):
+        name = nethack.OBJ_NAME(nethack.objclass(index))
+        if name and name not in ("tin", "egg") and useful_kind(name, "", False) == "food":
+            table[nethack.GLYPH_OBJ_OFF + index] = True
+    for index in range(nethack.NUMMONS):
+        if nethack.permonst(index).mname in NEVER_ROTS:
+            table[nethack.GLYPH_BODY_OFF + index] = True
+    return table

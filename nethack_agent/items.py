@@ -6,8 +6,9 @@ object table (``nle.nethack.objclass``: name, unidentified appearance, class, we
 what the name is. ``useful_kind`` sorts a name into "food", "armor", "weapon" or None (leave
 it), by these rules (never anything with a price: a shop's objects must be paid for):
 
-- **food**: comestibles of at most ``FOOD_WEIGHT`` (no corpses, globs or huge chunks of meat;
-  corpses are ``nethack_agent.food``'s business);
+- **food**: comestibles of at most ``FOOD_WEIGHT`` (no globs or huge chunks of meat); of the
+  corpses only those that never rot (``NEVER_ROTS``: lichen and lizard, NetHack's
+  ``eat.c``), the others are ``nethack_agent.food``'s business;
 - **armor** (only where the agent can answer "What do you want to wear?", the Challenge):
   at most ``ARMOR_WEIGHT``; never an object that curses itself or hurts when worn (dunce cap,
   helm of opposite alignment, gauntlets of fumbling, fumble and levitation boots) nor an
@@ -33,6 +34,7 @@ from nle import nethack
 __all__ = [
     "ARMOR_WEIGHT",
     "FOOD_WEIGHT",
+    "NEVER_ROTS",
     "WEAPON_WEIGHT",
     "WIELDERS",
     "listed_useful",
@@ -44,6 +46,8 @@ __all__ = [
 ]
 
 FOOD_WEIGHT = 50
+NEVER_ROTS = ("lichen", "lizard")
+"""The monsters whose corpses never rot or taint (``eat.c``, ``eatcorpse``): food at any age."""
 ARMOR_WEIGHT = 250
 WEAPON_WEIGHT = 70
 WIELDERS = ("Archeologist", "Tourist")
@@ -110,12 +114,17 @@ def useful_kind(text: str, role: str, challenge: bool, armed: bool = False) -> s
     Example:
         >>> useful_kind("a food ration", "Monk", False), useful_kind("a jackal corpse", "", True)
         ('food', None)
+        >>> useful_kind("2 lichen corpses", "", False)
+        'food'
     """
     if "zorkmid" in text:
         return None  # a shop's: picked up, it must be paid for before leaving
     name = object_name(text)
+    monster, corpse, _ = name.removesuffix("s").rpartition(" corpse")
+    if corpse and monster in NEVER_ROTS:
+        return "food"  # light (20 and 10) and safe at any age
     entry = _lookup(name)
-    if entry is None or "corpse" in name:
+    if entry is None or "corpse" in name or name.startswith("glob"):
         return None
     index, oclass, weight = entry
     if oclass == _FOOD:

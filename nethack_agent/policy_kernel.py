@@ -59,6 +59,7 @@ from nethack_agent.policy import (  # the mask's feature indices: the policy's o
     _ON_SEARCH_SPOT,
     _ON_UPSTAIRS,
     _PASSIVE,
+    _PATH_ITEM,
     _PATH_SEARCH,
     _PRAYER_SAFE,
     _SATIATED,
@@ -194,11 +195,18 @@ def _sample(psi, phi, w, theta_move, theta_kick, w0, b0, w1, b1, uniforms, actio
         for d in range(N_DIRECTIONS):
             to_corpse = to_corpse or (phi[e, d, _CORPSE_TO_EAT] > 0 and not moves_blocked[d])
         to_corpse = to_corpse and calm
+        hungry = psi[e, _HUNGRY] > 0 or psi[e, _WEAK] > 0
+        seek = hungry and psi[e, _NO_FOOD] > 0 and calm  # path_item leads to food
+        on_food = seek and psi[e, _USEFUL_ITEM] > 0  # on it: pick it up
+        to_food = False  # a step on the path to the nearest food is offered
+        for d in range(N_DIRECTIONS):
+            off = moves_blocked[d] or on_food or (to_corpse and phi[e, d, _CORPSE_TO_EAT] == 0)
+            to_food = to_food or (phi[e, d, _PATH_ITEM] > 0 and not off)
+        to_food = to_food and seek
         other = False  # a monster adjacent that may be hit (not only blockers)
         for d in range(N_DIRECTIONS):
             other = other or (phi[e, d, _KIND_MONSTER] > 0 and phi[e, d, _PASSIVE] == 0)
         walled_in = psi[e, _STUCK] > 0 and not other
-        hungry = psi[e, _HUNGRY] > 0 or psi[e, _WEAK] > 0
         trapped = False  # a blocker is fought (policy._blocker_fights)
         for d in range(N_DIRECTIONS):
             passive = phi[e, d, _PASSIVE]
@@ -224,6 +232,7 @@ def _sample(psi, phi, w, theta_move, theta_kick, w0, b0, w1, b1, uniforms, actio
                         move += units[j] * w1[j, 0]
                         kick += units[j] * w1[j, 1]
             blocked = moves_blocked[d] or (to_corpse and phi[e, d, _CORPSE_TO_EAT] == 0)
+            blocked = blocked or on_food or (to_food and phi[e, d, _PATH_ITEM] == 0)
             if trapped:
                 blocked = not fights[d]
             deadly = NEVER_LOGIT if phi[e, d, _PASSIVE] >= 1.0 else 0.0
@@ -244,7 +253,6 @@ def _sample(psi, phi, w, theta_move, theta_kick, w0, b0, w1, b1, uniforms, actio
         last_resort = psi[e, _FAINTING] > 0 and psi[e, _PRAYER_SAFE] > 0
         pray = psi[e, _TROUBLE_AND_SAFE] >= 0.5 or last_resort
         z[PRAY] += 0.0 if pray else NEVER_LOGIT
-        hungry = psi[e, _HUNGRY] > 0 or psi[e, _WEAK] > 0
         food = psi[e, _NO_FOOD] == 0 or psi[e, _FRESH_CORPSE] > 0
         eat = (hungry and food) or meal
         z[EAT] += 0.0 if eat else NEVER_LOGIT

@@ -8,7 +8,9 @@ new counter-examples by hand.
 """
 
 import os
+import string
 
+import numpy as np
 import pytest
 from hypothesis import settings
 from matplotlib.figure import Figure
@@ -34,6 +36,25 @@ def saved_figures(monkeypatch):
 
     monkeypatch.setattr(Figure, "savefig", savefig)
     return figures
+
+
+def _nle_pack(*lines: str, letters: str = string.ascii_letters) -> tuple[np.ndarray, np.ndarray]:
+    """NLE's ``inv_letters`` (55,) and ``inv_strs`` (55, 80) holding ``lines`` under ``letters``."""
+    inv_letters = np.zeros(55, dtype=np.uint8)
+    inv_strs = np.zeros((55, 80), dtype=np.uint8)
+    for row, (letter, line) in enumerate(zip(letters, lines, strict=False)):
+        inv_letters[row] = ord(letter)
+        inv_strs[row, : len(line)] = np.frombuffer(line.encode(), dtype=np.uint8)
+    return inv_letters, inv_strs
+
+
+@pytest.fixture
+def nle_pack():
+    """Builds an inventory as NLE observes it: ``nle_pack("an apple", "a tin", letters="fg")``.
+
+    The lines go under the letters a, b, … unless ``letters`` names them.
+    """
+    return _nle_pack
 
 
 @pytest.fixture(scope="module")

@@ -347,16 +347,12 @@ def test_new_actions_are_offered_only_where_they_apply():
         (["a jackal corpse", "2 uncursed food rations"], b"[ab or ?*]", "b"),
         (["an apple", "a tin"], b"[b or ?*]", "b"),  # only what NetHack offers
         (["a +2 dagger", "3 fortune cookies"], b"[b or ?*]", "b"),
-        (["a lichen corpse"], b"[a or ?*]", None),  # never rots, but no corpse is dated
+        (["a lichen corpse"], b"[a or ?*]", "a"),  # no corpse is dated, but this never rots
+        (["a newt corpse", "2 lizard corpses"], b"[ab or ?*]", "b"),
     ],
 )
-def test_food_from_the_pack_is_never_a_corpse_or_a_glob(pack, question, letter):
-    letters = np.zeros(55, dtype=np.uint8)
-    strs = np.zeros((55, 80), dtype=np.uint8)
-    for row, line in enumerate(pack):
-        letters[row] = ord("a") + row
-        strs[row, : len(line)] = np.frombuffer(line.encode(), dtype=np.uint8)
-    found = pack_food_letter(b"What do you want to eat? " + question, letters, strs)
+def test_food_from_the_pack_is_never_a_corpse_or_a_glob(nle_pack, pack, question, letter):
+    found = pack_food_letter(b"What do you want to eat? " + question, *nle_pack(*pack))
     assert found == (None if letter is None else ord(letter))
 
 

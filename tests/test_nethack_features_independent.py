@@ -11,6 +11,7 @@ from nle import nethack
 
 from nethack_agent.character import ROLES
 from nethack_agent.features import (
+    AGENT_FEATURES,
     DIRECTION_FEATURES,
     MAP_SHAPE,
     STATE_FEATURES,
@@ -74,7 +75,9 @@ def message(text):
     return out
 
 
-def observe(memory, glyphs, stats, text=b"", searches=0, heard=0.0, steps=0, role=-1):
+def observe(
+    memory, glyphs, stats, text=b"", searches=0, heard=0.0, steps=0, role=-1, agent_flags=None
+):
     psi, phi = extract_features(
         glyphs[None],
         stats[None],
@@ -85,6 +88,7 @@ def observe(memory, glyphs, stats, text=b"", searches=0, heard=0.0, steps=0, rol
         np.array([steps]),
         max_episode_steps=5000,
         roles=np.array([role]),
+        agent_flags=None if agent_flags is None else agent_flags[None],
     )
     return psi[0], phi[0]
 
@@ -411,3 +415,34 @@ def test_masks_at_their_thresholds():
     mask = action_mask(psi, phi)
     assert mask[:, PRAY].tolist() == [0.0, NEVER_LOGIT, 0.0, NEVER_LOGIT]
     assert mask[:, ASCEND].tolist() == [0.0, NEVER_LOGIT, 0.0, NEVER_LOGIT]
+
+
+def corpse(name):
+    index = next(i for i in range(nethack.NUMMONS) if nethack.permonst(i).mname == name)
+    return nethack.GLYPH_BODY_OFF + index
+
+
+def test_hungry_with_nothing_to_eat_path_item_leads_to_food():
+    # Agent at (5, 15). A dagger west and a tin east, 1 move; an apple at (5, 18), 3 moves
+    # (first steps NE, E, SE); a lichen corpse at (3, 11), 4 moves (first steps NW, W, SW); a
+    # newt corpse at (7, 17), 2 moves, and an egg at (3, 16), 2 moves: neither is sought
+    g = room()
+    g[5, 14], g[5, 16], g[5, 18], g[3, 11] = DAGGER, item("tin"), item("apple"), corpse("lichen")
+    g[7, 17], g[3, 16] = corpse("newt"), item("egg")
+    g[5, 15] = AGENT
+    no_food = np.zeros(len(AGENT_FEATURES))
+    no_food[AGENT_FEATURES.index("no_food")] = 1.0
+    path, near = DIRECTION_FEATURES.index("path_item"), DIRECTION_FEATURES.index("near_item")
+
+    def item_path(hunger, flags, visits=0):
+        memory = MapMemory(1)
+        memory.enter_levels(blstats(5, 15, 10, 10)[None])
+        memory.visits[0, 5, 18] = visits
+        phi = observe(memory, g, blstats(5, 15, 10, 10, hunger=hunger), agent_flags=flags)[1]
+        return set(np.flatnonzero(phi[:, path]).tolist()), set(phi[:, near]) - {0.0}
+
+    assert item_path(2, no_food) == ({E, SE, NE}, {8 / 11})  # Hungry: the apple
+    assert item_path(3, no_food) == ({E, SE, NE}, {8 / 11})  # Weak: the same
+    assert item_path(2, no_food, visits=3) == ({W, SW, NW}, {8 / 12})  # stood on 3 times
+    assert item_path(1, no_food) == ({E, W}, {8 / 9})  # not hungry: the nearest object
+    assert item_path(2, no_food * 0) == ({E, W}, {8 / 9})  # food in the pack

@@ -20,6 +20,7 @@ from nethack_agent.features import (
     N_STATE_FEATURES,
     STATE_FEATURES,
 )
+from nethack_agent.food import food_glyphs
 from nethack_agent.items import (
     listed_useful,
     menu_choices,
@@ -58,6 +59,11 @@ def _screen(lines):
         ("2 uncursed food rations", "Valkyrie", True, "food"),
         ("a jackal corpse", "Valkyrie", True, None),  # corpses: the eat action's business
         ("a huge chunk of meat", "Valkyrie", True, None),  # 400 weight units
+        ("a lichen corpse", "Valkyrie", True, "food"),  # never rots
+        ("2 lizard corpses", "Samurai", False, "food"),
+        ("a partly eaten lichen corpse", "Monk", True, "food"),
+        ("a glob of gray ooze", "Valkyrie", True, None),  # acidic, and it rots
+        ("2 globs of green slime", "Valkyrie", True, None),  # turns its eater into slime
         ("a leather armor", "Rogue", True, "armor"),
         ("a leather armor", "Rogue", False, None),  # NetHackScore escapes "wear what?"
         ("a chain mail", "Monk", True, None),  # body armour ruins martial arts
@@ -78,6 +84,22 @@ def _screen(lines):
 )
 def test_useful_objects_by_hand(name, role, challenge, kind):
     assert useful_kind(name, role, challenge) == kind
+
+
+def test_the_food_walked_to_by_glyph():
+    # objects by name and corpses by monster, read from NLE's tables, not from food_glyphs
+    objects = {nethack.OBJ_NAME(nethack.objclass(i)): i for i in range(1, nethack.NUM_OBJECTS)}
+    monsters = {nethack.permonst(i).mname: i for i in range(nethack.NUMMONS)}
+    table = food_glyphs()
+    for name in ("food ration", "apple", "lembas wafer", "fortune cookie", "tripe ration"):
+        assert table[nethack.GLYPH_OBJ_OFF + objects[name]], name
+    for name in ("tin", "egg", "huge chunk of meat", "glob of gray ooze", "corpse", "dagger"):
+        assert not table[nethack.GLYPH_OBJ_OFF + objects[name]], name
+    assert [n for n, i in monsters.items() if table[nethack.GLYPH_BODY_OFF + i]] == [
+        "lichen",
+        "lizard",
+    ]
+    assert not table[nethack.GLYPH_MON_OFF + monsters["lichen"]]  # a live one is no food
 
 
 def test_object_names_letters_and_menus_by_hand():

@@ -18,13 +18,20 @@ VI_KEYS = {"n": "k", "e": "l", "s": "j", "w": "h", "ne": "u", "se": "n", "sw": "
 KICK_ACTIONS = {direction: KICK + i for i, direction in enumerate(VI_KEYS)}  # N E S W NE SE SW NW
 
 
-def answer(text: bytes, action: int, turn: int = 1234, hunger: int = 2, pack: dict | None = None):
+def answer(
+    text: bytes,
+    action: int,
+    turn: int = 1234,
+    hunger: int = 2,
+    pack: tuple[np.ndarray, np.ndarray] | None = None,
+):
     """The runner's answer to ``text`` after ``action`` (one game, no kill remembered, NetHack's
     hunger state ``hunger``: 2 Hungry), as a tuple of keys or None, and the runner after it.
 
     The runner keeps one row of NLE's buffers per game; this is a runner of one such row.
-    ``pack`` (letter → inventory line), if given, is the inventory NLE shows, as on the
-    Challenge; otherwise none is observed, as on NetHackScore.
+    ``pack`` (``inv_letters``, ``inv_strs``, as the ``nle_pack`` fixture builds them), if
+    given, is the inventory NLE shows, as on the Challenge; otherwise none is observed, as on
+    NetHackScore.
     """
     runner = envs.GameRunner.__new__(envs.GameRunner)
     runner.message = np.zeros((1, 256), dtype=np.uint8)
@@ -40,13 +47,7 @@ def answer(text: bytes, action: int, turn: int = 1234, hunger: int = 2, pack: di
     runner.no_food = np.zeros(1, dtype=bool)
     runner.extra = {}
     if pack is not None:
-        runner.extra = {
-            "inv_letters": np.zeros((1, 55), np.uint8),
-            "inv_strs": np.zeros((1, 55, 80), np.uint8),
-        }
-        for row, (letter, line) in enumerate(pack.items()):
-            runner.extra["inv_letters"][0, row] = ord(letter)
-            runner.extra["inv_strs"][0, row, : len(line)] = np.frombuffer(line.encode(), np.uint8)
+        runner.extra = {"inv_letters": pack[0][None], "inv_strs": pack[1][None]}
     keys = envs.GameRunner._answer(runner, 0, action)
     return (None if keys is None else tuple(int(k) for k in np.atleast_1d(keys))), runner
 
@@ -79,6 +80,8 @@ def test_a_peaceful_monster_is_never_attacked(action):
     [
         (b"You're having a hard time getting all of it down.  Stop eating? [yn] (n)", ord("y")),
         (b"There is a jackal corpse here; eat it? [ynq] (n)", ord("n")),
+        (b"There is a lichen corpse here; eat it? [ynq] (n)", ord("y")),  # never rots
+        (b"There are 2 lizard corpses here; eat one? [ynq] (n)", ord("y")),
         (b"There are 2 food rations here; eat one? [ynq] (n)", ord("n")),
         (b"What do you want to eat? [fg or ?*]", ord("f")),
         (b"What do you want to eat? [dh or ?*]", ord("d")),
@@ -97,8 +100,11 @@ def test_eating_answers(text, expected):
         ({"f": "a newt corpse", "g": "a glob of brown pudding"}, ESC, True),  # as nothing to eat
     ],
 )
-def test_with_the_pack_in_view_no_corpse_or_glob_is_eaten_from_it(pack, expected, no_food):
-    keys, runner = answer(b"What do you want to eat? [fg or ?*]", EAT, pack=pack)
+def test_with_the_pack_in_view_no_corpse_or_glob_is_eaten_from_it(
+    nle_pack, pack, expected, no_food
+):
+    inventory = nle_pack(*pack.values(), letters="".join(pack))
+    keys, runner = answer(b"What do you want to eat? [fg or ?*]", EAT, pack=inventory)
     assert keys == (expected,) and runner.no_food[0] == no_food
 
 

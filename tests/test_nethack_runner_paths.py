@@ -297,7 +297,7 @@ def test_nothing_to_eat_after_a_corpse_declined_is_remembered():
     # pack: eat is withheld from then on (a Weak Monk once chose it 11,028 times, no turn passing)
     runner = GameRunner(CHALLENGE_ID, 1, episode_seeds=[1])
     replies = {
-        int(nethack.Command.EAT): b"There is a lichen corpse here; eat it? [ynq] (n)",
+        int(nethack.Command.EAT): b"There is a jackal corpse here; eat it? [ynq] (n)",
         ord("n"): b"You don't have anything to eat.",
     }
     game, runner.envs[0] = runner.envs[0], _ScriptedGame(runner.message[0], replies)
@@ -557,6 +557,30 @@ def test_next_to_a_fresh_kill_with_no_monster_close_the_only_move_is_onto_it():
     np.testing.assert_allclose(probabilities, action_probabilities(params, psi, phi), atol=1e-12)
 
 
+def test_hungry_with_nothing_to_eat_the_moves_lead_to_food_and_on_it_to_a_pick_up():
+    # Hungry, "You don't have anything to eat.", path_item (then the way to food) east: only
+    # east; Weak the same; a monster close, food in the pack or not hungry: every move; on a
+    # useful object: no move, a pick-up
+    east = DIRECTIONS.index((0, 1))
+    psi = np.zeros((6, N_STATE_FEATURES))
+    phi = np.zeros((6, N_DIRECTIONS, N_DIRECTION_FEATURES))
+    phi[:, east, DIRECTION_FEATURES.index("path_item")] = 1.0
+    psi[[0, 2, 3, 5], STATE_FEATURES.index("hungry")] = 1.0
+    psi[1, STATE_FEATURES.index("weak")] = 1.0
+    psi[[0, 1, 2, 4, 5], STATE_FEATURES.index("no_food")] = 1.0
+    psi[2, STATE_FEATURES.index("monster_close")] = 1.0
+    psi[5, STATE_FEATURES.index("useful_item_here")] = 1.0
+    mask = action_mask(psi, phi)
+    offered = mask[:, MOVE : MOVE + N_DIRECTIONS] == 0.0
+    only_east, every = np.arange(N_DIRECTIONS) == east, np.ones(N_DIRECTIONS, bool)
+    expected = [only_east, only_east, every, every, every, ~every]
+    np.testing.assert_array_equal(offered, expected)
+    assert mask[5, PICKUP] == 0.0
+    params = _random_params(6)
+    _, probabilities = sample_policy(params, psi, phi, np.full(6, 0.5))
+    np.testing.assert_allclose(probabilities, action_probabilities(params, psi, phi), atol=1e-12)
+
+
 def test_the_direction_of_a_fresh_safe_kill_is_offered_unless_satiated():
     corpse = DIRECTION_FEATURES.index("corpse_to_eat")
     runner = GameRunner(CHALLENGE_ID, 6, seed=0)
@@ -662,7 +686,7 @@ def test_every_floor_food_question_is_answered_before_the_pack_is_offered():
         ord("h"): b"This orange is delicious!",
     }  # and each "n" brings the next of ``floor``
     floor = [
-        b"There are 2 lichen corpses here; eat one? [ynq] (n) ",
+        b"There are 2 newt corpses here; eat one? [ynq] (n) ",
         b"What do you want to eat? [hi or ?*] ",
     ]
     pressed = []

@@ -26,16 +26,6 @@ SEARCH = ACTION_NAMES.index("search")
 _MONSTERS = {nethack.permonst(i).mname: i for i in range(nethack.NUMMONS)}
 
 
-def _pack(*lines: str) -> tuple[np.ndarray, np.ndarray]:
-    """NLE's ``inv_letters`` and ``inv_strs`` holding ``lines`` under the letters a, b, …"""
-    letters = np.zeros(55, dtype=np.uint8)
-    strs = np.zeros((55, 80), dtype=np.uint8)
-    for row, line in enumerate(lines):
-        letters[row] = ord("a") + row
-        strs[row, : len(line)] = np.frombuffer(line.encode(), dtype=np.uint8)
-    return letters, strs
-
-
 @pytest.mark.parametrize(
     ("monster", "race", "hostile"),
     [
@@ -68,27 +58,27 @@ def test_wants_healing_below_a_third_or_at_five(hp, hp_max, wanted):
     assert wants_healing(hp, hp_max) is wanted
 
 
-def test_healing_letter_only_for_identified_healing_potions():
-    assert healing_letter(*_pack("a pink potion", "a wand of healing")) is None
-    assert healing_letter(*_pack("a potion of see invisible", "2 potions of water")) is None
-    assert healing_letter(*_pack("a +0 robe", "2 uncursed potions of extra healing")) == ord("b")
-    assert healing_letter(*_pack("x", "y", "a blessed potion of full healing")) == ord("c")
+def test_healing_letter_only_for_identified_healing_potions(nle_pack):
+    assert healing_letter(*nle_pack("a pink potion", "a wand of healing")) is None
+    assert healing_letter(*nle_pack("a potion of see invisible", "2 potions of water")) is None
+    assert healing_letter(*nle_pack("a +0 robe", "2 uncursed potions of extra healing")) == ord("b")
+    assert healing_letter(*nle_pack("x", "y", "a blessed potion of full healing")) == ord("c")
 
 
-def test_ranged_keys_by_quiver_and_power():
+def test_ranged_keys_by_quiver_and_power(nle_pack):
     fire, cast = (ord("f"),), (ord("Z"), ord("a"))
-    darts = _pack("34 +2 darts (at the ready)", "an expensive camera (0:93)")
+    darts = nle_pack("34 +2 darts (at the ready)", "an expensive camera (0:93)")
     assert ranged_keys("Tourist", 0, *darts) == fire
     assert ranged_keys("Wizard", FORCE_BOLT_ENERGY, *darts) == fire  # missiles first
-    flint = _pack("a +1 club (weapon in hand)", "22 uncursed flint stones (in quiver pouch)")
+    flint = nle_pack("a +1 club (weapon in hand)", "22 uncursed flint stones (in quiver pouch)")
     assert ranged_keys("Caveman", 0, *flint) is None  # no sling wielded: no missile
-    dagger = _pack(
+    dagger = nle_pack(
         "a +1 long sword (weapon in hand)", "a +0 dagger (alternate weapon; not wielded)"
     )
     assert ranged_keys("Valkyrie", 0, *dagger) is None  # not quivered: not fired
-    ya = _pack("a +0 katana (weapon in hand)", "30 +0 ya (in quiver)")
+    ya = nle_pack("a +0 katana (weapon in hand)", "30 +0 ya (in quiver)")
     assert ranged_keys("Samurai", 0, *ya) is None
-    staff = _pack("a blessed +1 quarterstaff (weapon in hand)")
+    staff = nle_pack("a blessed +1 quarterstaff (weapon in hand)")
     assert ranged_keys("Wizard", FORCE_BOLT_ENERGY, *staff) == cast
     assert ranged_keys("Wizard", FORCE_BOLT_ENERGY - 1, *staff) is None
     assert ranged_keys("Priest", 50, *staff) is None
