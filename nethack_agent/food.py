@@ -96,7 +96,7 @@ def pack_food_letter(question: bytes, letters: np.ndarray, strs: np.ndarray) -> 
 
 def _never_rots(text: bytes) -> bool:
     """Whether an inventory line names a corpse that never rots ("2 lichen corpses")."""
-    return useful_kind(text.decode("ascii", "replace"), "", False) == "food"
+    return b"corpse" in text and useful_kind(text.decode("ascii", "replace"), "", False) == "food"
 
 
 @cache
@@ -105,7 +105,7 @@ def food_glyphs() -> np.ndarray:
 
     What ``items.useful_kind`` picks up as food — but no tin (the runner refuses what it holds:
     "It smells like newt meat. Eat it?" is answered no, as for any corpse it did not kill) and
-    no egg (a cockatrice's stones its eater) — and the corpses that never rot
+    no egg (a cockatrice's turns its eater to stone) — and the corpses that never rot
     (``items.NEVER_ROTS``). Every object glyph names the object's true type.
     """
     table = np.zeros(nethack.MAX_GLYPH, dtype=np.bool_)
