@@ -511,7 +511,10 @@ def _features(
     _message_flags(messages, _PATTERN_BYTES, _PATTERN_STARTS, _PATTERN_FLAG, flags)
     hp_frac = np.empty(n_envs)
     low_hp = np.empty(n_envs)
+    # hungry or worse with nothing to eat: path_item leads to food (nethack_agent.food)
+    seek_food = np.empty(n_envs, dtype=np.bool_)
     for e in range(n_envs):
+        seek_food[e] = blstats[e, 21] >= 2 and agent_flags[e, _NO_FOOD] > 0
         hp = float(blstats[e, 10])
         max_hp = float(max(blstats[e, 11], 1))
         hp_frac[e] = min(max(hp / max_hp, 0.0), 1.0)
@@ -548,10 +551,6 @@ def _features(
         )
         for j in range(_N_STATUS):
             psi[e, j] = status[j]
-    # hungry or worse with nothing to eat: path_item leads to food (nethack_agent.food)
-    seek_food = np.zeros(n_envs, dtype=np.bool_)
-    for e in range(n_envs):
-        seek_food[e] = blstats[e, 21] >= 2 and agent_flags[e, _NO_FOOD] > 0
     _map_features(
         glyph_maps,
         blstats,
@@ -758,8 +757,9 @@ def _map_features(
         for i in range(1, tail):  # queue[0] is the agent's square
             c = queue[i]
             b = bits[c]
+            row, column = c // pad_width - 1, c % pad_width - 1  # map coordinates
             frontier = False
-            if visits[e, c // pad_width - 1, c % pad_width - 1] == 0:
+            if visits[e, row, column] == 0:
                 for d in range(8):
                     if bits[c + steps[d]] & _UNEXPLORED:
                         frontier = True
@@ -767,7 +767,6 @@ def _map_features(
             # bit t: the square is a target of kind TARGETS[t] (gold, item, monster: bits 4–6)
             targets = (b & _DOWN) >> 3 | (2 if frontier else 0) | (b >> 2) & 0b11100
             if seek_food[e]:  # the item sought is food, not taken where the agent stood
-                row, column = c // pad_width - 1, c % pad_width - 1
                 food = food_glyph[glyph_maps[e, row, column]]
                 food = food and visits[e, row, column] < _FOOD_VISITS
                 targets = (targets & 0b10111) | (0b1000 if food else 0)

@@ -27,7 +27,7 @@ from functools import cache
 import numpy as np
 from nle import nethack
 
-from nethack_agent.items import NEVER_ROTS, offered_letters, useful_kind
+from nethack_agent.items import NEVER_ROTS, never_rots, offered_letters, useful_kind
 from nethack_agent.tactics import inventory
 
 __all__ = [
@@ -88,15 +88,11 @@ def pack_food_letter(question: bytes, letters: np.ndarray, strs: np.ndarray) -> 
     """
     offered = offered_letters(question)
     for letter, text in inventory(letters, strs):
-        lasting = not any(word in text for word in _PERISHABLE) or _never_rots(text)
+        lasting = not any(word in text for word in _PERISHABLE)
+        lasting = lasting or never_rots(text.decode("ascii", "replace"))
         if letter in offered and lasting:
             return letter
     return None
-
-
-def _never_rots(text: bytes) -> bool:
-    """Whether an inventory line names a corpse that never rots ("2 lichen corpses")."""
-    return b"corpse" in text and useful_kind(text.decode("ascii", "replace"), "", False) == "food"
 
 
 @cache

@@ -39,6 +39,7 @@ __all__ = [
     "WIELDERS",
     "listed_useful",
     "menu_choices",
+    "never_rots",
     "object_name",
     "offered_letters",
     "picked_up",
@@ -119,10 +120,9 @@ def useful_kind(text: str, role: str, challenge: bool, armed: bool = False) -> s
     """
     if "zorkmid" in text:
         return None  # a shop's: picked up, it must be paid for before leaving
-    name = object_name(text)
-    monster, corpse, _ = name.removesuffix("s").rpartition(" corpse")
-    if corpse and monster in NEVER_ROTS:
+    if never_rots(text):
         return "food"  # light (20 and 10) and safe at any age
+    name = object_name(text)
     entry = _lookup(name)
     if entry is None or "corpse" in name or name.startswith("glob"):
         return None
@@ -138,6 +138,17 @@ def useful_kind(text: str, role: str, challenge: bool, armed: bool = False) -> s
     if oclass == _WEAPON and role in WIELDERS and not armed:
         return None if index in _AMMO_AND_LAUNCHERS or weight > WEAPON_WEIGHT else "weapon"
     return None
+
+
+def never_rots(text: str) -> bool:
+    """Whether a named object is a corpse that never rots (``NEVER_ROTS``).
+
+    Example:
+        >>> never_rots("2 lichen corpses"), never_rots("a newt corpse"), never_rots("a lichen")
+        (True, False, False)
+    """
+    monster, corpse, _ = object_name(text).removesuffix("s").rpartition(" corpse")
+    return bool(corpse) and monster in NEVER_ROTS
 
 
 def picked_up(message: bytes) -> list[tuple[int, str]]:
