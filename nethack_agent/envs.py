@@ -55,7 +55,7 @@ from nethack_agent.features import (
     MapMemory,
 )
 from nethack_agent.features import _features as _feature_kernel  # compiled into _observe
-from nethack_agent.food import FRESH_TURNS, corpse_on_offer, pack_food_letter, safe_corpses
+from nethack_agent.food import CorpseWatch, corpse_on_offer, fresh_corpse, pack_food_letter
 from nethack_agent.game import (
     ABORTED,
     CHALLENGE,
@@ -130,7 +130,7 @@ NO_PROGRESS = "no-progress timeout"
 ENV_APIS = {"nle": NetHackGame, "gym": GymGame}
 """How a runner plays NetHack: the low-level driver, or NLE's gymnasium environment."""
 _PROMPTS = (b"[yn", b"direction?", b"What do you want to")
-_KILLED = re.compile(rb"You kill (?:the |an? )?(?:poor )?([a-z][a-z -]*?)!")
+_KILLED = b"You kill "
 _NO_FOOD = b"You don't have anything to eat."
 _BUMPS = (  # a move into unseen rock or a wall, or a boulder that will not move
     b"It's solid stone.",
@@ -413,17 +413,14 @@ class GameRunner:
         self.frozen_keys = np.zeros(n_envs, dtype=np.int64)  # presses since the clock moved
         self.watchdog_escapes = 0
         self.potions_drunk = self.ranged_attacks = 0  # what the reflexes did, counted
-        # (dungeon, level, y, x) of the square engraved with Elbereth, and of the last kill and
-        # its turn (-1: none); the killed monster's name
+        # (dungeon, level, y, x) of the square engraved with Elbereth (-1: none)
         self.elbereth = np.full((n_envs, 4), -1, dtype=np.int64)
         self.no_engrave = np.full((n_envs, 4), -1, dtype=np.int64)  # where NetHack refused one
         self.shop_front = np.full((n_envs, 4), -1, dtype=np.int64)  # read "Closed for inventory"
         # (dungeon, level, y, x) of the agent's square and a bit per direction NetHack refused
         # to move in from it (``_REFUSED_MOVES``)
         self.refused = np.full((n_envs, 5), -1, dtype=np.int64)
-        self.kill = np.full((n_envs, 5), -1, dtype=np.int64)
-        self.kill_name = [""] * n_envs
-        self.kill_safe = np.zeros(n_envs, dtype=bool)  # the killed monster's corpse is safe
+        self.corpses = CorpseWatch(n_envs)  # the corpses seen to fall, and when
         # (dungeon, level, y, x) of a square with useful objects not yet picked over; letters of
         # the armour and weapons picked up and not yet tried on; whether a found weapon is wielded
         self.item_here = np.full((n_envs, 4), -1, dtype=np.int64)
@@ -446,6 +443,7 @@ class GameRunner:
         self.envs = [self._new_env(i) for i in range(n_envs)]
         for i in range(n_envs):
             self._start_game(i)
+        self.corpses.watch(self.glyphs, self.blstats)
 
     # -- environments and games -------------------------------------------------------------
 
@@ -508,7 +506,8 @@ class GameRunner:
         self.last_prayer_turn[i] = -1.0
         self.god_angry[i] = False
         self.frozen_keys[i] = 0
-        self.elbereth[i] = self.kill[i] = self.item_here[i] = self.no_engrave[i] = -1
+        self.elbereth[i] = self.item_here[i] = self.no_engrave[i] = -1
+        self.corpses.forget(i)
         self.shop_front[i] = self.refused[i] = -1
         self.to_wear[i], self.to_wield[i] = [], []
         self.to_try[i] = False
@@ -574,16 +573,18 @@ class GameRunner:
         if action == EAT and b"Stop eating?" in text:
             return (_KEY["yes"],)  # "You're having a hard time getting it all down": or choke
         if action == EAT and (b"eat it?" in text or b"eat one?" in text):
-            # only a corpse of this square's own fresh, safe kill (nethack_agent.food), or one
-            # that never rots
+            # only a corpse seen to fall here a short while ago, of a safe kind
+            # (nethack_agent.food), or one that never rots
             offer = corpse_on_offer(text)
-            fresh = self._fresh_kill_here(i) and offer == self.kill_name[i]
+            _, _, y, x = self._where(i)
+            turn = self._bl[i][nethack.NLE_BL_TIME]
+            fresh = offer is not None and offer == self.corpses.fresh_name(i, y, x, turn)
             if fresh:
-                self.kill[i] = -1  # eaten: the next eat is not this corpse's
+                self.corpses.undate(i, y, x)  # eaten: the next eat is not this corpse's
             return (_KEY["yes"] if fresh or offer in NEVER_ROTS else _KEY["no"],)
         if action == EAT and (food := _FOOD_LETTERS.search(text)):
             if self.blstats[i, nethack.NLE_BL_HUNGER] < _HUNGRY:
-                self.kill[i] = -1  # offered for a kill's corpse, none lies here: keep the food
+                self.corpses.undate(i, *self._where(i)[2:])  # no fresh corpse here: keep the food
                 return (_KEY["esc"],)
             if INVENTORY_KEYS[1] not in self.extra:
                 return (food.group(1)[0],)
@@ -706,21 +707,10 @@ class GameRunner:
         (self.to_wear, self.to_wield)[column][i].append(letter)
         self.to_try[i, column] = True
 
-    def _record_kill(self, i: int, square: tuple[int, ...], turn: int, name: str) -> None:
-        """A ``name`` killed on ``square`` (dungeon, level, y, x) at ``turn``."""
-        self.kill[i] = (*square, turn)
-        self.kill_name[i] = name
-        self.kill_safe[i] = name in safe_corpses()
-
     def _where(self, i: int) -> tuple[int, int, int, int]:
         """(dungeon, level, y, x) of the agent in environment i."""
         b = self._bl[i]
         return b[nethack.NLE_BL_DNUM], b[nethack.NLE_BL_DLEVEL], b[nethack.NLE_BL_Y], b[_X]
-
-    def _fresh_kill_here(self, i: int) -> bool:
-        """Whether the agent killed a monster on its square at most FRESH_TURNS turns ago."""
-        turn = int(self.blstats[i, nethack.NLE_BL_TIME])
-        return tuple(self.kill[i, :4]) == self._where(i) and turn - self.kill[i, 4] <= FRESH_TURNS
 
     def _note_move(
         self, i: int, action: int, start: tuple[int, int, int, int], text: bytes
@@ -729,10 +719,10 @@ class GameRunner:
 
         Rock or a wall bumped into is remembered as a wall (``MapMemory.remember_wall``), and
         so is a boulder a monster holds at every ``HELD_BOULDER_TRIES``-th such push; a
-        monster killed there is remembered with its corpse's square and turn; the square where
-        "Closed for inventory" is read is remembered as a shop's front (``_shop_door``); a move
-        NetHack refused without passing time ("This door is locked.", "You can't move
-        diagonally out of an intact doorway.") is remembered with its square
+        monster killed there is told to the ``CorpseWatch`` (its corpse may lie there); the
+        square where "Closed for inventory" is read is remembered as a shop's front
+        (``_shop_door``); a move NetHack refused without passing time ("This door is locked.",
+        "You can't move diagonally out of an intact doorway.") is remembered with its square
         (``_refused_moves``).
         """
         dy, dx = DIRECTIONS[action - MOVE]
@@ -749,11 +739,8 @@ class GameRunner:
         if held_too_long or any(bump in text for bump in _BUMPS):  # never try it again
             if self._where(i)[:2] == start[:2]:
                 self.memory.remember_wall(i, start[2] + dy, start[3] + dx)
-        found = _KILLED.search(text)
-        if found is not None:
-            turn = self._bl[i][nethack.NLE_BL_TIME]
-            square = (start[0], start[1], start[2] + dy, start[3] + dx)
-            self._record_kill(i, square, turn, found.group(1).decode("ascii", "replace"))
+        if _KILLED in text and self._where(i)[:2] == start[:2]:
+            self.corpses.killed(i, start[2] + dy, start[3] + dx)
 
     def _act(self, i: int, action: int) -> tuple[float, bool, bool]:
         """Press the keys of one agent action in environment i, answering NetHack's prompts.
@@ -868,7 +855,7 @@ class GameRunner:
             self.no_engrave[i] = self._where(i)  # engrave is withheld on this square
         if action == EAT and _NO_FOOD in text:
             self.no_food[i] = True  # eat is offered again for a fresh corpse or after a pick up
-            self.kill[i] = -1  # and no corpse lies here either (eaten, rotted away, carried off)
+            self.corpses.undate(i, *self._where(i)[2:])  # and no corpse lies here either
 
     def _settle(self, i: int) -> tuple[float, bool, bool]:
         """Get past the screens environment i shows: the map is wanted next.
@@ -960,6 +947,7 @@ class GameRunner:
             self.ep_score,
             self.ep_depth,
         )
+        self.corpses.watch(self.glyphs, self.blstats)
         return rewards, terminated, truncated, finished, self.presses - presses
 
     def _finished(self, i: int, last_reward: float, died: bool) -> Episode:
@@ -1042,10 +1030,8 @@ class GameRunner:
             heard_table(),
             self.elbereth,
             self.no_engrave,
-            self.kill,
-            self.kill_safe,
+            self.corpses.arrays,
             self.challenge,
-            FRESH_TURNS,
             self.item_here,
             self.to_try,
             self.no_food,
@@ -1256,13 +1242,13 @@ def _agent_kernel(blstats, agent, heard, flags):
     ``heard`` is ``prayer.heard_probability`` (0 once the god is angry), read from its table
     (tests compare the two); ``flags``: the task lets the agent type text and NetHack did not
     refuse an engraving on this square (``no_engrave``), the agent stands on
-    the square it engraved, a safe corpse it killed at most ``fresh`` turns ago lies here,
+    the square it engraved, a fresh corpse safe to eat lies here (``food.fresh_corpse``),
     useful objects lie here (``item_here``) and it is not Burdened, it has armour / a weapon to
     try (``to_try``, (N, 2)), it found it has nothing to eat (``no_food``). ``agent`` is
     ``GameRunner._agent_arrays()``, one argument.
     """
-    last_prayer, god_angry, table, elbereth, no_engrave, kill = agent[:6]
-    kill_safe, challenge, fresh, item_here, to_try, no_food = agent[6:12]
+    last_prayer, god_angry, table, elbereth, no_engrave, corpses = agent[:6]
+    challenge, item_here, to_try, no_food = agent[6:10]
     for e in range(blstats.shape[0]):
         turn = blstats[e, 20]
         if god_angry[e]:
@@ -1275,14 +1261,12 @@ def _agent_kernel(blstats, agent, heard, flags):
         where = (blstats[e, 23], blstats[e, 24], blstats[e, 1], blstats[e, 0])
         on_elbereth = True
         refused = True
-        killed_here = _fresh_safe_kill(kill, kill_safe, fresh, e, turn)
         for j in range(4):
             on_elbereth = on_elbereth and elbereth[e, j] == where[j]
             refused = refused and no_engrave[e, j] == where[j]
-            killed_here = killed_here and kill[e, j] == where[j]
         flags[e, 0] = 1.0 if challenge and not refused else 0.0
         flags[e, 1] = 1.0 if on_elbereth else 0.0
-        flags[e, 2] = 1.0 if killed_here else 0.0
+        flags[e, 2] = 1.0 if fresh_corpse(corpses, e, where[2], where[3], turn) else 0.0
         useful_here = blstats[e, 22] == 0  # unencumbered
         for j in range(4):
             useful_here = useful_here and item_here[e, j] == where[j]
@@ -1313,7 +1297,7 @@ def _observe(
     _agent_kernel(blstats, agent, heard, flags)
     _feature_kernel(
         glyph_maps, blstats, messages, memory, searches_here, heard, episode_steps,
-        max_episode_steps, roles, flags, psi, phi,
+        max_episode_steps, roles, flags, agent[5], psi, phi,
     )  # fmt: skip
     _corpse_directions(blstats, agent, phi)
     _refused_moves(blstats, agent, phi)
@@ -1321,28 +1305,21 @@ def _observe(
 
 
 @numba.njit  # not cached (see _observe)
-def _fresh_safe_kill(kill, kill_safe, fresh, e, turn):
-    """Game e's last kill (``GameRunner.kill``) is at most ``fresh`` turns old, its corpse safe."""
-    return kill_safe[e] and kill[e, 4] >= 0 and turn - kill[e, 4] <= fresh
-
-
-@numba.njit  # not cached (see _observe)
 def _corpse_directions(blstats, agent, phi):
-    """φ's ``corpse_to_eat``: the direction of the agent's own fresh, safe kill, not Satiated.
+    """φ's ``corpse_to_eat``: the directions of fresh corpses safe to eat, not Satiated.
 
-    The kill's square (``GameRunner.kill``: dungeon, level, y, x, turn) must be next to the
-    agent on its level, at most ``fresh`` turns old, of a safe corpse (``kill_safe``); not
-    Satiated is NetHack's hunger state ≥ 1 (blstats 21).
+    A neighbouring square's corpse seen to fall (``food.fresh_corpse``, on
+    ``GameRunner.corpses``); not Satiated is NetHack's hunger state ≥ 1 (blstats 21).
     """
-    kill, kill_safe, _, fresh = agent[5:9]
+    corpses = agent[5]
+    height, width = corpses[0].shape[1:]
     for e in range(blstats.shape[0]):
-        if blstats[e, 21] < 1 or not _fresh_safe_kill(kill, kill_safe, fresh, e, blstats[e, 20]):
-            continue
-        if kill[e, 0] != blstats[e, 23] or kill[e, 1] != blstats[e, 24]:
+        if blstats[e, 21] < 1:
             continue
         for d in range(N_DIRECTIONS):
-            dy, dx = DIRECTIONS[d]
-            if kill[e, 2] == blstats[e, 1] + dy and kill[e, 3] == blstats[e, 0] + dx:
+            y, x = blstats[e, 1] + DIRECTIONS[d][0], blstats[e, 0] + DIRECTIONS[d][1]
+            inside = 0 <= y < height and 0 <= x < width
+            if inside and fresh_corpse(corpses, e, y, x, blstats[e, 20]):
                 phi[e, d, _CORPSE_TO_EAT] = 1.0
 
 
@@ -1360,7 +1337,7 @@ def _refused_moves(blstats, agent, phi):
     on; a policy walked to and fro beside a broken door read as a wall for 2,000 steps). A
     locked door stays one to kick (``locked_door``) after its message is gone.
     """
-    refused = agent[13]
+    refused = agent[11]
     for e in range(blstats.shape[0]):
         if not _stands_on(refused, blstats, e):
             continue
@@ -1384,7 +1361,7 @@ def _shop_door(blstats, agent, phi):
     shop door sends the shopkeeper after the agent. Only the four straight directions: a door
     is never entered diagonally.
     """
-    front = agent[12]
+    front = agent[10]
     for e in range(blstats.shape[0]):
         if _stands_on(front, blstats, e):
             for d in range(4):  # N, E, S, W

@@ -66,8 +66,8 @@ State block ψ(s), ``STATE_FEATURES`` (also the value baseline's features):
     can_engrave: the task lets the agent type a line of text (the Challenge: Elbereth) and
         NetHack has not refused an engraving on this square (a fountain, an altar, a grave).
     on_elbereth: the agent engraved Elbereth on this square and has not moved since.
-    fresh_corpse_here: the agent killed a monster with a safe corpse on this square at most
-        ``nethack_agent.food.FRESH_TURNS`` turns ago.
+    fresh_corpse_here: a corpse safe to eat was seen to fall on this square at most
+        ``nethack_agent.food.FRESH_TURNS`` turns ago (``nethack_agent.food.CorpseWatch``).
     useful_item_here: NetHack named a useful object on this square (``nethack_agent.items``), or
         a pile of objects, not yet picked over, and the agent is not Burdened.
     armor_to_wear: the agent picked up armour it has not yet tried to wear.
@@ -84,7 +84,8 @@ Direction block φ(s, d), ``DIRECTION_FEATURES``, for the square n next to the a
     path_{downstairs,frontier,gold,item,monster}: d starts a shortest path to the nearest one;
         when stuck (no frontier), the frontier is the nearest search spot — where the map can
         still grow; Hungry or worse with nothing to eat (``no_food``), the item is the nearest
-        food (``nethack_agent.food.food_glyphs``) on a square stood on fewer than 3 times.
+        food (``nethack_agent.food.food_glyphs``, or a fresh corpse safe to eat,
+        ``nethack_agent.food.fresh_corpse``) on a square stood on fewer than 3 times.
     near_{…}: the same bit × 8 / (8 + that path distance).
     unvisited: n is walkable and never visited.
     visits: log(1 + visits of n) / 3.
@@ -98,9 +99,9 @@ Direction block φ(s, d), ``DIRECTION_FEATURES``, for the square n next to the a
         (floating eye: paralysis; gas spore: explosion; cockatrice, chickatrice: stoning), 0.5
         if it stings (acid blob, molds, jellies); never attack it.
     path_search, near_search: as path_* and near_* for the nearest search spot (when stuck).
-    corpse_to_eat: n holds the fresh, safe corpse of the agent's own kill (``fresh_corpse_here``
-        once there) and the agent is not Satiated: step there, then eat. Set by the runner
-        (``nethack_agent.envs``), which keeps the kills; 0 from ``extract_features``.
+    corpse_to_eat: n holds a fresh corpse safe to eat (``fresh_corpse_here`` once there) and
+        the agent is not Satiated: step there, then eat. Set by the runner
+        (``nethack_agent.envs``), which watches the corpses fall; 0 from ``extract_features``.
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ import numpy as np
 from nethack_agent import glyphs
 from nethack_agent.actions import DIRECTIONS, N_DIRECTIONS
 from nethack_agent.character import ROLES
-from nethack_agent.food import food_glyphs
+from nethack_agent.food import CorpseWatch, food_glyphs, fresh_corpse
 from nethack_agent.prayer import major_trouble as in_major_trouble
 
 __all__ = [
@@ -443,6 +444,7 @@ def extract_features(
     max_episode_steps: int = 5000,
     roles: np.ndarray | None = None,
     agent_flags: np.ndarray | None = None,
+    corpses: CorpseWatch | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Features of N observations at once; updates ``memory`` (visits, remembered squares).
 
@@ -458,6 +460,8 @@ def extract_features(
         max_episode_steps: the episode time limit.
         roles: (N,) index of each character's role in ``ROLES``, -1 if unknown; None: unknown.
         agent_flags: (N, len(AGENT_FEATURES)) the runner's own features, or None (all 0).
+        corpses: the corpses seen to fall (``nethack_agent.food.CorpseWatch``, watched by the
+            caller), or None (none).
 
     Returns:
         psi: (N, N_STATE_FEATURES) float64, the state block ψ(s).
@@ -480,6 +484,7 @@ def extract_features(
         np.zeros((n_envs, len(AGENT_FEATURES)))
         if agent_flags is None
         else np.asarray(agent_flags, dtype=np.float64),
+        (CorpseWatch(n_envs) if corpses is None else corpses).arrays,
         psi,
         phi,
     )
@@ -503,6 +508,7 @@ def _features(
     max_episode_steps,
     roles,
     agent_flags,
+    corpses,
     psi,
     phi,
 ):
@@ -555,6 +561,7 @@ def _features(
         glyph_maps,
         blstats,
         seek_food,
+        corpses,
         memory,
         searches_here,
         hp_frac,
@@ -652,6 +659,7 @@ def _map_features(
     glyph_maps,
     blstats,
     seek_food,
+    corpses,
     memory,
     searches_here,
     hp_frac,
@@ -768,6 +776,7 @@ def _map_features(
             targets = (b & _DOWN) >> 3 | (2 if frontier else 0) | (b >> 2) & 0b11100
             if seek_food[e]:  # the item sought is food, not taken where the agent stood
                 food = food_glyph[glyph_maps[e, row, column]]
+                food = food or fresh_corpse(corpses, e, row, column, blstats[e, 20])
                 food = food and visits[e, row, column] < _FOOD_VISITS
                 targets = (targets & 0b10111) | (0b1000 if food else 0)
             if targets == 0:

@@ -1,9 +1,10 @@
-"""Which corpses are safe to eat: fresh ones the agent killed itself, of harmless monsters.
+"""Which corpses are safe to eat: fresh ones, seen to fall, of harmless monsters.
 
 NetHack's ``eat.c``: a corpse older than about 50 turns may be tainted ("You feel deathly
-sick", fatal without a cure) and rotten food can paralyse; so the agent eats only corpses of
-monsters it killed itself at most ``FRESH_TURNS`` turns ago, on that very square (the ones it
-cannot date stay uneaten). Harmful corpses, by NetHack's own monster flags (``monflag.h``):
+sick", fatal without a cure) and rotten food can paralyse; so the agent eats only corpses it
+saw appear at most ``FRESH_TURNS`` turns ago (``CorpseWatch``: where a monster stood, its own
+corpse now lies — killed by the agent, its pet or anything else), and leaves the ones it
+cannot date. Harmful corpses, by NetHack's own monster flags (``monflag.h``):
 poisonous (``M1_POIS``: Str or HP loss) and acidic (``M1_ACID``); undead (old, tainted);
 lycanthropes (``M2_WERE``); the player races (``M2_HUMAN``, ``M2_ELF``, ``M2_DWARF``,
 ``M2_GNOME``, ``M2_ORC``: cannibalism costs Luck, which makes prayers fail); pets' kinds
@@ -24,6 +25,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
+import numba
 import numpy as np
 from nle import nethack
 
@@ -32,8 +34,10 @@ from nethack_agent.tactics import inventory
 
 __all__ = [
     "FRESH_TURNS",
+    "CorpseWatch",
     "corpse_on_offer",
     "food_glyphs",
+    "fresh_corpse",
     "pack_food_letter",
     "safe_corpses",
 ]
@@ -113,3 +117,152 @@ def food_glyphs() -> np.ndarray:
         if nethack.permonst(index).mname in NEVER_ROTS:
             table[nethack.GLYPH_BODY_OFF + index] = True
     return table
+
+
+# What a square's glyph says of a corpse on it (``CorpseWatch``): no corpse on top (floor, a
+# trap, a feature), something covers it (a monster, the agent, a warning, a zap, unexplored
+# stone), a corpse on top, another object on top (what lies beneath is unknown).
+_CLEAR_KIND, _COVER_KIND, _CORPSE_KIND, _OBJECT_KIND = 0, 1, 2, 3
+# A square's date in ``CorpseWatch.dated``: a turn (>= 0) or one of these
+UNKNOWN, UNDATED, CLEAR, KILLED = -1, -2, -3, -4
+"""never seen uncovered; a corpse (or an object) of unknown age on top; seen with no corpse or
+object on top; the agent has just killed what stood there ("You kill the jackal!")."""
+
+
+def _glyph_tables() -> tuple[np.ndarray, np.ndarray]:
+    """(kind (MAX_GLYPH,) int8, species (MAX_GLYPH,) int16) of every glyph.
+
+    kind: one of the ``_*_KIND`` above; species: the monster a monster's glyph shows (itself,
+    a pet, detected or ridden) or whose corpse a corpse's glyph shows, else -1.
+    """
+    kind = np.full(nethack.MAX_GLYPH, _CLEAR_KIND, dtype=np.int8)
+    species = np.full(nethack.MAX_GLYPH, -1, dtype=np.int16)
+    kind[nethack.GLYPH_MON_OFF : nethack.GLYPH_BODY_OFF] = _COVER_KIND
+    kind[nethack.GLYPH_BODY_OFF : nethack.GLYPH_RIDDEN_OFF] = _CORPSE_KIND
+    kind[nethack.GLYPH_RIDDEN_OFF : nethack.GLYPH_OBJ_OFF] = _COVER_KIND
+    kind[nethack.GLYPH_OBJ_OFF : nethack.GLYPH_CMAP_OFF] = _OBJECT_KIND
+    kind[nethack.GLYPH_CMAP_OFF] = _COVER_KIND  # S_stone (0): never seen, or solid rock
+    kind[nethack.GLYPH_EXPLODE_OFF : nethack.GLYPH_STATUE_OFF] = _COVER_KIND
+    kind[nethack.GLYPH_STATUE_OFF :] = _OBJECT_KIND
+    monsters = np.arange(nethack.NUMMONS, dtype=np.int16)
+    for offset in (
+        nethack.GLYPH_MON_OFF,
+        nethack.GLYPH_PET_OFF,
+        nethack.GLYPH_DETECT_OFF,
+        nethack.GLYPH_BODY_OFF,
+        nethack.GLYPH_RIDDEN_OFF,
+    ):
+        species[offset : offset + nethack.NUMMONS] = monsters
+    return kind, species
+
+
+@cache
+def _safe_table() -> np.ndarray:
+    """(NUMMONS,) bool: the monster's fresh corpse is safe to eat (``safe_corpses``)."""
+    safe = safe_corpses()
+    return np.array([nethack.permonst(m).mname in safe for m in range(nethack.NUMMONS)])
+
+
+class CorpseWatch:
+    """The age of every corpse each environment saw appear on its current level.
+
+    A corpse is dated when its glyph replaces that of a monster of its own kind on a square
+    seen before with nothing on it (or where the agent has just killed the monster): it fell
+    between the two observations, and it is given the earlier one's turn. A dated corpse keeps
+    its date while a monster or the agent stands on it. Every other corpse — one first seen
+    already lying, one that shows when a monster steps off it, one under other objects — stays
+    undated and is never eaten. The dates are forgotten on leaving a level.
+
+    Args:
+        n_envs: number of environments N.
+    """
+
+    def __init__(self, n_envs: int):
+        shape = (n_envs, *nethack.DUNGEON_SHAPE)
+        self.dated = np.full(shape, UNKNOWN, dtype=np.int64)  # a turn, or UNKNOWN … KILLED
+        self.monster = np.zeros(shape, dtype=np.int16)  # whose corpse, where dated
+        self._last = np.full(shape, -1, dtype=np.int16)  # the glyphs last watched
+        self._level = np.full((n_envs, 2), -1, dtype=np.int64)  # (dungeon, level) watched
+        self._turn = np.zeros(n_envs, dtype=np.int64)  # the turn of the last observation
+        self._kind, self._species = _glyph_tables()
+
+    @property
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """What ``fresh_corpse`` reads: dated, monster, the safe kinds, ``FRESH_TURNS``."""
+        return self.dated, self.monster, _safe_table(), FRESH_TURNS
+
+    def forget(self, i: int) -> None:
+        """Environment i starts a new game."""
+        self._level[i] = -1
+
+    def watch(self, glyph_maps: np.ndarray, blstats: np.ndarray) -> None:
+        """Date the corpses that appeared since the last observation (call once per step)."""
+        _watch(
+            glyph_maps, blstats, self.dated, self.monster, self._last, self._level, self._turn,
+            self._kind, self._species,
+        )  # fmt: skip
+
+    def killed(self, i: int, y: int, x: int) -> None:
+        """The agent has just killed the monster on (y, x) (its corpse may lie there next)."""
+        if self.dated[i, y, x] != UNDATED:
+            self.dated[i, y, x] = KILLED
+
+    def undate(self, i: int, y: int, x: int) -> None:
+        """No dated corpse lies on (y, x) any more (eaten, or NetHack offered none there)."""
+        self.dated[i, y, x] = UNDATED
+
+    def fresh_name(self, i: int, y: int, x: int, turn: int) -> str | None:
+        """The monster whose fresh, safe corpse lies on (y, x) at ``turn``, or None."""
+        if not fresh_corpse(self.arrays, i, y, x, turn):
+            return None
+        return nethack.permonst(int(self.monster[i, y, x])).mname
+
+
+@numba.njit(cache=True)
+def fresh_corpse(corpses, e, y, x, turn):
+    """Environment e's square (y, x) holds a fresh corpse safe to eat at ``turn``.
+
+    Seen to fall at most ``fresh`` turns before; ``corpses`` is ``CorpseWatch.arrays``.
+    """
+    dated, monster, safe, fresh = corpses
+    since = dated[e, y, x]
+    return since >= 0 and turn - since <= fresh and safe[monster[e, y, x]]
+
+
+@numba.njit(cache=True)
+def _watch(glyph_maps, blstats, dated, monster, last, level, last_turn, kind, species):
+    """``CorpseWatch.watch``: each square whose glyph changed, by the rules of its docstring."""
+    n_envs, height, width = glyph_maps.shape
+    for e in range(n_envs):
+        turn = blstats[e, 20]
+        if level[e, 0] != blstats[e, 23] or level[e, 1] != blstats[e, 24]:
+            level[e, 0], level[e, 1] = blstats[e, 23], blstats[e, 24]
+            dated[e] = UNKNOWN
+            last[e] = -1  # every square is read afresh
+            last_turn[e] = turn
+        for y in range(height):
+            for x in range(width):
+                glyph, before = glyph_maps[e, y, x], last[e, y, x]
+                if glyph == before:
+                    continue
+                last[e, y, x] = glyph
+                was = dated[e, y, x]
+                k = kind[glyph]
+                if k == _CORPSE_KIND:
+                    covered = before >= 0 and kind[before] == _COVER_KIND
+                    if was >= 0 and covered and monster[e, y, x] == species[glyph]:
+                        continue  # the dated corpse again, once what stood on it left
+                    fell = covered and species[before] == species[glyph]
+                    if fell and (was == CLEAR or was == KILLED):
+                        dated[e, y, x] = last_turn[e]
+                        monster[e, y, x] = species[glyph]
+                    else:
+                        dated[e, y, x] = UNDATED
+                elif k == _COVER_KIND:
+                    if was == KILLED:  # another monster stands there now: what lies beneath?
+                        dated[e, y, x] = UNKNOWN
+                elif k == _OBJECT_KIND:
+                    dated[e, y, x] = UNDATED
+                else:
+                    dated[e, y, x] = CLEAR
+        last_turn[e] = turn

@@ -221,7 +221,7 @@ def action_mask(psi: np.ndarray, phi: np.ndarray) -> np.ndarray:
     - ``pray`` unless in major trouble with a prayer more likely heard than not (a prayer made
       too soon angers the god; ``nethack_agent.prayer``) — or Fainting from hunger with any
       chance of being heard (starvation is near; the last resort);
-    - ``eat`` unless Hungry or Weak, or on the fresh, safe corpse of the agent's own kill and
+    - ``eat`` unless Hungry or Weak, or on a fresh corpse safe to eat (seen to fall) and
       not Satiated (eating when Satiated risks choking); and after "You don't have anything to
       eat." until a pick up, unless such a corpse lies here. On such a corpse with no monster
       within 4 squares, every move is withheld: roles that start without food starved near

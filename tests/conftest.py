@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import settings
 from matplotlib.figure import Figure
+from nle import nethack
 
 settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("explore", deadline=None)
@@ -75,3 +76,24 @@ def ray_cluster():
                 raise
     yield ray
     ray.shutdown()
+
+
+def _date_corpse(runner, i: int, square, turn: int, name: str) -> None:
+    """Write into ``runner.corpses`` that a ``name`` corpse fell on ``square`` at ``turn``.
+
+    ``square``: (y, x), or (dungeon, level, y, x) as ``GameRunner._where`` gives it.
+    """
+    y, x = (int(v) for v in square[-2:])
+    runner.corpses.dated[i, y, x] = turn
+    runner.corpses.monster[i, y, x] = next(
+        m for m in range(nethack.NUMMONS) if nethack.permonst(m).mname == name
+    )
+
+
+@pytest.fixture
+def date_corpse():
+    """Dates a corpse by hand: ``date_corpse(runner, i, (y, x), turn, "jackal")``.
+
+    As if the runner's ``CorpseWatch`` had seen it fall (its own rules have their own tests).
+    """
+    return _date_corpse

@@ -356,19 +356,19 @@ def test_food_from_the_pack_is_never_a_corpse_or_a_glob(nle_pack, pack, question
     assert found == (None if letter is None else ord(letter))
 
 
-def test_only_fresh_safe_kills_are_eaten():
+def test_only_fresh_safe_corpses_are_eaten(date_corpse):
     runner = GameRunner("NetHackChallenge-v0", 1, episode_seeds=[3])
     where = runner._where(0)
     turn = int(runner.blstats[0, nethack.NLE_BL_TIME])
     offer = b"There is a jackal corpse here; eat it? [ynq] (n)"
     runner.message[0, : len(offer)] = np.frombuffer(offer, np.uint8)
-    runner._record_kill(0, where, turn, "jackal")
+    date_corpse(runner, 0, where, turn, "jackal")
     assert runner.agent_flags()[0, AGENT_FEATURES.index("fresh_corpse_here")] == 1.0
     assert runner._answer(0, EAT) == (ord("y"),)
     assert runner.agent_flags()[0, AGENT_FEATURES.index("fresh_corpse_here")] == 0.0  # eaten
-    runner._record_kill(0, where, turn - FRESH_TURNS - 1, "jackal")  # too old
+    date_corpse(runner, 0, where, turn - FRESH_TURNS - 1, "jackal")  # too old
     assert runner._answer(0, EAT) == (ord("n"),)
-    runner._record_kill(0, where, turn, "newt")  # not the corpse offered
+    date_corpse(runner, 0, where, turn, "newt")  # not the corpse offered
     assert runner._answer(0, EAT) == (ord("n"),)
     runner.close()
     assert "jackal" in safe_corpses() and "newt" in safe_corpses()

@@ -11,6 +11,7 @@ from nle import nethack
 
 from nethack_agent import envs
 from nethack_agent.actions import DESCEND, EAT, ENGRAVE, KICK, MOVE, PRAY, SEARCH
+from nethack_agent.food import CorpseWatch
 from nethack_agent.questions import screen_key, waiting_screen
 
 ESC, RETURN = 27, 13
@@ -41,8 +42,7 @@ def answer(
     runner.blstats[0, nethack.NLE_BL_HUNGER] = hunger
     runner._bl = [memoryview(row) for row in runner.blstats]  # the runner's views of its rows
     runner.last_prayer_turn = np.full(1, -1.0)
-    runner.kill = np.full((1, 5), -1, dtype=np.int64)
-    runner.kill_name = [""]
+    runner.corpses = CorpseWatch(1)
     runner.elbereth = np.full((1, 4), -1, dtype=np.int64)
     runner.no_food = np.zeros(1, dtype=bool)
     runner.extra = {}

@@ -82,7 +82,7 @@ def test_compiled_prayer_chance_equals_heard_probability():
     runner.close()
 
 
-def test_compiled_agent_flags_follow_their_definitions():
+def test_compiled_agent_flags_follow_their_definitions(date_corpse):
     runner = GameRunner(CHALLENGE_ID, 3, seed=0)
     b = runner.blstats
     where = np.stack(
@@ -92,9 +92,9 @@ def test_compiled_agent_flags_follow_their_definitions():
     b[:, nethack.NLE_BL_TIME] = turn = np.array([100, 200, 300])
     runner.elbereth[0] = where[0]  # on its engraving
     runner.elbereth[1] = where[1] + [0, 0, 0, 1]  # next to it
-    runner._record_kill(0, where[0], turn[0] - FRESH_TURNS, "jackal")  # fresh enough, safe
-    runner._record_kill(1, where[1], turn[1], "kobold")  # here, now, but not safe to eat
-    runner._record_kill(2, where[2], turn[2] - FRESH_TURNS - 1, "newt")  # too old
+    date_corpse(runner, 0, where[0], turn[0] - FRESH_TURNS, "jackal")  # fresh enough, safe
+    date_corpse(runner, 1, where[1], turn[1], "kobold")  # here, now, but not safe to eat
+    date_corpse(runner, 2, where[2], turn[2] - FRESH_TURNS - 1, "newt")  # too old
     runner.item_here[0] = where[0]  # useful objects here
     runner.item_here[1] = where[1]
     b[1, nethack.NLE_BL_CAP] = 1  # but Burdened
@@ -309,7 +309,9 @@ def test_nothing_to_eat_after_a_corpse_declined_is_remembered():
     runner.close()
 
 
-def test_a_fresh_kill_is_eaten_unless_satiated_and_never_the_packs_food_when_not_hungry():
+def test_a_fresh_corpse_is_eaten_unless_satiated_and_never_the_packs_food_when_not_hungry(
+    date_corpse,
+):
     # on its own fresh, safe kill the agent eats unless Satiated (roles without food starved
     # near turn 1,200 when kills were eaten only once Hungry); a monster near lets it move
     psi = np.zeros((4, N_STATE_FEATURES))
@@ -335,7 +337,7 @@ def test_a_fresh_kill_is_eaten_unless_satiated_and_never_the_packs_food_when_not
         (b"What do you want to eat? [fg or ?*]", 27),
     ]:
         turn = int(runner.blstats[0, nethack.NLE_BL_TIME])
-        runner._record_kill(0, runner._where(0), turn, "newt")
+        date_corpse(runner, 0, runner._where(0), turn, "newt")
         assert runner.agent_flags()[0, AGENT_FEATURES.index("fresh_corpse_here")] == 1.0
         game, runner.envs[0] = runner.envs[0], _ScriptedGame(runner.message[0], {eat: offer})
         runner.frozen_keys[0] = 0
@@ -581,7 +583,7 @@ def test_hungry_with_nothing_to_eat_the_moves_lead_to_food_and_on_it_to_a_pick_u
     np.testing.assert_allclose(probabilities, action_probabilities(params, psi, phi), atol=1e-12)
 
 
-def test_the_direction_of_a_fresh_safe_kill_is_offered_unless_satiated():
+def test_the_direction_of_a_fresh_safe_corpse_is_offered_unless_satiated(date_corpse):
     corpse = DIRECTION_FEATURES.index("corpse_to_eat")
     runner = GameRunner(CHALLENGE_ID, 6, seed=0)
     b = runner.blstats
@@ -596,7 +598,7 @@ def test_the_direction_of_a_fresh_safe_kill_is_offered_unless_satiated():
          (2, "jackal", FRESH_TURNS + 1), (None, "jackal", 0)]
     ):  # fmt: skip
         dy, dx = DIRECTIONS[d] if d is not None else (0, 2)  # the last: two squares away
-        runner._record_kill(i, here[i] + [0, 0, dy, dx], 500 - age, name)
+        date_corpse(runner, i, here[i] + [0, 0, dy, dx], 500 - age, name)
     phi = runner.features()[1][:, :, corpse]
     expected = np.zeros((6, N_DIRECTIONS))
     expected[0, 2] = expected[1, 5] = 1.0  # not hungry / weak, fresh, safe, next to it
