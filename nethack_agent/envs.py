@@ -55,7 +55,14 @@ from nethack_agent.features import (
     MapMemory,
 )
 from nethack_agent.features import _features as _feature_kernel  # compiled into _observe
-from nethack_agent.food import CorpseWatch, corpse_on_offer, fresh_corpse, pack_food_letter
+from nethack_agent.food import (
+    CorpseWatch,
+    corpse_on_offer,
+    fresh_corpse,
+    pack_food_letter,
+    safe_tin,
+    tin_content,
+)
 from nethack_agent.game import (
     ABORTED,
     CHALLENGE,
@@ -421,6 +428,7 @@ class GameRunner:
         # to move in from it (``_REFUSED_MOVES``)
         self.refused = np.full((n_envs, 5), -1, dtype=np.int64)
         self.corpses = CorpseWatch(n_envs)  # the corpses seen to fall, and when
+        self.tin: list[str | None] = [None] * n_envs  # what the tin being eaten holds
         # (dungeon, level, y, x) of a square with useful objects not yet picked over; letters of
         # the armour and weapons picked up and not yet tried on; whether a found weapon is wielded
         self.item_here = np.full((n_envs, 4), -1, dtype=np.int64)
@@ -512,6 +520,7 @@ class GameRunner:
         self.to_wear[i], self.to_wield[i] = [], []
         self.to_try[i] = False
         self.no_food[i] = False
+        self.tin[i] = None
         self.held_pushes[i] = 0
         self.armed[i] = False
         self._note_items(i, -1)  # an object on the first square
@@ -555,6 +564,8 @@ class GameRunner:
         """
         if text is None:
             text = self.message[i].tobytes()
+        if action == EAT and (content := tin_content(text)) is not None:
+            self.tin[i] = content  # "It smells like jackals.", then --More--, then "Eat it?"
         if action == PICKUP and b"Pick up what?" in (tty := self.tty_chars[i].tobytes()):
             letters = menu_choices(tty, self._role(i), self.challenge, self.armed[i])
             return (*letters, MORE) if letters else (_KEY["esc"],)
@@ -582,6 +593,9 @@ class GameRunner:
             if fresh:
                 self.corpses.undate(i, y, x)  # eaten: the next eat is not this corpse's
             return (_KEY["yes"] if fresh or offer in NEVER_ROTS else _KEY["no"],)
+        if action == EAT and b"Eat it?" in text:  # an opened tin
+            content, self.tin[i] = self.tin[i], None
+            return (_KEY["yes"] if safe_tin(content) else _KEY["no"],)
         if action == EAT and (food := _FOOD_LETTERS.search(text)):
             if self.blstats[i, nethack.NLE_BL_HUNGER] < _HUNGRY:
                 self.corpses.undate(i, *self._where(i)[2:])  # no fresh corpse here: keep the food

@@ -14,7 +14,9 @@ chickatrice, Medusa, green slime).
 From the pack (``pack_food_letter``) no corpse or glob is ever eaten: the agent cannot date it,
 and one eaten tainted is fatal (a trained policy carried corpses picked up by a pick-up key
 pressed where nothing useful lay, and 13 of 200 games ended "poisoned by a rotted … corpse") —
-but for the lichen's and the lizard's (``items.NEVER_ROTS``), which never rot.
+but for the lichen's and the lizard's (``items.NEVER_ROTS``), which never rot. A tin comes last
+(opening one can take 50 turns); what it holds never rots, and is eaten if of a safe kind or
+spinach (``tin_content``, ``safe_tin``).
 
 Hungry with nothing to eat, the agent walks to the nearest food it has seen on the level
 (``food_glyphs``: the features' ``path_item`` then leads there), picks it up and eats it.
@@ -39,6 +41,8 @@ __all__ = [
     "food_glyphs",
     "fresh_corpse",
     "pack_food_letter",
+    "safe_tin",
+    "tin_content",
     "safe_corpses",
 ]
 
@@ -51,6 +55,9 @@ _UNSAFE_NAMES = ("cockatrice", "chickatrice", "Medusa", "green slime")
 _PERISHABLE = (b"corpse", b"glob of")
 """Food that rots with age and whose age the pack does not show."""
 _OFFER = re.compile(rb"There (?:is an?|are \d+) (.+?) corpses? here; eat (?:it|one)\?")
+_TIN = re.compile(rb"\btins?\b")
+_SMELL = re.compile(rb"It smells like (?:the )?([^.]+)\.")
+_SPINACH = b"It contains spinach."
 
 
 @cache
@@ -79,8 +86,8 @@ def corpse_on_offer(message: bytes) -> str | None:
 def pack_food_letter(question: bytes, letters: np.ndarray, strs: np.ndarray) -> int | None:
     """The pack's food to answer "What do you want to eat? [fg or ?*]" with, or None.
 
-    The first food offered that is no corpse or glob (they may be tainted), read from NLE's
-    ``inv_letters`` and ``inv_strs``.
+    The first food offered that is no corpse or glob (they may be tainted) and no tin, else the
+    first tin, read from NLE's ``inv_letters`` and ``inv_strs``.
 
     Example:
         >>> letters = np.array([ord("f"), ord("g")], dtype=np.uint8)
@@ -91,22 +98,60 @@ def pack_food_letter(question: bytes, letters: np.ndarray, strs: np.ndarray) -> 
         'g'
     """
     offered = offered_letters(question)
+    tins = []
     for letter, text in inventory(letters, strs):
         lasting = not any(word in text for word in _PERISHABLE)
         lasting = lasting or never_rots(text.decode("ascii", "replace"))
         if letter in offered and lasting:
-            return letter
-    return None
+            if _TIN.search(text) is None:
+                return letter
+            tins.append(letter)
+    return tins[0] if tins else None
+
+
+def tin_content(message: bytes) -> str | None:
+    """What an opened tin holds, from NetHack's message before "Eat it?", or None.
+
+    The monster whose meat "It smells like jackals." names (``eat.c`` gives the name in the
+    plural: the longest monster name the text starts with; none for an irregular plural), or
+    "spinach" for "It contains spinach.".
+
+    Example:
+        >>> tin_content(b"It smells like giant rats."), tin_content(b"It contains spinach.")
+        ('giant rat', 'spinach')
+    """
+    if _SPINACH in message:
+        return "spinach"
+    found = _SMELL.search(message)
+    if found is None:
+        return None
+    text = found.group(1).decode("ascii", "replace")
+    return next((name for name in _monster_names() if text.startswith(name)), None)
+
+
+def safe_tin(content: str | None) -> bool:
+    """A tin holding ``content`` (``tin_content``) is safe to eat: spinach or a safe kind's meat.
+
+    Tins never rot; a monster's meat does to its eater what its corpse does (``safe_corpses``).
+    """
+    return content == "spinach" or content in safe_corpses()
+
+
+@cache
+def _monster_names() -> tuple[str, ...]:
+    """Every monster's name, longest first."""
+    names = (nethack.permonst(m).mname for m in range(nethack.NUMMONS))
+    return tuple(sorted(names, key=len, reverse=True))
 
 
 @cache
 def food_glyphs() -> np.ndarray:
     """(``MAX_GLYPH``,) bool: the glyphs of food worth walking to, hungry with nothing to eat.
 
-    What ``items.useful_kind`` picks up as food — but no tin (the runner refuses what it holds:
-    "It smells like newt meat. Eat it?" is answered no, as for any corpse it did not kill) and
-    no egg (a cockatrice's turns its eater to stone) — and the corpses that never rot
-    (``items.NEVER_ROTS``). Every object glyph names the object's true type.
+    What ``items.useful_kind`` picks up as food — but no tin (opening one can take 50 turns,
+    and its meat may be of a kind not safe to eat) and no egg (a cockatrice's turns its eater
+    to stone) — and the corpses that never rot (``items.NEVER_ROTS``). Every object glyph
+    names the object's true type.
     """
     table = np.zeros(nethack.MAX_GLYPH, dtype=np.bool_)
     for index in range(1, nethack.NUM_OBJECTS):

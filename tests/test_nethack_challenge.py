@@ -349,6 +349,9 @@ def test_new_actions_are_offered_only_where_they_apply():
         (["a +2 dagger", "3 fortune cookies"], b"[b or ?*]", "b"),
         (["a lichen corpse"], b"[a or ?*]", "a"),  # no corpse is dated, but this never rots
         (["a newt corpse", "2 lizard corpses"], b"[ab or ?*]", "b"),
+        (["a tin", "2 uncursed food rations"], b"[ab or ?*]", "b"),  # a tin last: 50 turns to open
+        (["2 tins of spinach", "a newt corpse"], b"[ab or ?*]", "a"),  # but before nothing
+        (["a tin opener", "a tin"], b"[b or ?*]", "b"),
     ],
 )
 def test_food_from_the_pack_is_never_a_corpse_or_a_glob(nle_pack, pack, question, letter):

@@ -43,6 +43,7 @@ def answer(
     runner._bl = [memoryview(row) for row in runner.blstats]  # the runner's views of its rows
     runner.last_prayer_turn = np.full(1, -1.0)
     runner.corpses = CorpseWatch(1)
+    runner.tin = [None]
     runner.elbereth = np.full((1, 4), -1, dtype=np.int64)
     runner.no_food = np.zeros(1, dtype=bool)
     runner.extra = {}
@@ -106,6 +107,31 @@ def test_with_the_pack_in_view_no_corpse_or_glob_is_eaten_from_it(
     inventory = nle_pack(*pack.values(), letters="".join(pack))
     keys, runner = answer(b"What do you want to eat? [fg or ?*]", EAT, pack=inventory)
     assert keys == (expected,) and runner.no_food[0] == no_food
+
+
+@pytest.mark.parametrize(
+    ("smell", "expected"),
+    [
+        (b"It smells like jackals.", ord("y")),  # eat.c names the meat in the plural
+        (b"It smells like newts.", ord("y")),
+        (b"It smells like gnome lords.", ord("n")),  # a player race: cannibalism for some
+        (b"It smells like kobolds.", ord("n")),  # poisonous
+        (b"It smells like giant beetles.", ord("n")),  # poisonous, though a giant is not
+        (b"It smells like cockatrices.", ord("n")),  # stoning
+        (b"It smells like the Oracle.", ord("n")),  # a unique monster, a human
+        (b"It smells like wolves.", ord("n")),  # an irregular plural: not read, not eaten
+        (b"It contains spinach.", ord("y")),
+        (b"The tin seems easy to open.", ord("n")),  # no content read: not eaten
+    ],
+)
+def test_an_opened_tin_is_eaten_only_if_its_meat_is_safe(smell, expected):
+    # NetHack shows "It smells like jackals.--More--", then asks "Eat it? [yn] (n)" (as seen
+    # in a wizard-mode game); the runner reads the first and answers the second
+    keys, runner = answer(smell, EAT)
+    assert keys is None  # no question yet
+    assert envs.GameRunner._answer(runner, 0, EAT, b"Eat it? [yn] (n)") == (expected,)
+    # read once: the next tin's question without a smell read is declined
+    assert envs.GameRunner._answer(runner, 0, EAT, b"Eat it? [yn] (n)") == (ord("n"),)
 
 
 @pytest.mark.parametrize(("hunger", "expected"), [(0, ESC), (1, ESC), (2, ord("f")), (3, ord("f"))])
