@@ -174,8 +174,9 @@ UNKNOWN, UNDATED, CLEAR, KILLED = -1, -2, -3, -4
 object on top; the agent has just killed what stood there ("You kill the jackal!")."""
 
 
+@cache
 def _glyph_tables() -> tuple[np.ndarray, np.ndarray]:
-    """(kind (MAX_GLYPH,) int8, species (MAX_GLYPH,) int16) of every glyph.
+    """(kind (MAX_GLYPH,) int8, species (MAX_GLYPH,) int16) of every glyph (built once).
 
     kind: one of the ``_*_KIND`` above; species: the monster a monster's glyph shows (itself,
     a pet, detected or ridden) or whose corpse a corpse's glyph shows, else -1.
