@@ -91,6 +91,7 @@ from nethack_agent.questions import (
     MORE,
     WATCHDOG_KEYS,
     WATCHDOG_TURN_KEYS,
+    answered,
     screen_key,
     waiting_screen,
 )
@@ -571,8 +572,8 @@ class GameRunner:
             return (*letters, MORE) if letters else (_KEY["esc"],)
         if action == PICKUP and waiting_screen(text, self.tty_chars[i].tobytes()) == "menu":
             return (_KEY["esc"],)  # another menu
-        if b"?" not in text:  # every question NetHack asks ends in "?"
-            return None
+        if b"?" not in text or answered(text):  # every question ends in "?"; one answered
+            return None  # stays in NLE's message until the next one, waiting for nothing
         kick = KICK <= action < KICK + N_DIRECTIONS
         if (kick or MOVE <= action < MOVE + N_DIRECTIONS) and b"direction?" in text:
             return (DIRECTION_KEYS[action - (KICK if kick else MOVE)],)  # or a ranged attack

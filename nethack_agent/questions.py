@@ -23,6 +23,7 @@ from nle import nethack
 __all__ = [
     "MORE",
     "ESC",
+    "answered",
     "SEARCH",
     "WATCHDOG_KEYS",
     "WATCHDOG_TURN_KEYS",
@@ -45,6 +46,23 @@ no-progress timeout."""
 _MORE_TEXT = b"--More--"
 _MENU_END = re.compile(rb"\((?:end|\d+ of \d+)\)")
 _QUESTION = re.compile(rb"\? *(?:\[[^\]]*\] *(?:\(\w\) *)?)?$|\[[ynaq#\-]+\]")
+_ANSWERED = re.compile(rb"\[[ynaq#\-]+\] *(?:\(\w\))? *\S$")
+
+
+def answered(message: bytes) -> bool:
+    """Whether ``message`` is a yes/no question NetHack has already taken its answer to.
+
+    NetHack echoes the key after the question ("Really attack the gnome? [yn] (n) n"; ESC
+    echoes the default), and NLE's message keeps showing the line until the next message is
+    printed: nothing waits for a key any more. Read as waiting, it was answered a second time,
+    and a second ``n`` is a move south-east: after "Really attack?" 14,476 times in 200 games
+    of a trained policy, 13 of them into a floating eye (the twenty-fifth session).
+
+    Example:
+        >>> answered(b"Really attack the gnome? [yn] (n) n"), answered(b"Really attack? [yn] (n) ")
+        (True, False)
+    """
+    return _ANSWERED.search(message.rstrip(b"\0")) is not None
 
 
 def waiting_screen(message: bytes, tty_text: bytes) -> str:
@@ -61,7 +79,7 @@ def waiting_screen(message: bytes, tty_text: bytes) -> str:
         return "more"
     if _MENU_END.search(tty_text) is not None:
         return "menu"
-    if _QUESTION.search(message.rstrip(b"\0 ")) is not None:
+    if _QUESTION.search(message.rstrip(b"\0 ")) is not None and not answered(message):
         return "question"
     return ""
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from nle import nethack
 
-from nethack_agent.actions import ASCEND, EAT, ENGRAVE, MOVE, PRAY, SEARCH
+from nethack_agent.actions import ACTION_KEYS, ASCEND, EAT, ENGRAVE, MOVE, PRAY, SEARCH
 from nethack_agent.character import Character, character_from_status, parse_welcome
 from nethack_agent.deaths import (
     ALIVE,
@@ -257,6 +257,25 @@ def test_challenge_menus_are_escaped_and_the_watchdog_presses_esc():
     keys = runner.ep_keys[0]
     runner.step(np.array([SEARCH]))
     assert runner.watchdog_escapes == 1 and runner.ep_keys[0] == keys + 2  # ESC, then s
+    runner.close()
+
+
+def test_a_question_answered_in_a_real_game_waits_for_nothing_more():
+    # NLE's message keeps showing a question once answered, with NetHack's echo of the key (ESC
+    # echoes the default): the runner must read it as answered, or it answers once more — after
+    # "Really attack?", a second "n" walked south-east (13 times into a floating eye in 200 games)
+    runner = GameRunner("NetHackChallenge-v0", 1, episode_seeds=[3])
+    runner._settle(0)
+    runner._press(0, ACTION_KEYS[PRAY][0])
+    screen = runner.message[0].tobytes(), runner.tty_chars[0].tobytes()
+    assert b"pray?" in screen[0] and waiting_screen(*screen) == "question"
+    runner._press(0, ESC)
+    screen = runner.message[0].tobytes(), runner.tty_chars[0].tobytes()
+    assert b"pray? [yn] (n) n" in screen[0]  # still shown, answered
+    assert waiting_screen(*screen) == "" and runner._answer(0, MOVE + 2) is None
+    keys = runner.ep_keys[0]
+    runner._settle(0)
+    assert runner.ep_keys[0] == keys  # no key pressed for it
     runner.close()
 
 

@@ -10,7 +10,7 @@ import pytest
 from nle import nethack
 
 from nethack_agent import envs
-from nethack_agent.actions import DESCEND, EAT, ENGRAVE, KICK, MOVE, PRAY, SEARCH
+from nethack_agent.actions import DESCEND, EAT, ENGRAVE, KICK, MOVE, PICKUP, PRAY, SEARCH
 from nethack_agent.food import CorpseWatch
 from nethack_agent.questions import screen_key, waiting_screen
 
@@ -38,6 +38,7 @@ def answer(
     runner.message = np.zeros((1, 256), dtype=np.uint8)
     runner.message[0, : len(text)] = np.frombuffer(text, dtype=np.uint8)
     runner.blstats = np.zeros((1, nethack.BLSTATS_SHAPE[0]), dtype=np.int64)
+    runner.tty_chars = np.zeros((1, 24, 80), dtype=np.uint8)  # no menu on screen
     runner.blstats[0, nethack.NLE_BL_TIME] = turn
     runner.blstats[0, nethack.NLE_BL_HUNGER] = hunger
     runner._bl = [memoryview(row) for row in runner.blstats]  # the runner's views of its rows
@@ -74,6 +75,23 @@ def test_the_prayer_question_after_another_action_is_cancelled():
 def test_a_peaceful_monster_is_never_attacked(action):
     key, _ = answer(b"Really attack the watchman? [yn] (n)", action)
     assert key == (ord("n"),)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"Really attack the watchman? [yn] (n) n",
+        b"Do you want your possessions identified? [ynq] (n) q",
+        b"You have a little trouble lifting a boulder.  Continue? [ynq] (q) n",
+    ],
+)
+@pytest.mark.parametrize("action", [MOVE + 2, PICKUP, EAT])
+def test_a_question_already_answered_is_not_answered_again(text, action):
+    # NetHack echoes the key after the question, and NLE's message keeps the line until the next
+    # message: read as waiting, it was answered again, and a second "n" is a move south-east
+    assert answer(text, action)[0] is None
+    assert waiting_screen(text, b"") == "" and screen_key(text, b"") is None
+    assert answer(text[:-1], action)[0] is not None  # before the echo it waits
 
 
 @pytest.mark.parametrize(
