@@ -207,11 +207,14 @@ def _sample(psi, phi, w, theta_move, theta_kick, w0, b0, w1, b1, uniforms, actio
         for d in range(N_DIRECTIONS):
             other = other or (phi[e, d, _KIND_MONSTER] > 0 and phi[e, d, _PASSIVE] == 0)
         walled_in = psi[e, _STUCK] > 0 and not other
+        last_resort = psi[e, _FAINTING] > 0 and psi[e, _PRAYER_SAFE] > 0
+        pray = psi[e, _TROUBLE_AND_SAFE] >= 0.5 or last_resort
+        starving = psi[e, _WEAK] > 0 and not pray
         trapped = False  # a blocker is fought (policy._blocker_fights)
         for d in range(N_DIRECTIONS):
             passive = phi[e, d, _PASSIVE]
-            stinging = passive < 1.0 and psi[e, _HP_FRAC] >= 0.5
-            fights[d] = walled_in and passive > 0 and (hungry or stinging)
+            stinging = passive < 1.0 and (psi[e, _HP_FRAC] >= 0.5 or hungry)
+            fights[d] = walled_in and passive > 0 and (starving or stinging)
             trapped = trapped or fights[d]
         for d in range(N_DIRECTIONS):
             move = 0.0
@@ -250,8 +253,6 @@ def _sample(psi, phi, w, theta_move, theta_kick, w0, b0, w1, b1, uniforms, actio
         waiting = waiting and psi[e, _SEARCHES_HERE] < 1.0
         search = psi[e, _STUCK] > 0 or psi[e, _ON_SEARCH_SPOT] > 0 or waiting
         search = search and not trapped
-        last_resort = psi[e, _FAINTING] > 0 and psi[e, _PRAYER_SAFE] > 0
-        pray = psi[e, _TROUBLE_AND_SAFE] >= 0.5 or last_resort
         z[PRAY] += 0.0 if pray else NEVER_LOGIT
         food = psi[e, _NO_FOOD] == 0 or psi[e, _FRESH_CORPSE] > 0
         eat = (hungry and food) or meal

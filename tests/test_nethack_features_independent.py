@@ -278,29 +278,35 @@ def test_walled_in_by_a_monster_never_to_be_hit_the_agent_fights_its_way_out():
     # through them, so the level looked explored to its end, and nothing was to be hit (9 of
     # 11 of the longest stays on one level of a 200-game evaluation). The room's only way out is
     # the gap at (5, 20): with a blocker in it nothing is in reach (stuck), and the move onto it
-    # is then the only move — onto one that stings at half HP or more, onto any once Hungry.
-    from nethack_agent.actions import MOVE, N_ACTIONS, REST, SEARCH
+    # is then the only move — onto one that stings at half HP or more or once Hungry, onto a
+    # floating eye only Weak with no prayer offered (fought once Hungry, floating eyes froze a
+    # trained policy's characters 47 times in 200 games; a prayer feeds the Weak).
+    from nethack_agent.actions import MOVE, N_ACTIONS, PRAY, REST, SEARCH
     from nethack_agent.policy import MASK_LOGIT, action_mask, action_probabilities, init_params
     from nethack_agent.policy_kernel import sample_policy
 
     EYE, _ = monster("floating eye")
     BLOB, _ = monster("acid blob")
-    cases = [  # blocker, HP, hunger, a newt north of the agent: whether the agent fights east
-        (BLOB, 10, 1, False, True),
-        (BLOB, 4, 1, False, False),  # below half HP: not yet
-        (BLOB, 4, 2, False, True),  # but Hungry
-        (EYE, 10, 1, False, False),  # a floating eye only as the last resort
-        (EYE, 10, 2, False, True),
-        (BLOB, 10, 1, True, False),  # a monster to fight first
+    cases = [  # blocker, HP, hunger, P(heard), a newt north: whether the agent fights east
+        (BLOB, 10, 1, 0.0, False, True),
+        (BLOB, 4, 1, 0.0, False, False),  # below half HP: not yet
+        (BLOB, 4, 2, 0.0, False, True),  # but Hungry
+        (EYE, 10, 1, 0.0, False, False),  # a floating eye only as the last resort
+        (EYE, 10, 2, 0.0, False, False),  # not yet when Hungry
+        (EYE, 10, 3, 0.9, False, False),  # nor Weak with a prayer to make
+        (EYE, 10, 3, 0.3, False, True),  # Weak, a prayer less likely heard than not
+        (EYE, 10, 4, 0.0, False, True),  # Fainting, the god angry
+        (BLOB, 10, 1, 0.0, True, False),  # a monster to fight first
     ]
     psi = np.zeros((len(cases), len(STATE_FEATURES)))
     phi = np.zeros((len(cases), 8, len(DIRECTION_FEATURES)))
-    for c, (blocker, hp, hunger, newt, _) in enumerate(cases):
+    for c, (blocker, hp, hunger, heard, newt, _) in enumerate(cases):
         g = room()
         g[5, 20], g[5, 19] = blocker, AGENT
         if newt:
             g[4, 19] = NEWT
-        psi[c], phi[c] = observe(MapMemory(1), g, blstats(5, 19, hp=hp, max_hp=10, hunger=hunger))
+        stats = blstats(5, 19, hp=hp, max_hp=10, hunger=hunger)
+        psi[c], phi[c] = observe(MapMemory(1), g, stats, heard=heard)
     assert (psi[:, STATE_FEATURES.index("stuck")] == 1.0).all()
     mask = action_mask(psi, phi)
     for c, (*_, fights) in enumerate(cases):
@@ -311,6 +317,7 @@ def test_walled_in_by_a_monster_never_to_be_hit_the_agent_fights_its_way_out():
         else:
             assert moves[E] < MASK_LOGIT if cases[c][0] == EYE else moves[E] == MASK_LOGIT
             assert moves[W] == 0.0 and moves[N] == 0.0  # the floor, or the newt to fight
+    assert mask[5, PRAY] == 0.0 and mask[6, PRAY] < 0  # the Weak pray instead, when offered
     rng = np.random.default_rng(3)
     params = {
         k: rng.normal(0, 0.3, v.shape) for k, v in init_params(psi.shape[1], phi.shape[2]).items()
