@@ -51,10 +51,15 @@ def _train(args: argparse.Namespace) -> int:
     from nethack_agent.train import TrainingDiverged, train
 
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` saves a checkpoint too, like Ctrl-C
-    settings = {field: getattr(args, field) for _, field, _ in _TRAIN_SETTINGS}
+    # the settings given on the command line: a new run's, or what a resumed run changes
+    settings = {
+        field: value
+        for _, field, _ in _TRAIN_SETTINGS
+        if (value := getattr(args, field)) is not None
+    }
     if args.max_keys is not None:
         settings["max_episode_steps"] = args.max_keys
-    elif args.env == "NetHackChallenge-v0":
+    elif args.env == "NetHackChallenge-v0" and not args.resume:
         settings["max_episode_steps"] = 1_000_000  # the Challenge's own: no cap in practice
     config = TrainConfig(
         env_id=args.env,
@@ -70,7 +75,7 @@ def _train(args: argparse.Namespace) -> int:
         raise ValueError(f"--minutes must be > 0, got {args.minutes}")
     if not args.resume:
         known_env(args.env, args.env_api)
-    _check_backend(args, args.n_workers)
+    _check_backend(args, config.n_workers)
     output_dir(args.run_dir, "--run-dir")  # made only once the configuration is valid
     try:
         state = train(
@@ -79,6 +84,7 @@ def _train(args: argparse.Namespace) -> int:
             total_steps=args.total_steps,
             minutes=args.minutes,
             resume=args.resume,
+            changes=settings if args.resume else None,
             progress=not args.no_progress,
             backend=args.backend,
             address=args.address,
@@ -366,7 +372,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--total-steps", type=positive_int, help="train until this many agent steps in all"
     )
     p.add_argument(
-        "--resume", action="store_true", help="continue from RUN_DIR/checkpoint.npz (its config)"
+        "--resume",
+        action="store_true",
+        help="continue from RUN_DIR/checkpoint.npz with its settings, but for those given here "
+        "(from --workers to --max-keys)",
     )
     for flag, field, help_text in _TRAIN_SETTINGS:
         default = getattr(defaults, field)
@@ -374,8 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
             flag,
             dest=field,
             type=type(default),
-            default=default,
-            help=f"{help_text} ",
+            help=f"{help_text} (default: {default}; with --resume: the run's)",
         )
     p.add_argument(
         "--max-keys",

@@ -33,6 +33,7 @@ from nethack_agent.ray_runner import RayRunner
 from nethack_agent.workers import ParallelRunner
 
 __all__ = [
+    "FIXED_ON_RESUME",
     "METRICS_COLUMNS",
     "SNAPSHOTS_NAME",
     "TrainingDiverged",
@@ -125,6 +126,21 @@ def _open_metrics(path: Path, keep_rows: int) -> tuple:
     return file, writer
 
 
+FIXED_ON_RESUME = ("env_id", "env_api", "seed", "policy", "hidden")
+"""Settings that make a run what it is: ``train(resume=True, changes=...)`` keeps them."""
+
+
+def _changed(state: TrainState, changes: dict[str, object]) -> tuple[TrainConfig, list | None]:
+    """The resumed run's config with ``changes``, and the runner states it can keep."""
+    fixed = sorted(set(changes) & set(FIXED_ON_RESUME))
+    if fixed:
+        raise ValueError(f"a resumed run keeps its {', '.join(fixed)}: start a new run instead")
+    config = dataclasses.replace(state.config, **changes)  # validated like a new config
+    layout = ("n_workers", "envs_per_worker")
+    same = all(getattr(config, name) == getattr(state.config, name) for name in layout)
+    return config, state.runner_states if same else None
+
+
 def train(
     config: TrainConfig,
     run_dir: str | Path,
@@ -132,6 +148,7 @@ def train(
     total_steps: int | None = None,
     minutes: float | None = None,
     resume: bool = False,
+    changes: dict[str, object] | None = None,
     progress: bool = True,
     backend: str = "local",
     address: str | None = None,
@@ -139,7 +156,8 @@ def train(
     """Train a policy; everything goes to ``run_dir``.
 
     Args:
-        config: the settings (ignored when resuming: the checkpoint's own config is used). The
+        config: the settings (ignored when resuming: the checkpoint's own config is used, with
+            ``changes``). The
             learning rate decays linearly from ``learning_rate`` to ``final_lr_fraction`` of it
             over this session's budget (steps or minutes, whichever runs out first).
         run_dir: directory for metrics.csv, checkpoint.npz and learning_curve.png.
@@ -147,6 +165,10 @@ def train(
         minutes: stop after this many minutes of this session.
         resume: continue from ``run_dir/checkpoint.npz``; games in flight were not saved
             (NLE cannot), so every environment starts a fresh seeded game.
+        changes: with ``resume``, settings that replace the checkpoint's (``TrainConfig``
+            field names; not those that make the run what it is, ``FIXED_ON_RESUME``), e.g. a
+            larger batch or another step size for the rest of a run. With another number of
+            workers or games per worker, the game streams start again from the run seed's.
         progress: show a tqdm progress bar.
         backend: "local" (this process or ``n_workers`` processes) or "ray" (``n_workers``
             Ray actors): the same numbers with the same workers.
@@ -156,7 +178,8 @@ def train(
         The final ``TrainState`` (also saved as the checkpoint).
 
     Raises:
-        ValueError: no budget given, or a new run would overwrite a checkpoint.
+        ValueError: no budget given, a new run would overwrite a checkpoint, or ``changes``
+            name a setting that cannot change, or without ``resume``.
         TrainingDiverged: the weights became non-finite.
         KeyboardInterrupt: Ctrl-C, re-raised once the checkpoint is saved.
     """
@@ -169,8 +192,12 @@ def train(
     run_dir = Path(run_dir)
     if not resume:  # a task the chosen way of playing knows, before anything is written
         runner_settings(config.env_id, config.max_episode_steps, config.env_api)
+    if changes and not resume:
+        raise ValueError("changes apply to a resumed run only: give them in config")
     if resume:
         state = load_checkpoint(run_dir)
+        if changes:
+            state.config, state.runner_states = _changed(state, changes)
         config = state.config
     else:
         if (run_dir / CHECKPOINT_NAME).exists():

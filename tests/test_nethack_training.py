@@ -2,6 +2,7 @@
 checkpoint/resume, Ctrl-C, nan guard, atomic checkpoints, NetHack failures, the CLI."""
 
 import csv
+import dataclasses
 import json
 import os
 import signal
@@ -118,6 +119,50 @@ def test_resume_continues_the_run(tmp_path):
     rows = metrics_rows(tmp_path)
     assert rows[: len(first)] == first  # games before the checkpoint are kept
     assert len(rows) - 1 == state.episodes
+
+
+def test_a_resumed_run_takes_the_changes_given_and_keeps_the_rest(tmp_path):
+    config = dataclasses.replace(SMALL, entropy_coef=0.05)
+    first = train(config, tmp_path, total_steps=640, progress=False)
+    changes = {"rollout_length": 32, "learning_rate": 0.002}
+    state = train(SMALL, tmp_path, total_steps=1280, resume=True, changes=changes, progress=False)
+    assert state.config == dataclasses.replace(config, **changes)
+    assert load_checkpoint(tmp_path).config == state.config
+    # 640 more steps in rollouts of 32 steps x 4 games: 5 updates, not 10
+    assert (state.step, state.updates) == (1280, first.updates + 5)
+    # the same games go on (their counters kept) with the same layout ...
+    assert state.runner_states[0]["episode_counts"] >= first.runner_states[0]["episode_counts"]
+    # ... and start again from the run seed's with another one
+    state = train(
+        SMALL,
+        tmp_path,
+        total_steps=1408,
+        resume=True,
+        changes={"envs_per_worker": 2},
+        progress=False,
+    )
+    assert state.config.envs_per_worker == 2 and state.step == 1408  # 2 rollouts of 32 x 2
+    assert state.runner_states[0]["episode_counts"] == [1, 1]  # the streams' first games
+    with pytest.raises(ValueError, match="keeps its policy, seed"):
+        train(SMALL, tmp_path, total_steps=2000, resume=True, changes={"seed": 1, "policy": "mlp"})
+    with pytest.raises(ValueError, match="resumed run only"):
+        train(SMALL, tmp_path / "new", total_steps=64, changes={"learning_rate": 0.1})
+
+
+def test_cli_resume_changes_only_the_settings_given(tmp_path, capsys):
+    run = tmp_path / "run"
+    small = ["--workers", "0", "--envs-per-worker", "4", "--rollout-length", "16"]
+    args = ["train", "--run-dir", str(run), "--no-progress", *small]
+    assert main([*args, "--total-steps", "64", "--entropy-coef", "0.05", "--max-keys", "300"]) == 0
+    resume = ["train", "--run-dir", str(run), "--no-progress", "--resume"]
+    assert main([*resume, "--total-steps", "128", "--lr", "0.002"]) == 0
+    config = load_checkpoint(run).config
+    assert (config.learning_rate, config.entropy_coef) == (0.002, 0.05)
+    assert (config.rollout_length, config.max_episode_steps) == (16, 300)
+    capsys.readouterr()
+    assert main([*resume, "--total-steps", "192", "--lr", "-1"]) == 2
+    assert capsys.readouterr().err.strip() == "error: learning_rate must be > 0, got -1.0"
+    assert load_checkpoint(run).step == 128
 
 
 def test_ctrl_c_saves_a_checkpoint_and_exits_130(tmp_path, monkeypatch, capsys):
