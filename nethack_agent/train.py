@@ -157,9 +157,9 @@ def train(
 
     Args:
         config: the settings (ignored when resuming: the checkpoint's own config is used, with
-            ``changes``). The
-            learning rate decays linearly from ``learning_rate`` to ``final_lr_fraction`` of it
-            over this session's budget (steps or minutes, whichever runs out first).
+            ``changes``). The learning rate decays linearly from ``learning_rate`` to
+            ``final_lr_fraction`` of it over this session's budget (steps or minutes, whichever
+            runs out first).
         run_dir: directory for metrics.csv, checkpoint.npz and learning_curve.png.
         total_steps: stop once this many agent steps (summed over environments) are done.
         minutes: stop after this many minutes of this session.
