@@ -51,30 +51,21 @@ def _train(args: argparse.Namespace) -> int:
     from nethack_agent.train import TrainingDiverged, train
 
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` saves a checkpoint too, like Ctrl-C
-    # the settings given on the command line: a new run's, or what a resumed run changes
-    settings = {
-        field: value
-        for _, field, _ in _TRAIN_SETTINGS
-        if (value := getattr(args, field)) is not None
-    }
+    # the settings given on the command line: a new run's, or what a resumed run changes (the
+    # run's own, FIXED_ON_RESUME, cannot change: train says so in one line)
+    fields = ("env_id", "seed", "policy", "hidden", *(field for _, field, _ in _TRAIN_SETTINGS))
+    settings = {field: value for field in fields if (value := getattr(args, field)) is not None}
     if args.max_keys is not None:
         settings["max_episode_steps"] = args.max_keys
-    elif args.env == "NetHackChallenge-v0" and not args.resume:
+    elif settings.get("env_id") == "NetHackChallenge-v0" and not args.resume:
         settings["max_episode_steps"] = 1_000_000  # the Challenge's own: no cap in practice
-    config = TrainConfig(
-        env_id=args.env,
-        env_api=args.env_api,
-        seed=args.seed,
-        policy=args.policy,
-        hidden=args.hidden,
-        **settings,
-    )
+    config = TrainConfig(env_api=args.env_api, **settings)
     if args.total_steps is None and args.minutes is None:
         raise ValueError("give a budget: --total-steps or --minutes")
     if args.minutes is not None and not args.minutes > 0:
         raise ValueError(f"--minutes must be > 0, got {args.minutes}")
     if not args.resume:
-        known_env(args.env, args.env_api)
+        known_env(config.env_id, config.env_api)
     _check_backend(args, config.n_workers)
     output_dir(args.run_dir, "--run-dir")  # made only once the configuration is valid
     try:
@@ -355,16 +346,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--run-dir", required=True, help="where metrics.csv, checkpoint.npz and the plot go"
     )
-    p.add_argument("--env", default=defaults.env_id, help="NLE task")
-    p.add_argument("--seed", type=non_negative_int, default=defaults.seed, help="run seed")
+    # what makes a run what it is: a resumed run keeps it (given with --resume: an error)
+    p.add_argument(
+        "--env", dest="env_id", metavar="ENV", help=f"NLE task (default: {defaults.env_id})"
+    )
+    p.add_argument("--seed", type=non_negative_int, help=f"run seed (default: {defaults.seed})")
     p.add_argument(
         "--policy",
         choices=("linear", "mlp"),
-        default=defaults.policy,
-        help="linear in the features, or mlp: a hidden ReLU layer over them",
+        help="linear in the features, or mlp: a hidden ReLU layer over them (default: "
+        f"{defaults.policy})",
     )
     p.add_argument(
-        "--hidden", type=positive_int, default=defaults.hidden, help="the MLP's hidden units"
+        "--hidden", type=positive_int, help=f"the MLP's hidden units (default: {defaults.hidden})"
     )
     budget = p.add_argument_group("budget (at least one)")
     budget.add_argument("--minutes", type=float, help="train this many minutes (this session)")
@@ -375,7 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume",
         action="store_true",
         help="continue from RUN_DIR/checkpoint.npz with its settings, but for those given here "
-        "(from --workers to --max-keys)",
+        "from --workers to --max-keys (its --env, --seed, --policy and --hidden stay)",
     )
     for flag, field, help_text in _TRAIN_SETTINGS:
         default = getattr(defaults, field)

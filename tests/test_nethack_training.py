@@ -162,6 +162,9 @@ def test_cli_resume_changes_only_the_settings_given(tmp_path, capsys):
     capsys.readouterr()
     assert main([*resume, "--total-steps", "192", "--lr", "-1"]) == 2
     assert capsys.readouterr().err.strip() == "error: learning_rate must be > 0, got -1.0"
+    assert main([*resume, "--total-steps", "192", "--seed", "3", "--env", "NetHackScore-v0"]) == 2
+    error = "error: a resumed run keeps its env_id, seed: start a new run instead"
+    assert capsys.readouterr().err.strip() == error
     assert load_checkpoint(run).step == 128
 
 
